@@ -1,0 +1,83 @@
+# Klinik Inovasi Bot — every developer and CI command. `make` alone lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+STAMP := $(VENV)/.installed
+MODEL := models/current.tar.gz
+TRAIN_INPUTS := config.yml $(shell find nlu/data nlu/domain -name '*.yml' 2>/dev/null)
+# Python 3.10 is required by rasa 3.6: take it from PATH, else from pyenv.
+PYTHON310 ?= $(shell command -v python3.10 2>/dev/null || ls -d $$HOME/.pyenv/versions/3.10.*/bin/python3.10 2>/dev/null | tail -n 1)
+
+.PHONY: help install run chat train validate nlu-report retrieval-report test test-unit test-e2e test-stories eval bench lint fmt kb-load clean
+
+help: ## List the commands
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	@if [ -z "$(PYTHON310)" ]; then \
+	  echo "Python 3.10 is needed (rasa 3.6 supports nothing newer). Install it, e.g. 'pyenv install 3.10.13'" \
+	       "or your OS package python3.10, then run make again."; exit 1; fi
+	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install --quiet wheel
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(PY) -m pip check
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the pinned dependencies
+
+$(MODEL): $(STAMP) $(TRAIN_INPUTS)
+	$(RASA) train --config config.yml --data nlu/data --domain nlu/domain --out models --fixed-model-name current
+
+train: $(MODEL) ## Train the Rasa model (only when the training data changed)
+
+run: $(STAMP) $(MODEL) ## Run the assistant: Rasa (5005), actions (5055), and the Telegram bot if a token is set
+	$(PY) -m tools.run
+
+chat: $(STAMP) ## Chat in the terminal with the running assistant
+	$(PY) -m tools.chat
+
+kb-load: $(STAMP) ## Load knowledge/content/*.yml into the knowledge-base database
+	$(PY) -m knowledge load
+
+retrieval-report: $(STAMP) ## Retrieval accuracy on held-out phrasings and off-topic questions
+	$(PY) -m tools.retrieval_report
+
+validate: $(STAMP) ## Check the Rasa training data and domain
+	$(RASA) data validate --data nlu/data --domain nlu/domain --config config.yml
+
+nlu-report: $(STAMP) ## Print cross-validated intent F1 (5 folds)
+	$(RASA) test nlu --nlu nlu/data/nlu --config config.yml --cross-validation --folds 5 --out results/nlu-cv >/dev/null
+	$(PY) -m tools.nlu_report results/nlu-cv
+
+test: $(STAMP) $(MODEL) ## Run every test: unit, NLU, actions, end-to-end and dialogue stories
+	RASA_MODEL=$(MODEL) $(PY) -m pytest
+	$(MAKE) --no-print-directory test-stories
+
+test-unit: $(STAMP) ## Run the fast tests only (no model, no servers)
+	$(PY) -m pytest -m "not e2e"
+
+test-e2e: $(STAMP) $(MODEL) ## Run the end-to-end tests against the trained model
+	RASA_MODEL=$(MODEL) $(PY) -m pytest -m e2e
+
+test-stories: $(STAMP) $(MODEL) ## Check the dialogue test stories (fails on any prediction error)
+	$(RASA) test core --stories tests/conversations --model $(MODEL) --fail-on-prediction-errors --out results/stories
+
+eval: $(STAMP) ## Score the running assistant on ../shared/eval/dev.yml
+	$(PY) -m tools.eval
+
+bench: $(STAMP) $(MODEL) ## Measure reply latency, cold start and memory
+	$(PY) -m tools.bench
+
+lint: $(STAMP) ## ruff, formatting and the import-direction contracts
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
+fmt: $(STAMP) ## Format the code
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean: ## Remove models, results and caches (keeps .venv and var/)
+	rm -rf models results .pytest_cache .ruff_cache

@@ -1,0 +1,625 @@
+"""Telegram handlers: relay each conversation to the assistant and answer what the assistant cannot.
+
+May import: `settings`, `telegram`, the bot's own `rasa_client` and `render`, and the public API of
+`knowledge` (for /tentang). Each handler does one job; `bot.app.build_application` registers them.
+
+Conversations: in a private chat the sender id is `tg-<chat_id>`; in a group every member has their own
+conversation, `tg-<chat_id>-<user_id>`, so two members never step on each other's dialogue state.
+User text is logged at DEBUG only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import html
+import importlib.metadata
+import logging
+import re
+import time
+from datetime import datetime, timedelta, timezone
+from types import TracebackType
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    Chat,
+    Message,
+    MessageEntity,
+    ReplyParameters,
+    Update,
+    User,
+)
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.ext import CallbackContext, ExtBot
+
+import knowledge
+from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.render import (
+    Outgoing,
+    OutgoingDocument,
+    OutgoingPhoto,
+    OutgoingText,
+    PayloadStore,
+    render_reply,
+)
+from settings import Settings
+
+logger = logging.getLogger(__name__)
+
+APP_NAME = "Klinik Inovasi Bot"
+PACKAGE_NAME = "klinik-inovasi-bot"
+
+# Messages the assistant knows as intents: commands are translated to these, never sent as typed.
+GREET_INTENT = "/greet"
+HELP_INTENT = "/help"
+MENU_INTENT = "/show_menu"
+RESTART_INTENT = "/restart"
+
+# Questions to the assistant are short; anything longer than this is trimmed (with a note to the user)
+# rather than relayed whole: the intent classifier reads a question best on its own, and Telegram clients
+# never send more than 4096 characters in one message anyway.
+MAX_USER_TEXT = 1000
+# Telegram shows "typing…" for 5 seconds per chat action; refresh a little before it runs out.
+TYPING_REFRESH_SECONDS = 4.5
+# How long a reply may wait for an in-flight typing action, so "typing…" never arrives after the answer.
+TYPING_SETTLE_SECONDS = 1.0
+OPS_ALERT_MAX_CHARS = 500
+
+BOT_COMMANDS = (
+    BotCommand("start", "Mulai percakapan dan tampilkan topik"),
+    BotCommand("menu", "Tampilkan menu topik"),
+    BotCommand("help", "Bantuan dan contoh pertanyaan"),
+    BotCommand("reset", "Mulai ulang percakapan"),
+    BotCommand("tentang", "Tentang asisten ini"),
+)
+
+TEXT_ASSISTANT_DOWN = (
+    "Maaf, asisten sedang tidak dapat dihubungi. Silakan coba lagi beberapa saat lagi."
+)
+TEXT_ERROR = "Maaf, terjadi kesalahan saat memproses pesan Anda. Silakan coba lagi."
+TEXT_NO_ANSWER = "Maaf, saya belum punya jawaban untuk itu. Ketuk /menu untuk melihat topik yang saya pahami."
+TEXT_EMPTY = "Pesan Anda kosong. Silakan ketik pertanyaan Anda, atau ketuk /menu untuk melihat topik."
+TEXT_TRIMMED = (
+    "Pesan Anda sangat panjang ({length} karakter). Saya hanya membaca {limit} karakter pertamanya; "
+    "untuk jawaban terbaik, ajukan satu pertanyaan singkat per pesan."
+)
+TEXT_RESET_DONE = "Percakapan sudah dimulai ulang. Silakan ketik pertanyaan Anda, atau ketuk /menu."
+TEXT_BUTTON_EXPIRED = "Tombol ini sudah tidak berlaku. Ketuk /menu untuk memilih lagi."
+TEXT_UNKNOWN_COMMAND = (
+    "Perintah itu tidak saya kenal. Perintah yang tersedia: /start, /menu, /help, /reset, /tentang."
+)
+TEXT_NOT_TEXT = (
+    "Maaf, saya belum bisa memahami {kind}. Saya hanya memahami pesan teks: ketik pertanyaan Anda tentang "
+    "KIPP, replikasi, pelembagaan inovasi, JIPP, MPP atau UNPSA, atau ketuk /menu untuk melihat topik."
+)
+TEXT_ABOUT = (
+    "<b>{name}</b>\n"
+    "Asisten virtual Klinik Inovasi untuk para pegawai: menjawab pertanyaan seputar Kompetisi Inovasi "
+    "Pelayanan Publik (KIPP), replikasi dan pelembagaan inovasi, JIPP, Mal Pelayanan Publik (MPP) dan UNPSA, "
+    "dari basis pengetahuan Klinik Inovasi.\n\n"
+    "Versi: {version}\n"
+    "Basis pengetahuan: {kb}"
+)
+
+# Checked in this order: an animation (GIF) message also carries `document`.
+_NON_TEXT_KINDS = (
+    ("sticker", "stiker"),
+    ("animation", "GIF"),
+    ("photo", "foto"),
+    ("voice", "pesan suara"),
+    ("video_note", "pesan video"),
+    ("video", "video"),
+    ("audio", "audio"),
+    ("document", "dokumen"),
+    ("venue", "lokasi"),
+    ("location", "lokasi"),
+    ("contact", "kontak"),
+    ("poll", "polling"),
+    ("dice", "dadu"),
+)
+_MONTHS = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+# Dates in /tentang are shown in Western Indonesian Time, where the clinic works.
+_WIB = timezone(timedelta(hours=7), "WIB")
+_GROUP_TYPES = frozenset({Chat.GROUP, Chat.SUPERGROUP})
+
+
+class BotData:
+    """Per-process state shared by all handlers, reached as `context.bot_data`.
+
+    PTB builds it with no arguments; `build_application` fills in the settings and `post_init` the client.
+    """
+
+    def __init__(self) -> None:
+        """Start with default settings and no assistant client (the application fills both in)."""
+        self.settings: Settings = Settings()
+        self.rasa_client: RasaClient | None = None
+        self.payloads = PayloadStore()
+
+    @property
+    def rasa(self) -> RasaClient:
+        """Return the assistant client created in post_init."""
+        if self.rasa_client is None:
+            raise RuntimeError("The assistant client is created in post_init; the application is not running")
+        return self.rasa_client
+
+
+Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """Where replies to an update go: the chat, its forum topic, and the message to quote (in groups)."""
+
+    chat_id: int
+    thread_id: int | None = None
+    reply_to: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Delivered:
+    """A message the bot sent, with the rendered item (and its knowledge-base metadata) it came from."""
+
+    message: Message
+    item: Outgoing
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Helpers
+
+
+def is_group(chat: Chat) -> bool:
+    """Return True for groups and supergroups, where each member is their own conversation."""
+    return chat.type in _GROUP_TYPES
+
+
+def sender_id(chat: Chat, user: User | None) -> str:
+    """Return the assistant's conversation id: per chat, and per member in groups."""
+    if is_group(chat) and user is not None:
+        return f"tg-{chat.id}-{user.id}"
+    return f"tg-{chat.id}"
+
+
+def conversation_key(update: object) -> str | None:
+    """Return the conversation an update belongs to, or None if it belongs to none."""
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return None
+    return sender_id(update.effective_chat, update.effective_user)
+
+
+def app_version() -> str:
+    """Return the installed package's version, or "dev" when running from a source tree."""
+    try:
+        return importlib.metadata.version(PACKAGE_NAME)
+    except importlib.metadata.PackageNotFoundError:
+        return "dev"
+
+
+def format_date(moment: datetime) -> str:
+    """Format a date the Indonesian way, e.g. "5 Maret 2025" (aware times are shown in WIB)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(_WIB)
+    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
+
+
+def _thousands(number: int) -> str:
+    """Format a count with Indonesian thousands separators ("5.000")."""
+    return f"{number:,}".replace(",", ".")
+
+
+def _target(update: Update) -> Target | None:
+    """Return where replies to `update` go, or None if it has no chat."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    message = update.effective_message
+    thread_id = message.message_thread_id if isinstance(message, Message) and message.is_topic_message else None
+    # In a group the answer quotes the question, so everyone sees whom the bot is answering.
+    reply_to = update.message.message_id if update.message is not None and is_group(chat) else None
+    return Target(chat.id, thread_id, reply_to)
+
+
+def _mentions_bot(message: Message, username: str, bot_id: int) -> bool:
+    """Return True if the text or caption mentions the bot by @username or as a text mention."""
+    wanted = f"@{username}".lower()
+    kinds = [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
+    found = {**message.parse_entities(kinds), **message.parse_caption_entities(kinds)}
+    for entity, value in found.items():
+        if entity.type == MessageEntity.MENTION and value.lower() == wanted:
+            return True
+        if entity.type == MessageEntity.TEXT_MENTION and entity.user is not None and entity.user.id == bot_id:
+            return True
+    return False
+
+
+def is_addressed(message: Message, context: Context) -> bool:
+    """Return True if the bot should answer: always in private chats, in groups only when addressed.
+
+    In a group the bot answers a message that mentions it or replies to one of its messages (commands have
+    their own handlers); everything else is members talking among themselves.
+    """
+    if not is_group(message.chat):
+        return True
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.id == context.bot.id:
+        return True
+    return _mentions_bot(message, context.bot.username, context.bot.id)
+
+
+def _strip_mention(text: str, username: str) -> str:
+    """Remove @username mentions of the bot from a group message."""
+    return re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE).strip()
+
+
+def _trim(text: str) -> tuple[str, bool]:
+    """Cut `text` to MAX_USER_TEXT characters at a word boundary; return it and whether it was cut."""
+    if len(text) <= MAX_USER_TEXT:
+        return text, False
+    cut = text[:MAX_USER_TEXT]
+    space = cut.rfind(" ")
+    if space > MAX_USER_TEXT * 0.8:
+        cut = cut[:space]
+    return cut.rstrip(), True
+
+
+class _Typing:
+    """Show "typing…" in a chat until the block ends, refreshing it while the assistant works.
+
+    The first action is sent concurrently with the request to the assistant, so it costs no latency. On exit
+    an action still in flight is awaited briefly: if it reached Telegram after the answer, the chat would show
+    "typing…" for five more seconds.
+    """
+
+    def __init__(self, bot: ExtBot[None], target: Target) -> None:
+        """Prepare the indicator for `target` (nothing is sent until the block starts)."""
+        self._bot = bot
+        self._target = target
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> None:
+        """Start sending typing actions in the background."""
+        self._task = asyncio.create_task(self._run())
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Stop refreshing and let an action in flight land before the answer is sent."""
+        self._stop.set()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._task, TYPING_SETTLE_SECONDS)
+
+    async def _run(self) -> None:
+        """Send a typing action now and every few seconds until stopped."""
+        while True:
+            try:
+                await self._bot.send_chat_action(
+                    self._target.chat_id, ChatAction.TYPING, message_thread_id=self._target.thread_id
+                )
+            except TelegramError as exc:
+                # The indicator is a courtesy; failing to show it must not affect the answer.
+                logger.debug("Could not send typing action to %s: %s", self._target.chat_id, exc)
+            try:
+                await asyncio.wait_for(self._stop.wait(), TYPING_REFRESH_SECONDS)
+            except asyncio.TimeoutError:
+                continue
+            return
+
+
+async def send_plain(context: Context, target: Target, text: str) -> Message:
+    """Send one of the bot's own fixed texts (plain text, no parse mode)."""
+    return await context.bot.send_message(
+        target.chat_id,
+        text,
+        message_thread_id=target.thread_id,
+        reply_parameters=_reply_parameters(target),
+    )
+
+
+def _reply_parameters(target: Target) -> ReplyParameters | None:
+    """Quote the triggering message, but still answer if it was deleted meanwhile."""
+    if target.reply_to is None:
+        return None
+    return ReplyParameters(message_id=target.reply_to, allow_sending_without_reply=True)
+
+
+async def deliver(context: Context, target: Target, items: list[Outgoing]) -> list[Delivered]:
+    """Send rendered items in order; only the first one quotes the user's message."""
+    delivered: list[Delivered] = []
+    for index, item in enumerate(items):
+        reply = _reply_parameters(target) if index == 0 else None
+        if isinstance(item, OutgoingText):
+            message = await context.bot.send_message(
+                target.chat_id,
+                item.html,
+                parse_mode=ParseMode.HTML,
+                reply_markup=item.keyboard,
+                message_thread_id=target.thread_id,
+                reply_parameters=reply,
+            )
+        elif isinstance(item, OutgoingPhoto):
+            message = await _send_photo(context, target, item, reply)
+        elif isinstance(item, OutgoingDocument):
+            message = await context.bot.send_document(
+                target.chat_id,
+                document=item.content,
+                filename=item.filename,
+                caption=item.caption_html,
+                parse_mode=ParseMode.HTML,
+                message_thread_id=target.thread_id,
+                reply_parameters=reply,
+            )
+        delivered.append(Delivered(message, item))
+    return delivered
+
+
+async def _send_photo(
+    context: Context, target: Target, item: OutgoingPhoto, reply: ReplyParameters | None
+) -> Message:
+    """Send a photo by URL, or its link as text if Telegram cannot fetch the image."""
+    try:
+        return await context.bot.send_photo(
+            target.chat_id,
+            item.url,
+            caption=item.caption_html,
+            parse_mode=ParseMode.HTML,
+            reply_markup=item.keyboard,
+            message_thread_id=target.thread_id,
+            reply_parameters=reply,
+        )
+    except BadRequest as exc:
+        logger.warning("Telegram could not send an image by URL (%s); sending the link instead", exc)
+        return await context.bot.send_message(
+            target.chat_id,
+            item.fallback_html,
+            parse_mode=ParseMode.HTML,
+            reply_markup=item.keyboard,
+            message_thread_id=target.thread_id,
+            reply_parameters=reply,
+        )
+
+
+async def relay(update: Update, context: Context, text: str, *, fallback: str | None = TEXT_NO_ANSWER) -> None:
+    """Send `text` to the assistant as this conversation and deliver its reply.
+
+    While the assistant works the chat shows "typing…". If the assistant cannot be reached the user gets a
+    fixed apology; nothing is kept in a broken state, so the next message simply tries again. When the
+    assistant returns no message at all, `fallback` (if any) is sent so the user is not left waiting.
+    """
+    target = _target(update)
+    chat = update.effective_chat
+    if target is None or chat is None:
+        return
+    sender = sender_id(chat, update.effective_user)
+    started = time.perf_counter()
+    logger.debug("Relaying for %s: %r", sender, text)
+    try:
+        async with _Typing(context.bot, target):
+            messages = await context.bot_data.rasa.send_message(sender, text)
+    except RasaUnavailable as exc:
+        logger.warning("Assistant unavailable for %s: %s", sender, exc)
+        await send_plain(context, target, TEXT_ASSISTANT_DOWN)
+        return
+    items = render_reply(messages, context.bot_data.payloads)
+    if items:
+        await deliver(context, target, items)
+    elif fallback is not None:
+        logger.info("The assistant sent no message for %s", sender)
+        await send_plain(context, target, fallback)
+    logger.info(
+        "Answered %s: %d messages from the assistant, %d sent, %.0f ms",
+        sender,
+        len(messages),
+        len(items),
+        (time.perf_counter() - started) * 1000,
+    )
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Commands
+
+
+async def start_command(update: Update, context: Context) -> None:
+    """Greet the user on /start; the assistant's greeting carries the topic keyboard."""
+    await relay(update, context, GREET_INTENT)
+
+
+async def help_command(update: Update, context: Context) -> None:
+    """Show the assistant's help on /help."""
+    await relay(update, context, HELP_INTENT)
+
+
+async def menu_command(update: Update, context: Context) -> None:
+    """Show the topic menu on /menu."""
+    await relay(update, context, MENU_INTENT)
+
+
+async def reset_command(update: Update, context: Context) -> None:
+    """Start the conversation afresh on /reset: the assistant forgets it, and the user gets a confirmation."""
+    target = _target(update)
+    chat = update.effective_chat
+    if target is None or chat is None:
+        return
+    sender = sender_id(chat, update.effective_user)
+    try:
+        messages = await context.bot_data.rasa.send_message(sender, RESTART_INTENT)
+    except RasaUnavailable as exc:
+        logger.warning("Assistant unavailable for /reset of %s: %s", sender, exc)
+        await send_plain(context, target, TEXT_ASSISTANT_DOWN)
+        return
+    # The assistant may confirm the restart itself; the bot's own confirmation is only for when it does not,
+    # so the user never reads two confirmations.
+    items = render_reply(messages, context.bot_data.payloads)
+    if items:
+        await deliver(context, target, items)
+    else:
+        await send_plain(context, target, TEXT_RESET_DONE)
+    logger.info("Conversation %s restarted", sender)
+
+
+async def tentang_command(update: Update, context: Context) -> None:
+    """Say what the assistant is, its version and the date of its knowledge base on /tentang."""
+    target = _target(update)
+    if target is None:
+        return
+    try:
+        # kb_info reads the database: keep that blocking call off the event loop.
+        info = await asyncio.to_thread(knowledge.kb_info)
+    except knowledge.KnowledgeUnavailable:
+        logger.warning("Knowledge base unavailable for /tentang", exc_info=True)
+        kb = "sedang tidak dapat dibaca"
+    else:
+        updated = format_date(info.updated_at) if info.updated_at is not None else "belum pernah dimuat"
+        kb = f"{_thousands(info.entry_count)} entri, diperbarui {updated}"
+    text = TEXT_ABOUT.format(name=html.escape(APP_NAME), version=html.escape(app_version()), kb=html.escape(kb))
+    await context.bot.send_message(
+        target.chat_id,
+        text,
+        parse_mode=ParseMode.HTML,
+        message_thread_id=target.thread_id,
+        reply_parameters=_reply_parameters(target),
+    )
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """List the commands when given one the bot does not know (in groups, only if addressed to it)."""
+    message = update.message
+    target = _target(update)
+    if message is None or message.text is None or target is None:
+        return
+    command = message.text.split(maxsplit=1)[0]
+    _, _, addressee = command.partition("@")
+    if addressee and addressee.lower() != context.bot.username.lower():
+        return  # meant for another bot in the group
+    if is_group(message.chat) and not addressee:
+        return  # a bare /command in a group may be meant for another bot
+    await send_plain(context, target, TEXT_UNKNOWN_COMMAND)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Messages
+
+
+async def on_text(update: Update, context: Context) -> None:
+    """Relay a text message to the assistant (in groups only when the bot is addressed)."""
+    message = update.message
+    target = _target(update)
+    if message is None or message.text is None or target is None:
+        return
+    if not is_addressed(message, context):
+        logger.debug("Ignoring group message %s: not addressed to the bot", message.message_id)
+        return
+    text = message.text
+    if is_group(message.chat):
+        text = _strip_mention(text, context.bot.username)
+    # A leading "/" would make Rasa read the text as an intent with entities: typed text is never an intent.
+    text = text.strip().lstrip("/").strip()
+    if not text:
+        await send_plain(context, target, TEXT_EMPTY)
+        return
+    text, trimmed = _trim(text)
+    if trimmed:
+        length = len(message.text)
+        logger.info("Trimmed a %d-character message in chat %s", length, target.chat_id)
+        await send_plain(
+            context,
+            target,
+            TEXT_TRIMMED.format(length=_thousands(length), limit=_thousands(MAX_USER_TEXT)),
+        )
+    await relay(update, context, text)
+
+
+async def on_button(update: Update, context: Context) -> None:
+    """Relay the payload of a tapped inline button to the assistant."""
+    query = update.callback_query
+    if query is None:
+        return
+    # Answer first and always: until then the user's app shows a loading spinner on the button.
+    try:
+        await query.answer()
+    except TelegramError as exc:
+        logger.debug("Could not answer callback query %s: %s", query.id, exc)
+    target = _target(update)
+    if target is None or not query.data:
+        return  # a button on an inline-mode message has no chat to answer in
+    payload = context.bot_data.payloads.resolve(query.data)
+    if payload is None:
+        await send_plain(context, target, TEXT_BUTTON_EXPIRED)
+        return
+    await relay(update, context, payload)
+
+
+async def on_other_message(update: Update, context: Context) -> None:
+    """Say what the assistant understands when sent a sticker, photo, voice note, file, location..."""
+    message = update.message
+    target = _target(update)
+    if message is None or target is None or not is_addressed(message, context):
+        return
+    if message.text is not None:  # an empty text: nothing to relay
+        await send_plain(context, target, TEXT_EMPTY)
+        return
+    kind = next((name for attribute, name in _NON_TEXT_KINDS if getattr(message, attribute, None)), "pesan ini")
+    logger.debug("Non-text message (%s) in chat %s", kind, target.chat_id)
+    await send_plain(context, target, TEXT_NOT_TEXT.format(kind=kind))
+
+
+async def on_edited_message(update: Update, context: Context) -> None:  # noqa: ARG001
+    """Ignore an edited message: the assistant already answered the original, and re-answering confuses."""
+    message = update.edited_message
+    logger.debug("Ignoring edit of message %s", message.message_id if message else None)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Errors
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Log an error raised while handling an update, apologise to the user and alert the ops chat."""
+    error = context.error
+    update_id = update.update_id if isinstance(update, Update) else None
+    if update is None and isinstance(error, NetworkError):
+        # Polling hiccups: PTB retries by itself, a traceback per attempt would only be noise.
+        logger.warning("Network error while talking to Telegram: %s", error)
+        return
+    logger.error("Error while handling update %s", update_id, exc_info=error)
+
+    if isinstance(update, Update):
+        target = _target(update)
+        if target is not None:
+            try:
+                await send_plain(context, target, TEXT_ERROR)
+            except TelegramError as exc:
+                logger.warning("Could not send the apology to chat %s: %s", target.chat_id, exc)
+
+    ops_chat_id = context.bot_data.settings.ops_chat_id
+    if ops_chat_id is not None and error is not None:
+        detail = str(error)
+        if len(detail) > OPS_ALERT_MAX_CHARS:
+            detail = detail[:OPS_ALERT_MAX_CHARS] + "…"
+        alert = (
+            f"⚠️ <b>{html.escape(APP_NAME)}</b>: {html.escape(type(error).__name__)} "
+            f"saat menangani update {update_id}\n<code>{html.escape(detail)}</code>"
+        )
+        try:
+            await context.bot.send_message(ops_chat_id, alert, parse_mode=ParseMode.HTML)
+        except TelegramError as exc:
+            logger.warning("Could not alert the ops chat: %s", exc)

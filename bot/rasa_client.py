@@ -1,0 +1,81 @@
+"""Client for the assistant's REST channel (`POST {RASA_URL}/webhooks/rest/webhook`).
+
+May import: `httpx` and the standard library. The bot reaches the assistant only through this HTTP
+interface, never by importing Rasa. One client is created per process (in the application's post_init)
+so connections to Rasa are pooled and reused.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhooks/rest/webhook"
+# Rasa's web server (Sanic) closes idle keep-alive connections after 5 s. Expiring ours a little earlier means
+# we never pick a connection the server is closing at that very moment.
+_KEEPALIVE_EXPIRY = 4.0
+# A refused or unroutable connection should be reported quickly even when answers may take long.
+_MAX_CONNECT_TIMEOUT = 5.0
+
+
+class RasaUnavailable(Exception):
+    """The assistant could not be reached or did not answer with a list of messages."""
+
+
+class RasaClient:
+    """Send one user message to the assistant and return its reply messages."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        """Create the client; `transport` lets tests answer requests with `httpx.MockTransport`."""
+        self._client = httpx.AsyncClient(
+            base_url=base_url,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, _MAX_CONNECT_TIMEOUT)),
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=50, keepalive_expiry=_KEEPALIVE_EXPIRY),
+            transport=transport,
+        )
+
+    async def send_message(self, sender_id: str, text: str) -> list[dict[str, Any]]:
+        """Relay `text` from conversation `sender_id` and return the assistant's messages.
+
+        Raises:
+            RasaUnavailable: on any transport error or timeout, a non-2xx status, or a body that is not a
+                JSON list. Entries of the list that are not objects are dropped.
+        """
+        started = time.perf_counter()
+        try:
+            response = await self._client.post(WEBHOOK_PATH, json={"sender": sender_id, "message": text})
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(f"request to the assistant failed: {type(exc).__name__}") from exc
+        if not response.is_success:
+            raise RasaUnavailable(f"the assistant answered HTTP {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise RasaUnavailable("the assistant answered with invalid JSON") from exc
+        if not isinstance(body, list):
+            raise RasaUnavailable(f"the assistant answered a JSON {type(body).__name__}, not a list")
+        messages = [item for item in body if isinstance(item, dict)]
+        if len(messages) != len(body):
+            logger.debug("Dropped %d reply entries that are not objects", len(body) - len(messages))
+        logger.debug(
+            "Assistant answered %s with %d messages in %.0f ms",
+            sender_id,
+            len(messages),
+            (time.perf_counter() - started) * 1000,
+        )
+        return messages
+
+    async def aclose(self) -> None:
+        """Close the pooled connections."""
+        await self._client.aclose()

@@ -1,0 +1,1 @@
+"""Everything Rasa loads: training data, domain, endpoints, credentials, and the REST channel."""

@@ -1,0 +1,159 @@
+"""One place for configuration: every setting, its default, and where it comes from.
+
+This module is a leaf (stdlib plus python-dotenv) so that `bot`, `actions`, `knowledge` and the tools may all import
+it. It is the only code that reads `os.environ`. Values come from the real environment first and then
+from a git-ignored `.env` file (real variables win). Tests build `Settings.from_env({...})` directly.
+"""
+
+from __future__ import annotations
+
+import logging.config
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+VAR_DIR = PROJECT_ROOT / "var"
+DEFAULT_TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
+
+
+class SettingsError(ValueError):
+    """Raised once at start-up with every problem found in the configuration."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, problems: list[str]) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        problems.append(f"{name} must be a whole number, got {raw!r}")
+        return default
+
+
+def _float(env: Mapping[str, str], name: str, default: float, problems: list[str]) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        problems.append(f"{name} must be a number, got {raw!r}")
+        return default
+
+
+def _id_list(env: Mapping[str, str], name: str, problems: list[str]) -> frozenset[int]:
+    ids: set[int] = set()
+    for part in env.get(name, "").replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            ids.add(int(part))
+        except ValueError:
+            problems.append(f"{name} must be a comma-separated list of numeric Telegram ids, got {part!r}")
+    return frozenset(ids)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the assistant. The README's settings table mirrors this class."""
+
+    database_url: str = f"sqlite:///{VAR_DIR / 'knowledge.db'}"
+    tracker_db: str = str(VAR_DIR / "tracker.db")
+    rasa_url: str = "http://localhost:5005"
+    rasa_port: int = 5005
+    action_port: int = 5055
+    action_server_url: str = "http://localhost:5055/webhook"
+    rasa_model: str = str(PROJECT_ROOT / "models" / "current.tar.gz")
+    rasa_timeout: float = 15.0
+    kb_refresh_seconds: float = 2.0
+    telegram_bot_token: str = field(default="", repr=False)
+    telegram_api_base_url: str = DEFAULT_TELEGRAM_API_BASE_URL
+    telegram_mode: str = "polling"
+    telegram_webhook_url: str = ""
+    telegram_webhook_secret: str = field(default="", repr=False)
+    telegram_webhook_port: int = 8443
+    telegram_webhook_listen: str = "127.0.0.1"
+    admin_telegram_ids: frozenset[int] = frozenset()
+    ops_chat_id: int | None = None
+    retention_days: int = 180
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Build settings from a mapping of environment variables; raise one error listing every problem."""
+        problems: list[str] = []
+        rasa_port = _int(env, "RASA_PORT", cls.rasa_port, problems)
+        action_port = _int(env, "ACTION_PORT", cls.action_port, problems)
+        mode = env.get("TELEGRAM_MODE", cls.telegram_mode).strip().lower() or cls.telegram_mode
+        if mode not in {"polling", "webhook"}:
+            problems.append(f"TELEGRAM_MODE must be 'polling' or 'webhook', got {mode!r}")
+        secret = env.get("TELEGRAM_WEBHOOK_SECRET", "")
+        webhook_url = env.get("TELEGRAM_WEBHOOK_URL", "")
+        if mode == "webhook" and not (webhook_url and secret):
+            problems.append("TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_URL and TELEGRAM_WEBHOOK_SECRET")
+        ops_raw = env.get("OPS_CHAT_ID", "").strip()
+        ops_chat_id = None
+        if ops_raw:
+            try:
+                ops_chat_id = int(ops_raw)
+            except ValueError:
+                problems.append(f"OPS_CHAT_ID must be a numeric chat id, got {ops_raw!r}")
+        settings = cls(
+            database_url=env.get("DATABASE_URL", "") or cls.database_url,
+            tracker_db=env.get("RASA_TRACKER_DB", "") or cls.tracker_db,
+            rasa_url=(env.get("RASA_URL", "") or f"http://localhost:{rasa_port}").rstrip("/"),
+            rasa_port=rasa_port,
+            action_port=action_port,
+            action_server_url=env.get("ACTION_SERVER_URL", "") or f"http://localhost:{action_port}/webhook",
+            rasa_model=env.get("RASA_MODEL", "") or cls.rasa_model,
+            rasa_timeout=_float(env, "RASA_TIMEOUT", cls.rasa_timeout, problems),
+            kb_refresh_seconds=_float(env, "KB_REFRESH_SECONDS", cls.kb_refresh_seconds, problems),
+            telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
+            telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL", "") or cls.telegram_api_base_url,
+            telegram_mode=mode,
+            telegram_webhook_url=webhook_url,
+            telegram_webhook_secret=secret,
+            telegram_webhook_port=_int(env, "TELEGRAM_WEBHOOK_PORT", cls.telegram_webhook_port, problems),
+            telegram_webhook_listen=env.get("TELEGRAM_WEBHOOK_LISTEN", "").strip() or cls.telegram_webhook_listen,
+            admin_telegram_ids=_id_list(env, "ADMIN_TELEGRAM_IDS", problems),
+            ops_chat_id=ops_chat_id,
+            retention_days=_int(env, "RETENTION_DAYS", cls.retention_days, problems),
+            log_level=(env.get("LOG_LEVEL", "") or cls.log_level).upper(),
+        )
+        if problems:
+            raise SettingsError("Invalid configuration:\n- " + "\n- ".join(problems))
+        return settings
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings: `.env` first, then the real environment on top."""
+    env = {k: v for k, v in dotenv_values(PROJECT_ROOT / ".env").items() if v is not None}
+    env.update(os.environ)
+    return Settings.from_env(env)
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Configure logging once per entry point; library modules only call `logging.getLogger`."""
+    logging.config.dictConfig(
+        {
+            "version": 1,
+            "incremental": False,
+            "disable_existing_loggers": False,
+            "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+            "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+            "root": {"level": level, "handlers": ["console"]},
+            # httpx logs every request URL at INFO, and Bot API URLs contain the token.
+            "loggers": {
+                "httpx": {"level": "WARNING"},
+                "httpcore": {"level": "WARNING"},
+            },
+        }
+    )

@@ -1,0 +1,470 @@
+"""End to end: the real Application polls a stand-in Bot API over HTTP and talks to the real assistant.
+
+`build_application` runs unchanged; only TELEGRAM_API_BASE_URL points at `tools.fake_telegram` on loopback.
+Tests about what the assistant answers use the session's real Rasa and action server (`rasa_stack`); tests
+about what never reaches the assistant, or that need a reply Rasa would not give (a slow answer, a file),
+use `ScriptedAssistant`, a small REST-channel stand-in that records what it was asked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import itertools
+import os
+import re
+import signal
+import socket
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from bot import handlers
+from bot.app import BotApplication, build_application, running
+from settings import PROJECT_ROOT, Settings
+from tools.fake_telegram import FakeTelegram, SentCall
+
+pytestmark = pytest.mark.e2e
+
+TOPICS = ["KIPP", "Replikasi", "Pelembagaan", "JIPP", "MPP", "UNPSA"]
+RASA_WAIT = 60.0  # the first question of a session warms up the model and the knowledge base
+_chat_ids = itertools.count(int(time.time()) % 1_000_000 * 1000)
+
+
+def new_chat() -> int:
+    """Return a private chat id no earlier test (or run against the same trackers) used."""
+    return next(_chat_ids)
+
+
+def new_group() -> int:
+    """Return a supergroup chat id (negative, as Telegram's are)."""
+    return -1_000_000_000_000 - next(_chat_ids)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def texts(calls: list[SentCall]) -> list[str]:
+    return [call.text or "" for call in calls]
+
+
+def plain(text: str) -> str:
+    """What a reader sees of the assistant's light markup ([label](url) and **bold**)."""
+    return re.sub(r"\[([^\]\n]+)\]\((https?://[^\s)]+)\)", r"\1", text).replace("**", "")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Stand-ins and plumbing
+
+
+class ScriptedAssistant:
+    """A REST-channel stand-in: answers with `answer(sender, message)` and records every request."""
+
+    def __init__(self, answer: Callable[[str, str], Awaitable[list[dict[str, Any]]]] | None = None) -> None:
+        self.answer = answer or self.echo
+        self.requests: list[tuple[str, str]] = []
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+
+    @staticmethod
+    async def echo(sender: str, message: str) -> list[dict[str, Any]]:
+        return [{"recipient_id": sender, "text": f"jawaban: {message[:50]}"}]
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.requests.append((body["sender"], body["message"]))
+        return web.json_response(await self.answer(body["sender"], body["message"]))
+
+    async def __aenter__(self) -> ScriptedAssistant:
+        app = web.Application()
+        app.router.add_post("/webhooks/rest/webhook", self._webhook)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        port = free_port()
+        await web.TCPSite(self._runner, "127.0.0.1", port).start()
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self._runner is not None
+        await self._runner.cleanup()
+
+
+class SwitchableProxy:
+    """A TCP proxy on a fixed loopback port: `close()` makes the assistant unreachable, `open()` brings it back."""
+
+    def __init__(self, target_url: str) -> None:
+        parts = urlsplit(target_url)
+        self.target = (parts.hostname or "127.0.0.1", parts.port or 80)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server: asyncio.AbstractServer | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    async def open(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port, reuse_address=True)
+
+    async def close(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()
+        for writer in list(self._writers):
+            writer.close()
+        self._writers.clear()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.close()
+            return
+        self._writers.update({writer, upstream_writer})
+        await asyncio.gather(self._pipe(reader, upstream_writer), self._pipe(upstream_reader, writer))
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            writer.close()
+            self._writers.discard(writer)
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def scripted() -> AsyncIterator[ScriptedAssistant]:
+    async with ScriptedAssistant() as assistant:
+        yield assistant
+
+
+def bot_settings(telegram: FakeTelegram, rasa_url: str, **env: str) -> Settings:
+    return Settings.from_env(
+        {
+            "TELEGRAM_BOT_TOKEN": telegram.token,
+            "TELEGRAM_API_BASE_URL": telegram.base_url,
+            "RASA_URL": rasa_url,
+            "RASA_TIMEOUT": "60",
+            **env,
+        }
+    )
+
+
+@asynccontextmanager
+async def bot_running(telegram: FakeTelegram, rasa_url: str, **env: str) -> AsyncIterator[BotApplication]:
+    """Run the real application against the stand-in, polling it over HTTP (or by webhook if asked)."""
+    settings = bot_settings(telegram, rasa_url, **env)
+    application = build_application(settings)
+    async with running(application, settings):
+        yield application
+
+
+async def wait_for_keyboard(telegram: FakeTelegram, chat_id: int, after: int = 0) -> SentCall:
+    await telegram.wait_for(lambda _: any(c.buttons for c in telegram.sent(chat_id, after=after)), timeout=RASA_WAIT)
+    return next(c for c in telegram.sent(chat_id, after=after) if c.buttons)
+
+
+async def wait_until_quiet(telegram: FakeTelegram, chat_id: int, after: int, quiet: float = 1.0) -> list[SentCall]:
+    """Wait for a first reply, then until nothing more arrives for `quiet` seconds (answers span messages)."""
+    await telegram.wait_for_sent(chat_id, after=after, timeout=RASA_WAIT)
+    while True:
+        seen = len(telegram.sent(chat_id, after=after))
+        await asyncio.sleep(quiet)
+        if len(telegram.sent(chat_id, after=after)) == seen:
+            return telegram.sent(chat_id, after=after)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# With the real assistant
+
+
+async def test_start_greets_with_the_topic_keyboard_and_registers_the_menu(telegram, rasa_stack) -> None:
+    chat = new_chat()
+    async with bot_running(telegram, rasa_stack.rasa_url):
+        telegram.push_text(chat, "/start")
+        greeting = await wait_for_keyboard(telegram, chat)
+
+    assert [button["text"] for button in greeting.buttons] == TOPICS
+    assert all(button.get("callback_data") for button in greeting.buttons)
+    assert [c["command"] for c in telegram.commands] == ["start", "menu", "help", "reset", "tentang"]
+    assert all(c["description"] for c in telegram.commands)
+    # "typing…" was shown before the greeting.
+    actions = telegram.sent(chat, "sendChatAction")
+    assert actions and actions[0].params["action"] == "typing" and actions[0].at < greeting.at
+
+
+async def test_a_button_tap_sends_its_payload_to_the_assistant(telegram, rasa_stack) -> None:
+    chat = new_chat()
+    async with bot_running(telegram, rasa_stack.rasa_url):
+        telegram.push_text(chat, "/start")
+        greeting = await wait_for_keyboard(telegram, chat)
+        kipp = next(button for button in greeting.buttons if button["text"] == "KIPP")
+        mark = telegram.mark()
+        telegram.push_callback(chat, kipp["callback_data"], message=greeting.message)
+        replies = await wait_until_quiet(telegram, chat, after=mark)
+
+    assert any(c.method == "answerCallbackQuery" for c in telegram.calls[mark:])
+    # The bot shows exactly what the assistant answers to that payload in a fresh conversation.
+    expected = [plain(m["text"]) for m in rasa_stack.send(rasa_stack.new_sender(), kipp["callback_data"]) if "text" in m]
+    assert texts(replies) == expected
+    assert any("KIPP" in text for text in expected)
+
+
+async def test_a_question_is_answered_by_the_real_assistant(telegram, rasa_stack) -> None:
+    chat = new_chat()
+    question = "Apa itu KIPP?"
+    async with bot_running(telegram, rasa_stack.rasa_url):
+        telegram.push_text(chat, question)
+        replies = await wait_until_quiet(telegram, chat, after=0)
+
+    expected = [plain(m["text"]) for m in rasa_stack.send(rasa_stack.new_sender(), question) if "text" in m]
+    assert texts(replies) == expected
+    assert "Kompetisi Inovasi Pelayanan Publik" in "\n".join(expected)
+    assert all(c.params.get("parse_mode") == "HTML" for c in replies)
+
+
+async def test_in_a_group_only_messages_addressed_to_the_bot_are_answered(telegram, rasa_stack) -> None:
+    group, member, other = new_group(), 501, 502
+    async with bot_running(telegram, rasa_stack.rasa_url):
+        chatter = telegram.push_text(group, "ada yang tahu jadwal rapat besok?", user_id=member)
+        asked = telegram.push_text(group, f"@{telegram.username} apa itu KIPP?", user_id=member)
+        [first] = await telegram.wait_for_sent(group, timeout=RASA_WAIT)
+        # Same member, same conversation: the chatter was handled (and ignored) before the question.
+        assert first.reply_to_message_id == telegram.message_of(asked)["message_id"]
+        assert all(c.reply_to_message_id != telegram.message_of(chatter)["message_id"] for c in telegram.calls)
+
+        mark = telegram.mark()
+        telegram.push_text(group, "kalau syaratnya apa?", user_id=other, reply_to=first.message)
+        [answer] = await telegram.wait_for_sent(group, after=mark, timeout=RASA_WAIT)
+        assert answer.text
+
+        mark = telegram.mark()
+        telegram.push_text(group, f"/menu@{telegram.username}", user_id=other)
+        menu = await wait_for_keyboard(telegram, group, after=mark)
+        assert [button["text"] for button in menu.buttons] == TOPICS
+
+
+async def test_a_5000_character_message_is_trimmed_with_a_note_and_answered(telegram, rasa_stack) -> None:
+    chat = new_chat()
+    text = ("Apa itu KIPP? " + "Mohon dijelaskan secara lengkap dan rinci. " * 200)[:5000]
+    assert len(text) == 5000
+    async with bot_running(telegram, rasa_stack.rasa_url):
+        telegram.push_text(chat, text)
+        note, answer = await telegram.wait_for_sent(chat, count=2, timeout=RASA_WAIT)
+
+    assert "5.000 karakter" in (note.text or "") and "1.000 karakter" in (note.text or "")
+    assert answer.text and answer.text != note.text
+
+
+async def test_the_assistant_down_gets_an_apology_and_the_bot_recovers_by_itself(telegram, rasa_stack) -> None:
+    chat = new_chat()
+    proxy = SwitchableProxy(rasa_stack.rasa_url)
+    await proxy.open()
+    try:
+        async with bot_running(telegram, proxy.url):
+            telegram.push_text(chat, "/menu")
+            await wait_for_keyboard(telegram, chat)
+
+            await proxy.close()
+            mark = telegram.mark()
+            telegram.push_text(chat, "Apa itu JIPP?")
+            [apology] = await telegram.wait_for_sent(chat, after=mark, timeout=RASA_WAIT)
+            assert apology.text == handlers.TEXT_ASSISTANT_DOWN
+
+            await proxy.open()
+            mark = telegram.mark()
+            telegram.push_text(chat, "/menu")
+            menu = await wait_for_keyboard(telegram, chat, after=mark)
+            assert [button["text"] for button in menu.buttons] == TOPICS
+    finally:
+        with_server = proxy._server is not None and proxy._server.is_serving()
+        if with_server:
+            await proxy.close()
+
+
+async def test_a_429_from_telegram_is_retried_after_retry_after(telegram, rasa_stack) -> None:
+    chat = new_chat()
+    telegram.fail_next("sendMessage", 1, retry_after=1)
+    async with bot_running(telegram, rasa_stack.rasa_url):
+        telegram.push_text(chat, "/start")
+        greeting = await wait_for_keyboard(telegram, chat)
+
+    [refused] = [c for c in telegram.rejected if c.method == "sendMessage"]
+    assert refused.chat_id == chat
+    assert greeting.at - refused.at >= 1.0  # waited as told, then sent the same message
+    assert greeting.params["text"] == refused.params["text"]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# With the scripted assistant
+
+
+async def test_a_sticker_gets_a_friendly_text_and_never_reaches_the_assistant(telegram, scripted) -> None:
+    chat, group = new_chat(), new_group()
+    sticker = {"file_id": "s", "file_unique_id": "s", "type": "regular", "width": 512, "height": 512}
+    sticker |= {"is_animated": False, "is_video": False}
+    async with bot_running(telegram, scripted.url):
+        telegram.push_message(group, user_id=7, sticker=sticker)  # not addressed: ignored
+        telegram.push_message(chat, sticker=sticker)
+        [reply] = await telegram.wait_for_sent(chat)
+        telegram.push_message(chat, location={"latitude": -6.2, "longitude": 106.8})
+        [_, where] = await telegram.wait_for_sent(chat, count=2)
+
+    assert reply.text == handlers.TEXT_NOT_TEXT.format(kind="stiker")
+    assert where.text == handlers.TEXT_NOT_TEXT.format(kind="lokasi")
+    assert telegram.sent(group) == []
+    assert scripted.requests == []
+
+
+async def test_edited_messages_are_ignored(telegram, scripted) -> None:
+    chat = new_chat()
+    async with bot_running(telegram, scripted.url):
+        first = telegram.push_text(chat, "halo")
+        await telegram.wait_for_sent(chat)
+        telegram.push_edited_text(chat, telegram.message_of(first)["message_id"], "halo (diedit)")
+        telegram.push_text(chat, "pertanyaan berikutnya")
+        await telegram.wait_for_sent(chat, count=2)
+
+    assert [message for _, message in scripted.requests] == ["halo", "pertanyaan berikutnya"]
+
+
+async def test_replies_are_escaped_split_and_files_are_sent_as_documents(telegram, scripted) -> None:
+    chat = new_chat()
+    paragraphs = [f"Bagian {i}: <syarat> & ketentuan" + " isi" * 460 for i in range(5)]
+    content = "unit,inovasi\nDinas A,Layanan <B>\n".encode()
+
+    async def answer(sender: str, message: str) -> list[dict[str, Any]]:
+        document = {"filename": "rekap.csv", "content_b64": base64.b64encode(content).decode(), "caption": "Rekap & data"}
+        return [
+            {"text": "\n\n".join(paragraphs), "buttons": [{"title": "Lanjut", "payload": "/lanjut"}]},
+            {"custom": {"document": document}},
+            {"custom": {"kb_answer": {"entry_id": "x", "version": 1}}},
+        ]
+
+    scripted.answer = answer
+    async with bot_running(telegram, scripted.url):
+        telegram.push_text(chat, "minta rekap")
+        [document] = await telegram.wait_for_sent(chat, method="sendDocument")
+
+    parts = telegram.sent(chat)
+    assert len(parts) == 3  # five paragraphs of ~1,900 characters: 2 + 2 + 1, cut between paragraphs
+    assert "\n\n".join(texts(parts)) == "\n\n".join(paragraphs)
+    assert [bool(c.buttons) for c in parts] == [False, False, True]
+    assert document.files["document"].content == content
+    assert document.files["document"].filename == "rekap.csv"
+    assert document.text == "Rekap & data"
+
+
+async def test_a_slow_conversation_does_not_hold_up_the_others(telegram, scripted) -> None:
+    slow_chat, fast_chat = new_chat(), new_chat()
+
+    async def answer(sender: str, message: str) -> list[dict[str, Any]]:
+        if message == "lambat":
+            await asyncio.sleep(1.5)
+        return [{"text": f"jawaban {message}"}]
+
+    scripted.answer = answer
+    async with bot_running(telegram, scripted.url):
+        telegram.push_text(slow_chat, "lambat")
+        telegram.push_text(slow_chat, "cepat")
+        telegram.push_text(fast_chat, "cepat")
+        await telegram.wait_for_sent(slow_chat, count=2)
+
+    [fast] = telegram.sent(fast_chat)
+    slow = telegram.sent(slow_chat)
+    assert fast.at < slow[0].at  # the other chat did not wait
+    assert texts(slow) == ["jawaban lambat", "jawaban cepat"]  # one chat keeps its order
+
+
+async def test_webhook_mode_receives_updates_with_the_secret_token(telegram, scripted) -> None:
+    chat, port = new_chat(), free_port()
+    webhook_url = f"http://127.0.0.1:{port}/telegram/webhook"
+    env = {
+        "TELEGRAM_MODE": "webhook",
+        "TELEGRAM_WEBHOOK_URL": webhook_url,
+        "TELEGRAM_WEBHOOK_SECRET": "rahasia-123",
+        "TELEGRAM_WEBHOOK_PORT": str(port),
+    }
+    async with bot_running(telegram, scripted.url, **env):
+        assert telegram.webhook_url == webhook_url and telegram.webhook_secret == "rahasia-123"
+        telegram.push_text(chat, "halo lewat webhook")
+        [reply] = await telegram.wait_for_sent(chat)
+        async with aiohttp.ClientSession() as session:
+            forged = {"update_id": 999_999, "message": telegram.make_message(chat, text="palsu")}
+            async with session.post(webhook_url, json=forged) as response:
+                assert response.status == 403
+            async with session.post(webhook_url, json=forged, headers={"X-Telegram-Bot-Api-Secret-Token": "x"}) as r:
+                assert r.status == 403
+
+    assert reply.text == "jawaban: halo lewat webhook"
+    assert scripted.requests == [(f"tg-{chat}", "halo lewat webhook")]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# `python -m bot` itself
+
+
+def bot_env(**values: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    env.update({"PYTHONUNBUFFERED": "1", "LOG_LEVEL": "INFO", **values})
+    return env
+
+
+async def run_module(env: dict[str, str], timeout: float = 60) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=PROJECT_ROOT, env=env, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), timeout)
+    assert process.returncode is not None
+    return process.returncode, output.decode()
+
+
+async def test_python_m_bot_without_a_token_exits_with_a_clear_message() -> None:
+    code, output = await run_module(bot_env(TELEGRAM_BOT_TOKEN=""))
+    assert code == 1
+    assert "TELEGRAM_BOT_TOKEN is not set" in output and "Traceback" not in output
+
+
+async def test_python_m_bot_with_a_rejected_token_exits_with_a_clear_message(telegram) -> None:
+    env = bot_env(TELEGRAM_BOT_TOKEN="999:revoked", TELEGRAM_API_BASE_URL=telegram.base_url)
+    code, output = await run_module(env)
+    assert code == 1
+    assert "Telegram rejected TELEGRAM_BOT_TOKEN" in output
+
+
+async def test_python_m_bot_polls_answers_and_stops_cleanly(telegram, scripted) -> None:
+    chat = new_chat()
+    env = bot_env(TELEGRAM_BOT_TOKEN=telegram.token, TELEGRAM_API_BASE_URL=telegram.base_url, RASA_URL=scripted.url)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=PROJECT_ROOT, env=env, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        telegram.push_text(chat, "/start")
+        [reply] = await telegram.wait_for_sent(chat, timeout=60)
+        assert reply.text == "jawaban: /greet"
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = await asyncio.wait_for(process.communicate(), 30)
+    log = output.decode()
+    assert process.returncode == 0, log
+    assert telegram.token not in log  # the token is in every Bot API URL; httpx must not log them
+    assert "/start" not in log  # user text stays out of INFO logs

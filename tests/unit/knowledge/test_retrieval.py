@@ -1,0 +1,79 @@
+"""Retrieval over the curated content: informal questions find the right entry; off-topic ones find none."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge import Hints, KnowledgeBase, queries
+from knowledge.text import content_terms, normalize
+from tests.factories import entry_data
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    from knowledge import ensure_seeded
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('retrieval') / 'kb.db'}"
+    ensure_seeded(url)
+    return KnowledgeBase(url, refresh_seconds=0)
+
+
+def test_slang_is_normalised() -> None:
+    assert normalize("gmn caranya, yg brp thn?") == "bagaimana caranya yang berapa tahun"
+    assert content_terms("Langkah-langkah replikasi") == content_terms("langkah replikasi")
+
+
+@pytest.mark.parametrize(
+    ("question", "expected_topic", "must_contain"),
+    [
+        ("syarat umur inovasi biar bisa ikut kipp brp lama?", "kipp", "tahun"),
+        ("kriteria penilaian inovasi apa aja", "kipp", "kebaruan"),
+        ("arti ATM dalam replikasi", "replikasi", "amati"),
+        ("provinsi yg jadi percontohan hub jipp", "jipp", "Gorontalo"),
+        ("permenpanrb 91/2021 isinya apa", "pelembagaan", "pelembagaan"),
+        ("perpres mal pelayanan publik nomor berapa", "mpp", "89"),
+    ],
+)
+def test_informal_questions_find_a_confident_answer(kb, question: str, expected_topic: str, must_contain: str) -> None:
+    result = kb.search(question)
+    assert result.confident, [(h.entry.id, round(h.score, 3)) for h in result.hits]
+    assert result.best.entry.topic in {expected_topic, "umum"}
+    assert must_contain.lower() in result.best.entry.answer.lower()
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["resep rendang padang yang enak", "jadwal liga inggris malam ini", "harga emas antam hari ini"],
+)
+def test_off_topic_questions_are_not_answered(kb, question: str) -> None:
+    assert not kb.search(question).confident
+
+
+def test_follow_up_uses_the_previous_subject(kb) -> None:
+    previous = kb.search("apa itu jaringan inovasi pelayanan publik").best.entry
+    assert previous.topic == "jipp"
+    result = kb.search("dasar hukumnya apa?", Hints(previous=previous, follow_up=True))
+    assert result.used_context
+    assert "89/2020" in result.best.entry.answer
+
+
+def test_topic_hint_breaks_a_tie_without_filtering(kb) -> None:
+    plain = kb.search("dasar hukum")
+    hinted = kb.search("dasar hukum", Hints(topics=frozenset({"mpp"})))
+    assert hinted.best.entry.topic == "mpp"
+    assert plain.hits  # without the hint other topics still compete
+
+
+def test_change_in_database_is_picked_up_without_restart(kb) -> None:
+    new = entry_data(
+        "umum-uji-langsung",
+        topic="umum",
+        title="Kode uji zebra",
+        questions=("apa kode uji zebra",),
+        answer="Kode uji zebra adalah 4242.",
+    )
+    assert not kb.search("kode uji zebra").confident
+    kb.run(lambda session: queries.save_entry(session, data=new, actor="test"), write=True)
+    assert kb.search("kode uji zebra").best.entry.id == "umum-uji-langsung"
+    kb.run(lambda session: queries.set_status(session, entry_id=new.id, status="retired", actor="test"), write=True)
+    assert kb.entry("umum-uji-langsung") is None

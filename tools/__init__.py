@@ -1,0 +1,1 @@
+"""Developer and operator tools: the launcher, terminal chat, evaluation and benchmarks."""

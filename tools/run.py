@@ -1,0 +1,70 @@
+"""`make run`: the assistant on this machine with the embedded defaults.
+
+Seeds the SQLite knowledge base on first use, starts the action server and Rasa (REST channel), and
+the Telegram bot when TELEGRAM_BOT_TOKEN is set; one Ctrl-C stops everything cleanly.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+from knowledge import ContentError, ensure_seeded
+from settings import configure_logging, get_settings
+from tools.stack import Stack
+
+logger = logging.getLogger("klinik.run")
+
+
+def main() -> int:
+    """Start the stack and supervise it until Ctrl-C or a child dies."""
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    if not Path(settings.rasa_model).is_file():
+        logger.error("no trained model at %s: run 'make train' first", settings.rasa_model)
+        return 1
+    Path(settings.tracker_db).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if ensure_seeded(settings.database_url):
+            logger.info("knowledge base created from knowledge/content")
+    except ContentError as exc:
+        logger.error("%s", exc)
+        return 1
+    with_bot = bool(settings.telegram_bot_token)
+    stack = Stack(settings, settings.rasa_model, with_bot=with_bot)
+    stopping = False
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        seconds = stack.start()
+    except RuntimeError as exc:
+        logger.error("%s", exc)
+        return 1
+    logger.info("assistant ready in %.1f s: POST %s/webhooks/rest/webhook", seconds, settings.rasa_url)
+    if not with_bot:
+        logger.info("TELEGRAM_BOT_TOKEN is not set: local-only mode (try 'make chat')")
+    exit_code = 0
+    while not stopping:
+        dead = [service.name for service in stack.services if not service.running()]
+        if dead:
+            logger.error("%s stopped unexpectedly; shutting down", ", ".join(dead))
+            exit_code = 1
+            break
+        time.sleep(0.5)
+    logger.info("stopping...")
+    stack.stop()
+    logger.info("stopped")
+    return exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

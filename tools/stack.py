@@ -1,0 +1,162 @@
+"""Start and stop the assistant's processes: the action server, the Rasa server and the Telegram bot.
+
+Used by `make run` (tools/run.py), the benchmark and the end-to-end tests, so all three start the
+assistant the same way. Each child runs in its own session so that one Ctrl-C reaches only the
+launcher, which then stops the children in order.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from settings import PROJECT_ROOT, Settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Service:
+    """One child process and how to tell that it is ready."""
+
+    name: str
+    command: list[str]
+    health_url: str | None
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+
+    def start(self, env: Mapping[str, str], log_dir: Path | None = None) -> None:
+        """Start the process; its output goes to the console or to `log_dir/<name>.log`."""
+        output = None
+        if log_dir is not None:
+            log_dir.mkdir(parents=True, exist_ok=True)
+            self.log_path = log_dir / f"{self.name}.log"
+            output = self.log_path.open("ab")
+        self.process = subprocess.Popen(  # noqa: S603 - fixed commands built by this module
+            self.command,
+            cwd=PROJECT_ROOT,
+            env=dict(env),
+            stdout=output,
+            stderr=subprocess.STDOUT if output else None,
+            start_new_session=True,
+        )
+
+    def running(self) -> bool:
+        """Return whether the process is alive."""
+        return self.process is not None and self.process.poll() is None
+
+    def healthy(self) -> bool:
+        """Return whether the service answers its health URL."""
+        if self.health_url is None:
+            return self.running()
+        try:
+            return httpx.get(self.health_url, timeout=1.0).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Ask the process to stop (SIGINT, like Ctrl-C), and kill it if it does not."""
+        if not self.running():
+            return
+        assert self.process is not None
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            logger.warning("%s did not stop in %.0f s; killing it", self.name, timeout)
+            self.process.kill()
+            self.process.wait()
+
+
+@dataclass
+class Stack:
+    """The assistant's processes, started in dependency order and stopped in reverse."""
+
+    settings: Settings
+    model_path: str
+    with_bot: bool = False
+    log_dir: Path | None = None
+    services: list[Service] = field(default_factory=list)
+
+    def environment(self) -> dict[str, str]:
+        """Return the environment every child gets: settings made explicit."""
+        env = dict(os.environ)
+        env.update(
+            {
+                "DATABASE_URL": self.settings.database_url,
+                "RASA_TRACKER_DB": self.settings.tracker_db,
+                "ACTION_SERVER_URL": self.settings.action_server_url,
+                "RASA_URL": self.settings.rasa_url,
+                "KB_REFRESH_SECONDS": str(self.settings.kb_refresh_seconds),
+                "LOG_LEVEL": self.settings.log_level,
+                "PYTHONUNBUFFERED": "1",
+                # Rasa's telemetry would try to reach the internet.
+                "RASA_TELEMETRY_ENABLED": "false",
+                "TF_CPP_MIN_LOG_LEVEL": "2",
+            }
+        )
+        return env
+
+    def build(self) -> list[Service]:
+        """Return the services to run for these settings."""
+        bin_dir = Path(sys.executable).parent
+        s = self.settings
+        services = [
+            Service(
+                "actions",
+                [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(s.action_port)],
+                f"http://127.0.0.1:{s.action_port}/health",
+            ),
+            Service(
+                "rasa",
+                [
+                    str(bin_dir / "rasa"), "run",
+                    "--model", self.model_path,
+                    "--endpoints", "nlu/endpoints.yml",
+                    "--credentials", "nlu/credentials.yml",
+                    "--port", str(s.rasa_port),
+                    "--interface", "127.0.0.1" if self.log_dir else "0.0.0.0",
+                ],
+                f"http://127.0.0.1:{s.rasa_port}/webhooks/rest/",
+            ),
+        ]
+        if self.with_bot:
+            services.append(Service("bot", [sys.executable, "-m", "bot"], None))
+        return services
+
+    def start(self, timeout: float = 120.0) -> float:
+        """Start every service and wait until each is healthy; return the seconds it took."""
+        started = time.monotonic()
+        env = self.environment()
+        self.services = self.build()
+        for service in self.services:
+            service.start(env, self.log_dir)
+        deadline = started + timeout
+        for service in self.services:
+            while not service.healthy():
+                if not service.running():
+                    self.stop()
+                    raise RuntimeError(f"{service.name} exited during start-up (see {service.log_path or 'output'})")
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"{service.name} was not ready within {timeout:.0f} s")
+                time.sleep(0.2)
+        return time.monotonic() - started
+
+    def service(self, name: str) -> Service:
+        """Return a service by name."""
+        return next(service for service in self.services if service.name == name)
+
+    def stop(self) -> None:
+        """Stop every service, the last started first."""
+        for service in reversed(self.services):
+            service.stop()
