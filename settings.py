@@ -84,6 +84,8 @@ class Settings:
     ops_chat_id: int | None = None
     retention_days: int = 180
     log_level: str = "INFO"
+    # Who the `kb` command records as the author of a change (KB_ADMIN_ACTOR, else the login name).
+    admin_actor: str = "admin"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -126,6 +128,7 @@ class Settings:
             ops_chat_id=ops_chat_id,
             retention_days=_int(env, "RETENTION_DAYS", cls.retention_days, problems),
             log_level=(env.get("LOG_LEVEL", "") or cls.log_level).upper(),
+            admin_actor=(env.get("KB_ADMIN_ACTOR", "") or env.get("USER", "") or cls.admin_actor).strip(),
         )
         if problems:
             raise SettingsError("Invalid configuration:\n- " + "\n- ".join(problems))

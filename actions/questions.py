@@ -33,6 +33,8 @@ INTENT_TOPICS: dict[str, frozenset[str]] = {
 }
 # When the NLU calls a question out of scope, only a clear knowledge-base match overrides it.
 OUT_OF_SCOPE_OVERRIDE = 0.55
+# Runner-up entries this close to the answer are offered as "related" buttons under it.
+RELATED_MARGIN = 0.05
 # Retrieval reads the start of very long messages; officers paste whole documents sometimes.
 MAX_QUERY_CHARS = 1000
 LONG_MESSAGE_CHARS = 1500
@@ -141,6 +143,9 @@ class ActionAnswerQuestion(Action):
             return "declined"
         if result.confident:
             send_answer(dispatcher, best.entry, english=english)
+            related = [hit.entry for hit in result.hits[1:] if best.score - hit.score <= RELATED_MARGIN]
+            if related:
+                dispatcher.utter_message(response="utter_related", buttons=[entry_button(e) for e in related])
             return "answered"
         dispatcher.utter_message(response="utter_candidates", buttons=[entry_button(hit.entry) for hit in result.hits])
         return "ambiguous"

@@ -76,9 +76,7 @@ BOT_COMMANDS = (
     BotCommand("tentang", "Tentang asisten ini"),
 )
 
-TEXT_ASSISTANT_DOWN = (
-    "Maaf, asisten sedang tidak dapat dihubungi. Silakan coba lagi beberapa saat lagi."
-)
+TEXT_ASSISTANT_DOWN = "Maaf, asisten sedang tidak dapat dihubungi. Silakan coba lagi beberapa saat lagi."
 TEXT_ERROR = "Maaf, terjadi kesalahan saat memproses pesan Anda. Silakan coba lagi."
 TEXT_NO_ANSWER = "Maaf, saya belum punya jawaban untuk itu. Ketuk /menu untuk melihat topik yang saya pahami."
 TEXT_EMPTY = "Pesan Anda kosong. Silakan ketik pertanyaan Anda, atau ketuk /menu untuk melihat topik."
@@ -88,9 +86,7 @@ TEXT_TRIMMED = (
 )
 TEXT_RESET_DONE = "Percakapan sudah dimulai ulang. Silakan ketik pertanyaan Anda, atau ketuk /menu."
 TEXT_BUTTON_EXPIRED = "Tombol ini sudah tidak berlaku. Ketuk /menu untuk memilih lagi."
-TEXT_UNKNOWN_COMMAND = (
-    "Perintah itu tidak saya kenal. Perintah yang tersedia: /start, /menu, /help, /reset, /tentang."
-)
+TEXT_UNKNOWN_COMMAND = "Perintah itu tidak saya kenal. Perintah yang tersedia: /start, /menu, /help, /reset, /tentang."
 TEXT_NOT_TEXT = (
     "Maaf, saya belum bisa memahami {kind}. Saya hanya memahami pesan teks: ketik pertanyaan Anda tentang "
     "KIPP, replikasi, pelembagaan inovasi, JIPP, MPP atau UNPSA, atau ketuk /menu untuk melihat topik."
@@ -372,9 +368,7 @@ async def deliver(context: Context, target: Target, items: list[Outgoing]) -> li
     return delivered
 
 
-async def _send_photo(
-    context: Context, target: Target, item: OutgoingPhoto, reply: ReplyParameters | None
-) -> Message:
+async def _send_photo(context: Context, target: Target, item: OutgoingPhoto, reply: ReplyParameters | None) -> Message:
     """Send a photo by URL, or its link as text if Telegram cannot fetch the image."""
     try:
         return await context.bot.send_photo(
@@ -582,7 +576,7 @@ async def on_other_message(update: Update, context: Context) -> None:
     await send_plain(context, target, TEXT_NOT_TEXT.format(kind=kind))
 
 
-async def on_edited_message(update: Update, context: Context) -> None:  # noqa: ARG001
+async def on_edited_message(update: Update, context: Context) -> None:
     """Ignore an edited message: the assistant already answered the original, and re-answering confuses."""
     message = update.edited_message
     logger.debug("Ignoring edit of message %s", message.message_id if message else None)

@@ -309,70 +309,96 @@ def _document(custom: Mapping[str, Any], kb_answer: KbAnswerRef | None) -> Outgo
 _KNOWN_KEYS = frozenset({"recipient_id", "text", "buttons", "image", "custom"})
 
 
-def render_message(message: Mapping[str, Any], payloads: PayloadStore) -> list[Outgoing]:
-    """Render one message of the assistant's reply; kinds this bot does not know are ignored."""
-    unknown = sorted(set(message) - _KNOWN_KEYS)
-    if unknown:
-        logger.debug("Ignoring unknown message fields %s", unknown)
-    custom = message.get("custom")
-    custom = custom if isinstance(custom, Mapping) else {}
-    kb_answer = _kb_answer(custom)
-    text = message.get("text")
-    text = text if isinstance(text, str) else ""
-    buttons = message.get("buttons")
-    keyboard = build_keyboard(buttons, payloads) if isinstance(buttons, list) else None
-    image = message.get("image")
-    out: list[Outgoing] = []
+class _ReplyBuilder:
+    """Accumulate the assistant's messages into Telegram messages (see `render_reply`)."""
 
-    if isinstance(image, str) and _URL.match(image.strip()):
-        caption = _caption(text) if utf16_len(text.strip()) <= MAX_CAPTION_LENGTH else None
-        if caption is None and text.strip():
-            out.extend(OutgoingText(to_html(chunk), None, kb_answer) for chunk in split_text(text))
-        out.append(OutgoingPhoto(image.strip(), caption, keyboard, kb_answer))
-    else:
-        chunks = split_text(text)
+    def __init__(self, payloads: PayloadStore) -> None:
+        self.payloads = payloads
+        self.out: list[Outgoing] = []
+        self._texts: list[str] = []
+        self._kb_answer: KbAnswerRef | None = None
+        self._held_marker: KbAnswerRef | None = None
+
+    def add(self, message: Mapping[str, Any]) -> None:
+        unknown = sorted(set(message) - _KNOWN_KEYS)
+        if unknown:
+            logger.debug("Ignoring unknown message fields %s", unknown)
+        custom = message.get("custom")
+        custom = custom if isinstance(custom, Mapping) else {}
+        other = sorted(set(custom) - {"kb_answer", "document"})
+        if other:
+            logger.debug("Ignoring custom message keys %s", other)
+        marker = _kb_answer(custom)
+        text = message.get("text")
+        text = text.strip() if isinstance(text, str) else ""
+        buttons = message.get("buttons")
+        keyboard = build_keyboard(buttons, self.payloads) if isinstance(buttons, list) else None
+        image = message.get("image")
+        image = image.strip() if isinstance(image, str) and _URL.match(image.strip()) else None
+        document = _document(custom, marker) if "document" in custom else None
+
+        if image is not None:
+            self.flush()
+            self._add_photo(image, text, keyboard, marker)
+        elif text or keyboard is not None:
+            if text:
+                self._texts.append(text)
+            if marker is not None and self._kb_answer is None:
+                self._kb_answer = marker
+            if keyboard is not None:
+                self.flush(keyboard)
+        elif marker is not None and document is None:
+            self._mark(marker)
+        if document is not None:
+            self.flush()
+            self.out.append(document)
+
+    def _add_photo(
+        self, url: str, text: str, keyboard: InlineKeyboardMarkup | None, marker: KbAnswerRef | None
+    ) -> None:
+        caption = _caption(text) if utf16_len(text) <= MAX_CAPTION_LENGTH else None
+        if caption is None and text:
+            self.out.extend(OutgoingText(to_html(chunk), None, marker) for chunk in split_text(text))
+        self.out.append(OutgoingPhoto(url, caption, keyboard, marker))
+
+    def _mark(self, marker: KbAnswerRef) -> None:
+        """Attach a marker sent on its own: to the answer being built, else the last one sent, else the next."""
+        if self._texts:
+            self._kb_answer = self._kb_answer or marker
+        elif self.out and self.out[-1].kb_answer is None:
+            self.out[-1] = dataclasses.replace(self.out[-1], kb_answer=marker)
+        else:
+            self._held_marker = marker
+
+    def flush(self, keyboard: InlineKeyboardMarkup | None = None) -> None:
+        """Emit the accumulated texts as one message (split if over the limit), the keyboard under the last."""
+        chunks = split_text("\n\n".join(self._texts))
         if not chunks and keyboard is not None:
             chunks = [BUTTONS_ONLY_TEXT]
+        marker = self._kb_answer or self._held_marker
+        if chunks:
+            self._held_marker = None
         for index, chunk in enumerate(chunks):
-            # The keyboard goes under the last chunk, next to the question it answers.
             last = index == len(chunks) - 1
-            out.append(OutgoingText(to_html(chunk), keyboard if last else None, kb_answer))
-
-    if "document" in custom:
-        document = _document(custom, kb_answer)
-        if document is not None:
-            out.append(document)
-    other = sorted(set(custom) - {"kb_answer", "document"})
-    if other:
-        logger.debug("Ignoring custom message keys %s", other)
-    return out
+            self.out.append(OutgoingText(to_html(chunk), keyboard if last else None, marker))
+        self._texts = []
+        self._kb_answer = None
 
 
 def render_reply(messages: Iterable[Mapping[str, Any]], payloads: PayloadStore) -> list[Outgoing]:
-    """Render the assistant's whole reply.
+    """Render the assistant's whole reply as the Telegram messages to send, in order.
 
-    A `kb_answer` marker sent on its own (a message with only `custom`) belongs to the answer just before
-    it, or to the next one if it comes first.
+    Consecutive text messages are joined, a blank line apart, into one Telegram message (split again only
+    past 4096 characters): the assistant utters an answer, its details and its source as separate messages,
+    and on a phone that is one answer, one notification, and one message for feedback to attach to. Buttons
+    end a message and go under it; images and documents are sent on their own. Kinds of messages this bot
+    does not know are ignored.
+
+    A `kb_answer` marker marks the message it arrives with; sent on its own (a message with only `custom`) it
+    marks the answer it follows, or the next one if it comes first.
     """
-    out: list[Outgoing] = []
-    pending: KbAnswerRef | None = None
+    builder = _ReplyBuilder(payloads)
     for message in messages:
-        rendered = render_message(message, payloads)
-        custom = message.get("custom")
-        marker = _kb_answer(custom) if isinstance(custom, Mapping) else None
-        if rendered:
-            if pending is not None:
-                rendered = [_with_kb_answer(item, pending) for item in rendered]
-                pending = None
-            out.extend(rendered)
-        elif marker is not None:
-            if out and out[-1].kb_answer is None:
-                out[-1] = _with_kb_answer(out[-1], marker)
-            elif not out:
-                pending = marker
-    return out
-
-
-def _with_kb_answer(item: Outgoing, marker: KbAnswerRef) -> Outgoing:
-    """Return `item` marked as a knowledge-base answer, unless it already carries a marker."""
-    return item if item.kb_answer is not None else dataclasses.replace(item, kb_answer=marker)
+        builder.add(message)
+    builder.flush()
+    return builder.out

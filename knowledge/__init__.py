@@ -8,32 +8,60 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from knowledge.admin import KnowledgeAdmin
+from knowledge.admin_files import entry_from_record, valid_entry_id
+from knowledge.admin_types import (
+    DayCount,
+    DeletionReport,
+    EntryVersionInfo,
+    ImportResult,
+    Stats,
+    UnansweredGroup,
+)
 from knowledge.content import read_content_dir
 from knowledge.errors import ContentError, KnowledgeUnavailable, Problem, VersionConflict
+from knowledge.privacy import SenderSelector, purge_if_due
 from knowledge.retrieval import Hints
 from knowledge.service import KnowledgeBase, ensure_seeded, load_content
+from knowledge.stats import stats_chart_png, stats_csv, stats_text
 from knowledge.types import TOPICS, Entry, EntryData, Hit, KbInfo, SearchResult, Source
 from settings import get_settings
 
 __all__ = [
     "TOPICS",
     "ContentError",
+    "DayCount",
+    "DeletionReport",
     "Entry",
     "EntryData",
+    "EntryVersionInfo",
     "Hints",
     "Hit",
+    "ImportResult",
     "KbInfo",
+    "KnowledgeAdmin",
     "KnowledgeBase",
     "KnowledgeUnavailable",
     "Problem",
     "SearchResult",
+    "SenderSelector",
     "Source",
+    "Stats",
+    "UnansweredGroup",
     "VersionConflict",
+    "default_admin",
     "default_kb",
     "ensure_seeded",
+    "entry_from_record",
     "kb_info",
     "load_content",
+    "purge_if_due",
     "read_content_dir",
+    "run_retention",
+    "stats_chart_png",
+    "stats_csv",
+    "stats_text",
+    "valid_entry_id",
 ]
 
 
@@ -47,3 +75,20 @@ def default_kb() -> KnowledgeBase:
 def kb_info() -> KbInfo:
     """Return the size and last-change time of the configured knowledge base."""
     return default_kb().info()
+
+
+@lru_cache(maxsize=1)
+def default_admin() -> KnowledgeAdmin:
+    """Return the process-wide administration of the configured knowledge base and conversation store."""
+    settings = get_settings()
+    return KnowledgeAdmin(settings.database_url, tracker_db=settings.tracker_db)
+
+
+def run_retention() -> DeletionReport | None:
+    """Remove logs older than RETENTION_DAYS if the purge has not run today (cheap to call often).
+
+    Call it when the action server starts and, e.g., after logging a question: it asks the database at
+    most once an hour per process and purges at most once a day.
+    """
+    settings = get_settings()
+    return purge_if_due(settings.database_url, settings.tracker_db, retention_days=settings.retention_days)

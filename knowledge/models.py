@@ -7,7 +7,6 @@ ORM classes stay private to the `knowledge` package; callers get the dataclasses
 from __future__ import annotations
 
 from datetime import datetime, timezone
-
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Float, ForeignKey, Index, Integer, String, Text

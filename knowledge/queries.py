@@ -129,7 +129,12 @@ def _record_change(session: Session, row: KbEntry, *, actor: str, action: str, b
     after = _row_snapshot(row)
     session.add(
         KbEntryVersion(
-            entry_id=row.id, version=row.version, snapshot=after, changed_by=actor, changed_at=row.updated_at, action=action
+            entry_id=row.id,
+            version=row.version,
+            snapshot=after,
+            changed_by=actor,
+            changed_at=row.updated_at,
+            action=action,
         )
     )
     session.add(KbAudit(at=row.updated_at, actor=actor, action=action, entry_id=row.id, before=before, after=after))

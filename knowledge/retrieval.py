@@ -79,7 +79,8 @@ class KnowledgeIndex:
             for question in (*entry.questions, entry.title):
                 questions.append(question)
                 self._question_owner.append(index)
-        titles = [entry.title for entry in self.entries]
+        # All phrasings of an entry pooled: evidence spread over several phrasings still counts.
+        titles = [" ".join((entry.title, *entry.questions)) for entry in self.entries]
         answers = [f"{entry.title}. {entry.answer}" for entry in self.entries]
         corpus = questions + answers
         self._words = TfidfVectorizer(analyzer=_word_analyzer, sublinear_tf=True, norm="l2")

@@ -43,15 +43,7 @@ SLANG: dict[str, str] = {
 # Fillers that say nothing about the topic. Question words (berapa, kapan, siapa) are kept:
 # they separate "when" entries from "how many" entries.
 STOP_WORDS = frozenset(
-    """
-    yang dan di ke itu ini sih dong deh ya yah kah lah nih tuh kok loh lho kan pun saja juga nah
-    adalah ialah merupakan tentang dari pada untuk dengan dalam oleh atau serta the a an of to is are
-    do does in on for and or what how be it its this that sebenarnya sebenernya kira kira2 mohon tolong
-    info informasi tanya bertanya nanya mau ingin pengen pingin saya kami kita aku anda gue gw
-    apa nya ada kalau jika kalo se pas sama udah sudah jadi gitu begitu begini biar agar supaya
-    terus lalu trus kok emang memang dapat bisa cara caranya bagaimana gimana tolong minta jelaskan
-    tahu mana sih yah ok oke halo hai
-    """.split()
+    ["yang", "dan", "di", "ke", "itu", "ini", "sih", "dong", "deh", "ya", "yah", "kah", "lah", "nih", "tuh", "kok", "loh", "lho", "kan", "pun", "saja", "juga", "nah", "adalah", "ialah", "merupakan", "tentang", "dari", "pada", "untuk", "dengan", "dalam", "oleh", "atau", "serta", "the", "a", "an", "of", "to", "is", "are", "do", "does", "in", "on", "for", "and", "or", "what", "how", "be", "it", "its", "this", "that", "sebenarnya", "sebenernya", "kira", "kira2", "mohon", "tolong", "info", "informasi", "tanya", "bertanya", "nanya", "mau", "ingin", "pengen", "pingin", "saya", "kami", "kita", "aku", "anda", "gue", "gw", "apa", "nya", "ada", "kalau", "jika", "kalo", "se", "pas", "sama", "udah", "sudah", "jadi", "gitu", "begitu", "begini", "biar", "agar", "supaya", "terus", "lalu", "trus", "kok", "emang", "memang", "dapat", "bisa", "cara", "caranya", "bagaimana", "gimana", "tolong", "minta", "jelaskan", "tahu", "mana", "sih", "yah", "ok", "oke", "halo", "hai"]
 )
 
 # Words that mean the same thing here, folded onto one term on both sides of the match, so
@@ -80,7 +72,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "jumlah": ("total", "banyaknya", "many", "count"),
     "siapa": ("who",),
     "kapan": ("when",),
-    "tujuan": ("goal", "goals", "purpose", "aim", "maksud"),
+    "tujuan": ("goal", "goals", "purpose", "aim"),
     "nilai": ("skor", "score", "poin", "bobot", "weight", "penilaian"),
 }
 
@@ -89,7 +81,7 @@ _stemmer = None
 
 
 def _get_stemmer():  # type: ignore[no-untyped-def]
-    global _stemmer  # noqa: PLW0603 - one stemmer per process; building it loads a 30k-word dictionary
+    global _stemmer
     if _stemmer is None:
         _stemmer = StemmerFactory().create_stemmer()
     return _stemmer

@@ -109,7 +109,9 @@ async def run_telegram_bench(rasa_url: str, chats: int = 40, *, timeout: float =
             await telegram.wait_for_sent(warm_up, timeout=timeout)
 
             mark = telegram.mark()
-            pushed = {base_chat + i: telegram.push_text(base_chat + i, QUESTIONS[i % len(QUESTIONS)]) for i in range(chats)}
+            pushed = {
+                base_chat + i: telegram.push_text(base_chat + i, QUESTIONS[i % len(QUESTIONS)]) for i in range(chats)
+            }
             try:
                 await telegram.wait_for(
                     lambda _: all(telegram.sent(chat, after=mark) for chat in pushed), timeout=timeout

@@ -145,10 +145,10 @@ def parse_telegram_html(text: str) -> tuple[str, list[str]]:
         visible.append(_html_data(text[position : match.start()]))
         closing, name, attributes = match.group(1), match.group(2).lower(), match.group(3)
         if name not in _TAGS:
-            raise BadRequest(f"Bad Request: can't parse entities: Unsupported start tag \"{name}\"")
+            raise BadRequest(f'Bad Request: can\'t parse entities: Unsupported start tag "{name}"')
         if closing:
             if not stack or stack[-1] != name:
-                raise BadRequest(f"Bad Request: can't parse entities: Unexpected end tag \"{name}\"")
+                raise BadRequest(f'Bad Request: can\'t parse entities: Unexpected end tag "{name}"')
             stack.pop()
         else:
             stack.append(name)
@@ -160,7 +160,9 @@ def parse_telegram_html(text: str) -> tuple[str, list[str]]:
         position = match.end()
     visible.append(_html_data(text[position:]))
     if stack:
-        raise BadRequest(f"Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"{stack[-1]}\"")
+        raise BadRequest(
+            f"Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"{stack[-1]}\""
+        )
     return "".join(visible), links
 
 
@@ -453,10 +455,10 @@ class FakeTelegram:
 
     # Bot API methods: each returns the `result` Telegram would, or raises BadRequest.
 
-    async def _api_getMe(self, call: SentCall) -> dict[str, Any]:  # noqa: N802
+    async def _api_getMe(self, call: SentCall) -> dict[str, Any]:
         return {**self.bot_user, "can_join_groups": True, "can_read_all_group_messages": False}
 
-    async def _api_getUpdates(self, call: SentCall) -> list[dict[str, Any]]:  # noqa: N802
+    async def _api_getUpdates(self, call: SentCall) -> list[dict[str, Any]]:
         if self.webhook_url:
             raise _Conflict("Conflict: can't use getUpdates method while webhook is active; use deleteWebhook")
         offset = int(call.params.get("offset") or 0)
@@ -482,24 +484,24 @@ class FakeTelegram:
             self._updates = [u for u in self._updates if any(kind in u for kind in self._allowed_updates)]
         return list(self._updates)
 
-    async def _api_setMyCommands(self, call: SentCall) -> bool:  # noqa: N802
+    async def _api_setMyCommands(self, call: SentCall) -> bool:
         commands = call.params.get("commands")
         if not isinstance(commands, list):
             raise BadRequest("Bad Request: commands must be a list")
         self.commands = commands
         return True
 
-    async def _api_getMyCommands(self, call: SentCall) -> list[dict[str, Any]]:  # noqa: N802
+    async def _api_getMyCommands(self, call: SentCall) -> list[dict[str, Any]]:
         return self.commands
 
-    async def _api_deleteWebhook(self, call: SentCall) -> bool:  # noqa: N802
+    async def _api_deleteWebhook(self, call: SentCall) -> bool:
         self.webhook_url = ""
         self.webhook_secret = ""
         if call.params.get("drop_pending_updates") in (True, "true", "True"):
             self._updates.clear()
         return True
 
-    async def _api_setWebhook(self, call: SentCall) -> bool:  # noqa: N802
+    async def _api_setWebhook(self, call: SentCall) -> bool:
         self.webhook_url = str(call.params.get("url") or "")
         self.webhook_secret = str(call.params.get("secret_token") or "")
         if isinstance(call.params.get("allowed_updates"), list):
@@ -509,19 +511,19 @@ class FakeTelegram:
         self._updates.clear()
         return True
 
-    async def _api_getWebhookInfo(self, call: SentCall) -> dict[str, Any]:  # noqa: N802
+    async def _api_getWebhookInfo(self, call: SentCall) -> dict[str, Any]:
         return {"url": self.webhook_url, "has_custom_certificate": False, "pending_update_count": 0}
 
-    async def _api_sendChatAction(self, call: SentCall) -> bool:  # noqa: N802
+    async def _api_sendChatAction(self, call: SentCall) -> bool:
         self._require_chat(call)
         return True
 
-    async def _api_answerCallbackQuery(self, call: SentCall) -> bool:  # noqa: N802
+    async def _api_answerCallbackQuery(self, call: SentCall) -> bool:
         if not call.params.get("callback_query_id"):
             raise BadRequest("Bad Request: query is too old and response timeout expired or query ID is invalid")
         return True
 
-    async def _api_sendMessage(self, call: SentCall) -> dict[str, Any]:  # noqa: N802
+    async def _api_sendMessage(self, call: SentCall) -> dict[str, Any]:
         chat = self._require_chat(call)
         text = str(call.params.get("text") or "")
         call.visible_text, call.links = self._visible(call, text)
@@ -532,15 +534,17 @@ class FakeTelegram:
         self._check_markup(call)
         return self._bot_message(chat, call, text=call.visible_text)
 
-    async def _api_sendPhoto(self, call: SentCall) -> dict[str, Any]:  # noqa: N802
+    async def _api_sendPhoto(self, call: SentCall) -> dict[str, Any]:
         chat = self._require_chat(call)
         if "photo" not in call.params and "photo" not in call.files:
             raise BadRequest("Bad Request: there is no photo in the request")
         caption = self._caption(call)
-        photo = [{"file_id": f"photo-{len(self.calls)}", "file_unique_id": f"p{len(self.calls)}", "width": 1, "height": 1}]
+        photo = [
+            {"file_id": f"photo-{len(self.calls)}", "file_unique_id": f"p{len(self.calls)}", "width": 1, "height": 1}
+        ]
         return self._bot_message(chat, call, photo=photo, **caption)
 
-    async def _api_sendDocument(self, call: SentCall) -> dict[str, Any]:  # noqa: N802
+    async def _api_sendDocument(self, call: SentCall) -> dict[str, Any]:
         chat = self._require_chat(call)
         upload = call.files.get("document")
         if upload is None:
@@ -554,7 +558,7 @@ class FakeTelegram:
         }
         return self._bot_message(chat, call, document=document, **caption)
 
-    async def _api_editMessageReplyMarkup(self, call: SentCall) -> dict[str, Any] | bool:  # noqa: N802
+    async def _api_editMessageReplyMarkup(self, call: SentCall) -> dict[str, Any] | bool:
         if "inline_message_id" in call.params:
             return True
         chat = self._require_chat(call)
@@ -565,14 +569,14 @@ class FakeTelegram:
         message["message_id"] = call.params["message_id"]
         return message
 
-    async def _api_deleteMessage(self, call: SentCall) -> bool:  # noqa: N802
+    async def _api_deleteMessage(self, call: SentCall) -> bool:
         self._require_chat(call)
         return True
 
     async def _api_close(self, call: SentCall) -> bool:
         return True
 
-    async def _api_logOut(self, call: SentCall) -> bool:  # noqa: N802
+    async def _api_logOut(self, call: SentCall) -> bool:
         return True
 
     # Checks and builders

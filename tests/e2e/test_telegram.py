@@ -222,9 +222,11 @@ async def test_a_button_tap_sends_its_payload_to_the_assistant(telegram, rasa_st
 
     assert any(c.method == "answerCallbackQuery" for c in telegram.calls[mark:])
     # The bot shows exactly what the assistant answers to that payload in a fresh conversation.
-    expected = [plain(m["text"]) for m in rasa_stack.send(rasa_stack.new_sender(), kipp["callback_data"]) if "text" in m]
-    assert texts(replies) == expected
-    assert any("KIPP" in text for text in expected)
+    expected = [
+        plain(m["text"]) for m in rasa_stack.send(rasa_stack.new_sender(), kipp["callback_data"]) if "text" in m
+    ]
+    assert "\n\n".join(texts(replies)) == "\n\n".join(expected)  # consecutive texts arrive as one message
+    assert "KIPP" in "\n".join(expected)
 
 
 async def test_a_question_is_answered_by_the_real_assistant(telegram, rasa_stack) -> None:
@@ -235,7 +237,8 @@ async def test_a_question_is_answered_by_the_real_assistant(telegram, rasa_stack
         replies = await wait_until_quiet(telegram, chat, after=0)
 
     expected = [plain(m["text"]) for m in rasa_stack.send(rasa_stack.new_sender(), question) if "text" in m]
-    assert texts(replies) == expected
+    assert len(expected) > 1 and len(replies) == 1  # answer, details and source: one Telegram message
+    assert texts(replies) == ["\n\n".join(expected)]
     assert "Kompetisi Inovasi Pelayanan Publik" in "\n".join(expected)
     assert all(c.params.get("parse_mode") == "HTML" for c in replies)
 
@@ -348,10 +351,14 @@ async def test_edited_messages_are_ignored(telegram, scripted) -> None:
 async def test_replies_are_escaped_split_and_files_are_sent_as_documents(telegram, scripted) -> None:
     chat = new_chat()
     paragraphs = [f"Bagian {i}: <syarat> & ketentuan" + " isi" * 460 for i in range(5)]
-    content = "unit,inovasi\nDinas A,Layanan <B>\n".encode()
+    content = b"unit,inovasi\nDinas A,Layanan <B>\n"
 
     async def answer(sender: str, message: str) -> list[dict[str, Any]]:
-        document = {"filename": "rekap.csv", "content_b64": base64.b64encode(content).decode(), "caption": "Rekap & data"}
+        document = {
+            "filename": "rekap.csv",
+            "content_b64": base64.b64encode(content).decode(),
+            "caption": "Rekap & data",
+        }
         return [
             {"text": "\n\n".join(paragraphs), "buttons": [{"title": "Lanjut", "payload": "/lanjut"}]},
             {"custom": {"document": document}},
@@ -429,7 +436,12 @@ def bot_env(**values: str) -> dict[str, str]:
 
 async def run_module(env: dict[str, str], timeout: float = 60) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=PROJECT_ROOT, env=env, stdout=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
     output, _ = await asyncio.wait_for(process.communicate(), timeout)
@@ -454,7 +466,12 @@ async def test_python_m_bot_polls_answers_and_stops_cleanly(telegram, scripted) 
     chat = new_chat()
     env = bot_env(TELEGRAM_BOT_TOKEN=telegram.token, TELEGRAM_API_BASE_URL=telegram.base_url, RASA_URL=scripted.url)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=PROJECT_ROOT, env=env, stdout=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
     try:

@@ -306,7 +306,9 @@ async def test_delivery_keeps_the_kb_answer_metadata(context, assistant) -> None
     messages = await context.bot_data.rasa.send_message("tg-1", "x")
     from bot.render import render_reply
 
-    [delivered] = await handlers.deliver(context, handlers.Target(1001), render_reply(messages, context.bot_data.payloads))
+    [delivered] = await handlers.deliver(
+        context, handlers.Target(1001), render_reply(messages, context.bot_data.payloads)
+    )
     assert delivered.item.kb_answer is not None and delivered.item.kb_answer.entry_id == "5"
     assert delivered.message.text == "Jawab"
 

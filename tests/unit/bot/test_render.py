@@ -43,7 +43,7 @@ def visible(html_text: str) -> str:
         "</a><a href='x'>",
         "&lt; is not an entity here",
         "Tag <script>alert(1)</script>",
-        '"quotes" and \'apostrophes\'',
+        "\"quotes\" and 'apostrophes'",
     ],
 )
 def test_content_never_breaks_the_formatting(text: str) -> None:
@@ -133,7 +133,7 @@ def test_a_long_reply_renders_to_messages_telegram_accepts() -> None:
 
 
 def test_topic_buttons_become_an_inline_keyboard_with_their_payloads() -> None:
-    buttons = [{"title": t, "payload": f"/choose_topic{{\"topic\":\"{t.lower()}\"}}"} for t in TOPICS]
+    buttons = [{"title": t, "payload": f'/choose_topic{{"topic":"{t.lower()}"}}'} for t in TOPICS]
     keyboard = build_keyboard(buttons, PayloadStore())
     assert isinstance(keyboard, InlineKeyboardMarkup)
     flat = [key for row in keyboard.inline_keyboard for key in row]
@@ -143,7 +143,10 @@ def test_topic_buttons_become_an_inline_keyboard_with_their_payloads() -> None:
 
 
 def test_long_titles_get_a_row_each() -> None:
-    buttons = [{"title": "Bagaimana cara mendaftar KIPP tahun ini?", "payload": "/a"}, {"title": "Lainnya", "payload": "/b"}]
+    buttons = [
+        {"title": "Bagaimana cara mendaftar KIPP tahun ini?", "payload": "/a"},
+        {"title": "Lainnya", "payload": "/b"},
+    ]
     keyboard = build_keyboard(buttons, PayloadStore())
     assert keyboard is not None
     assert [len(row) for row in keyboard.inline_keyboard] == [1, 1]
@@ -166,7 +169,7 @@ def test_payloads_over_64_bytes_are_stored_under_a_short_key() -> None:
 
 def test_multibyte_payloads_are_measured_in_bytes() -> None:
     store = PayloadStore()
-    payload = "/pilih{\"topik\":\"" + "é" * 30 + "\"}"  # 30 characters of 2 bytes each
+    payload = '/pilih{"topik":"' + "é" * 30 + '"}'  # 30 characters of 2 bytes each
     assert len(payload) <= 64 < len(payload.encode())
     data = store.callback_data(payload)
     assert data != payload and store.resolve(data) == payload
@@ -183,7 +186,7 @@ def test_short_payloads_pass_through_and_cannot_be_mistaken_for_keys() -> None:
 
 def test_the_store_is_bounded_and_forgets_the_oldest() -> None:
     store = PayloadStore(max_entries=3)
-    keys = [store.callback_data(f"/p{{\"n\": {i}, \"pad\": \"{'x' * 64}\"}}") for i in range(5)]
+    keys = [store.callback_data(f'/p{{"n": {i}, "pad": "{"x" * 64}"}}') for i in range(5)]
     assert len(store) == 3
     assert store.resolve(keys[0]) is None
     assert store.resolve(keys[4]) is not None
@@ -227,7 +230,7 @@ def test_images_become_photos_with_a_caption() -> None:
 
 
 def test_document_custom_message_becomes_a_document() -> None:
-    content = "nama,unit\nA,B\n".encode()
+    content = b"nama,unit\nA,B\n"
     custom = {
         "document": {
             "filename": "../rekap.csv",
@@ -247,9 +250,50 @@ def test_a_broken_document_is_skipped() -> None:
     assert render_reply([{"custom": custom}], PayloadStore()) == []
 
 
+def test_consecutive_texts_become_one_message_and_buttons_end_it() -> None:
+    items = render_reply(
+        [
+            {"text": "Halo!"},
+            {"text": "Pilih topik:", "buttons": [{"title": "KIPP", "payload": "/kipp"}]},
+            {"text": "Atau ketik pertanyaan."},
+        ],
+        PayloadStore(),
+    )
+    assert [visible(i.html) for i in items if isinstance(i, OutgoingText)] == [
+        "Halo!\n\nPilih topik:",
+        "Atau ketik pertanyaan.",
+    ]
+    assert [i.keyboard is not None for i in items if isinstance(i, OutgoingText)] == [True, False]
+
+
+def test_a_knowledge_base_answer_as_rasa_sends_it_is_one_marked_message() -> None:
+    # The assistant's shape: answer, details and source as separate texts, then the marker on its own.
+    items = render_reply(
+        [
+            {"recipient_id": "tg-1", "text": "KIPP adalah Kompetisi Inovasi Pelayanan Publik."},
+            {"recipient_id": "tg-1", "text": "• Pesertanya K/L, Pemda, BUMN dan BUMD."},
+            {"recipient_id": "tg-1", "text": "Sumber: menpan.go.id (https://menpan.go.id/kipp)"},
+            {"recipient_id": "tg-1", "custom": {"kb_answer": {"entry_id": "kipp-apa-itu", "version": 1}}},
+        ],
+        PayloadStore(),
+    )
+    [item] = items
+    assert isinstance(item, OutgoingText)
+    assert visible(item.html).split("\n\n") == [
+        "KIPP adalah Kompetisi Inovasi Pelayanan Publik.",
+        "• Pesertanya K/L, Pemda, BUMN dan BUMD.",
+        "Sumber: menpan.go.id (https://menpan.go.id/kipp)",
+    ]
+    assert item.kb_answer == KbAnswerRef("kipp-apa-itu", "1")
+
+
 def test_kb_answer_marks_the_message_it_arrives_with() -> None:
     items = render_reply(
-        [{"text": "Jawaban", "custom": {"kb_answer": {"entry_id": 12, "version": 3}}}, {"text": "Ada lagi?"}],
+        [
+            {"text": "Jawaban", "custom": {"kb_answer": {"entry_id": 12, "version": 3}}},
+            {"text": "Mau tahu lagi?", "buttons": [{"title": "Ya", "payload": "/affirm"}]},
+            {"text": "Pertanyaan lain?"},
+        ],
         PayloadStore(),
     )
     assert [i.kb_answer for i in items] == [KbAnswerRef("12", "3"), None]
@@ -257,7 +301,11 @@ def test_kb_answer_marks_the_message_it_arrives_with() -> None:
 
 def test_a_kb_answer_sent_on_its_own_marks_the_answer_before_it() -> None:
     items = render_reply(
-        [{"text": "Jawaban"}, {"custom": {"kb_answer": {"entry_id": "kipp-01", "version": "2"}}}, {"text": "Lain"}],
+        [
+            {"text": "Jawaban", "buttons": [{"title": "Sumber", "payload": "/source"}]},
+            {"custom": {"kb_answer": {"entry_id": "kipp-01", "version": "2"}}},
+            {"text": "Lain"},
+        ],
         PayloadStore(),
     )
     assert [i.kb_answer for i in items] == [KbAnswerRef("kipp-01", "2"), None]
@@ -266,6 +314,13 @@ def test_a_kb_answer_sent_on_its_own_marks_the_answer_before_it() -> None:
 def test_a_kb_answer_sent_first_marks_the_next_answer() -> None:
     items = render_reply([{"custom": {"kb_answer": {"entry_id": "e1", "version": "1"}}}, {"text": "J"}], PayloadStore())
     assert [i.kb_answer for i in items] == [KbAnswerRef("e1", "1")]
+
+
+def test_a_marked_answer_too_long_for_one_message_is_marked_in_every_part() -> None:
+    long_answer = [{"text": "paragraf " * 300} for _ in range(4)]
+    items = render_reply([*long_answer, {"custom": {"kb_answer": {"entry_id": "e", "version": 1}}}], PayloadStore())
+    assert len(items) > 1
+    assert all(i.kb_answer == KbAnswerRef("e", "1") for i in items)
 
 
 def test_the_stand_in_refuses_what_telegram_refuses() -> None:

@@ -1,0 +1,271 @@
+"""Read the officer's answers inside a flow: choices typed or tapped, yes/no, free text, and control words.
+
+Pure functions only, so every validator is unit-tested without Rasa. A parser returns the canonical value,
+or None when the answer does not fit (the validator then re-asks).
+"""
+
+from __future__ import annotations
+
+import re
+
+# Intents the flow rules answer in the middle of a flow (nlu/data/rules/flows.yml), then resume.
+DIGRESSION_INTENTS = frozenset(
+    {
+        "ask_kipp",
+        "ask_replication",
+        "ask_institutionalisation",
+        "ask_mpp",
+        "ask_followup",
+        "nlu_fallback",
+        "out_of_scope",
+        "help",
+        "bot_challenge",
+    }
+)
+# Intents that only come from buttons or menus; answered mid-flow (then the flow resumes) whatever the slot.
+MENU_INTENTS = frozenset({"choose_entry", "choose_topic", "show_menu"})
+# Intents that leave the flow; each has a rule with `condition: active_loop`.
+LEAVE_INTENTS = frozenset(
+    {"cancel", "start_readiness_check", "start_replication_plan", "start_institutionalisation_check", "start_demo"}
+)
+# "gak jadi" is also a `deny` example in general.yml; inside a flow it still means "cancel".
+_CANCEL = re.compile(r"^(batal\w*|(gak|ga|nggak|ngga|enggak|tidak|tak) jadi( deh| aja)?|stop|berhenti|cancel)[.!]*$")
+_BACK = re.compile(r"^(kembali|balik|mundur|sebelumnya|back|ke pertanyaan sebelumnya|pertanyaan sebelumnya)[.!]*$")
+_QUESTION_START = re.compile(
+    r"^(apa|apakah|apa itu|apaan|bagaimana|bagaimanakah|gimana|gmn|bgmn|kenapa|knp|mengapa|siapa|kapan|berapa|brp|"
+    r"dimana|di mana|kemana|ke mana|mana|bisakah|bolehkah|haruskah|perlukah|jelaskan|jelasin|tolong jelaskan|"
+    r"maksudnya|mau tanya|boleh tanya|numpang tanya|tanya|what|how|why|who|when)\b"
+)
+_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+MAX_FREE_TEXT = 1000
+
+
+def normalise(text: str) -> str:
+    """Return the answer lower-cased with single spaces."""
+    return " ".join(text.lower().split())
+
+
+def is_cancel_phrase(text: str) -> bool:
+    """Return whether the whole message says "cancel" ("batal", "gak jadi", "stop")."""
+    return bool(_CANCEL.match(normalise(text)))
+
+
+def is_back_phrase(text: str) -> bool:
+    """Return whether the whole message says "go back" ("kembali", "balik", "sebelumnya")."""
+    return bool(_BACK.match(normalise(text)))
+
+
+def looks_like_question(text: str) -> bool:
+    """Return whether the message is phrased as a question (a question mark or a question word first)."""
+    cleaned = normalise(text)
+    return cleaned.endswith("?") or bool(_QUESTION_START.match(cleaned)) or " itu apa" in f" {cleaned}"
+
+
+def is_payload(text: str) -> bool:
+    """Return whether the message is a button payload such as `/inform{...}` rather than typed words."""
+    return text.strip().startswith("/")
+
+
+def free_text_problem(text: str, *, min_words: int = 1, min_chars: int = 3) -> str | None:
+    """Return why a free-text answer is unusable ("empty", "short", "long"), or None if it is fine."""
+    cleaned = " ".join(text.split())
+    if not cleaned or is_payload(cleaned) or not _LETTER.search(cleaned):
+        return "empty"
+    if len(cleaned) > MAX_FREE_TEXT:
+        return "long"
+    if len(cleaned) < min_chars or len(cleaned.split()) < min_words:
+        return "short"
+    return None
+
+
+def _first_match(text: str, table: tuple[tuple[str, str], ...]) -> str | None:
+    cleaned = normalise(text)
+    for pattern, value in table:
+        if re.search(pattern, cleaned):
+            return value
+    return None
+
+
+def _by_number(text: str, values: tuple[str, ...]) -> str | None:
+    cleaned = normalise(text).rstrip(".)")
+    if cleaned.isdigit() and 1 <= int(cleaned) <= len(values):
+        return values[int(cleaned) - 1]
+    return None
+
+
+AGENCY_TYPES = ("kl", "pemda", "bumn", "bumd")
+AGENCY_LABELS = {"kl": "K/L", "pemda": "Pemda", "bumn": "BUMN", "bumd": "BUMD"}
+_AGENCY_TABLE = (
+    (r"\bbumd\b|\bperumda\b|\bpdam\b|\bperusahaan (umum )?daerah\b|\bbank (pembangunan )?daerah\b|\bbpd\b", "bumd"),
+    (r"\bbumn\b|\bpersero\b|\bbadan usaha milik negara\b|\bperusahaan negara\b", "bumn"),
+    (r"\bk ?/ ?l\b|\bkl\b|\bkementerian\b|\bkemen\w*|\blembaga\b|\bbadan\b|\bbpom\b|\bbpjs\b|\bpolri\b|\btni\b", "kl"),
+    (
+        r"\bpemda\b|\bpemerintah (daerah|provinsi|kabupaten|kota)\b|\bpem(kab|kot|prov)\b|\bkabupaten\b|\bkota\b"
+        r"|\bprovinsi\b|\bdinas\b|\bopd\b|\bperangkat daerah\b|\bkecamatan\b|\bkelurahan\b|\bpuskesmas\b"
+        r"|\brsud\b|\bdisdukcapil\b|\bdesa\b",
+        "pemda",
+    ),
+)
+
+
+def parse_agency_type(text: str) -> str | None:
+    """Return "kl", "pemda", "bumn" or "bumd" from a tap, a number (1-4) or words like "pemkab"."""
+    return _by_number(text, AGENCY_TYPES) or _first_match(text, _AGENCY_TABLE)
+
+
+KIPP_HISTORY = ("never", "entered", "top99_once", "top99_twice", "top_tier")
+KIPP_HISTORY_LABELS = {
+    "never": "belum pernah ikut KIPP",
+    "entered": "pernah ikut KIPP tanpa penghargaan",
+    "top99_once": "sekali masuk Top 99",
+    "top99_twice": "dua kali masuk Top 99",
+    "top_tier": "pernah meraih tingkat teratas (Top 45/40/35/25/9, Top Terpuji atau OPSI)",
+}
+_HISTORY_TABLE = (
+    (r"\btop ?(45|40|35|25|9|15|5)\b|terpuji|\bopsi\b|outstanding|juara|pemenang|menang (top|utama)", "top_tier"),
+    (r"top ?99.*(dua|2|kedua)|(dua|2) ?(kali|x).*top ?99|top ?99 ?(2|dua) ?(kali|x)", "top99_twice"),
+    (r"top ?99|finalis", "top99_once"),
+    (r"(belum|tidak|gak|ga|nggak|never) pernah (ikut|daftar|mendaftar)|baru (mau|akan)", "never"),
+    (r"pernah ikut|ikut tapi|(tidak|gak|ga|belum) (lolos|menang|juara)|kalah|gugur|^pernah", "entered"),
+    (r"^(belum|tidak|gak|ga|nggak|enggak|never)\b", "never"),
+)
+
+
+def parse_kipp_history(text: str) -> str | None:
+    """Return the KIPP track record: never, entered, top99_once, top99_twice or top_tier."""
+    return _by_number(text, KIPP_HISTORY) or _first_match(text, _HISTORY_TABLE)
+
+
+_YES = re.compile(r"^(ya|iya|iyaa+|yap|yup|yes|y|betul|benar|bener|sudah|udah|sdh|ada|tentu|pasti|ok|oke|true)\b")
+_NO = re.compile(r"^(tidak|tdk|gak|ga|nggak|ngga|enggak|engga|ndak|no|n|bukan|belum|blm|false)\b")
+
+
+def parse_yes_no(text: str) -> bool | None:
+    """Return True for "ya"/"sudah", False for "tidak"/"bukan"/"belum", None otherwise."""
+    cleaned = normalise(text)
+    if _NO.match(cleaned):
+        return False
+    if _YES.match(cleaned):
+        return True
+    return None
+
+
+LEVER_STATES = ("yes", "partial", "no")
+_LEVER_TABLE = (
+    (r"sebagian|separuh|sedang|proses|diusulkan|draf|draft|rancangan|dijajaki|rencana|parsial", "partial"),
+    (r"^(belum|tidak|tdk|gak|ga|nggak|enggak|no|blm)\b|belum ada|tidak ada", "no"),
+    (r"^(ya|iya|sudah|udah|ada|yes|betul|benar|sdh)\b", "yes"),
+)
+
+
+def parse_lever(text: str) -> str | None:
+    """Return "yes", "partial" or "no" for one institutionalisation lever."""
+    return _by_number(text, LEVER_STATES) or _first_match(text, _LEVER_TABLE)
+
+
+REGULATION_STATES = ("perda", "perkada", "sk", "draft", "none")
+REGULATION_LABELS = {
+    "perda": "Perda",
+    "perkada": "Perkada (Perbup/Perwali/Pergub)",
+    "sk": "SK pimpinan",
+    "draft": "dasar hukum sedang disusun",
+    "none": "belum ada dasar hukum",
+}
+_REGULATION_TABLE = (
+    (r"sedang|proses|draf|draft|rancangan|disusun|dibahas|ranperda|ranperbup", "draft"),
+    (r"^(belum|tidak|gak|ga|nggak|no)\b|belum ada|tidak ada", "none"),
+    (r"\bperda\b|peraturan daerah", "perda"),
+    (r"perkada|perbup|perwali|pergub|peraturan (bupati|wali ?kota|gubernur|kepala daerah)", "perkada"),
+    (r"\bsk\b|surat keputusan|keputusan (kepala|bupati|wali|gubernur|menteri|direksi|direktur)|kepmen|permen", "sk"),
+    (r"^(ya|iya|sudah|ada)\b", "sk"),
+)
+
+
+def parse_regulation(text: str) -> str | None:
+    """Return perda, perkada, sk, draft or none for the legal basis of an innovation."""
+    return _by_number(text, REGULATION_STATES) or _first_match(text, _REGULATION_TABLE)
+
+
+BUDGET_LABELS = {
+    "apbd": "APBD (anggaran pemerintah daerah)",
+    "apbn": "APBN / DIPA K/L",
+    "korporasi": "Anggaran perusahaan (BUMN/BUMD)",
+    "mitra": "Mitra, CSR atau hibah",
+    "rutin": "Tanpa anggaran khusus (memakai anggaran rutin unit)",
+}
+_BUDGET_TABLE = (
+    (r"\bapbd\b|\bdpa\b|\brka ?skpd\b|anggaran daerah", "apbd"),
+    (r"\bapbn\b|\bdipa\b|anggaran (negara|pusat|kementerian)", "apbn"),
+    (r"\brkap\b|anggaran (perusahaan|korporasi|bumn|bumd)", "korporasi"),
+    (r"\bcsr\b|hibah|mitra|sponsor|donor|swasta|kemitraan", "mitra"),
+    (r"tanpa anggaran|anggaran rutin|tidak ada anggaran|belum ada anggaran|swadaya", "rutin"),
+)
+
+
+def parse_budget(text: str) -> str | None:
+    """Return the budget source as a label; a source typed in other words is kept as typed."""
+    key = _first_match(text, _BUDGET_TABLE)
+    if key is None and normalise(text) in BUDGET_LABELS:
+        key = normalise(text)
+    if key is not None:
+        return BUDGET_LABELS[key]
+    return None if free_text_problem(text) else " ".join(text.split())
+
+
+STUDY_VISIT_LABELS = {
+    "langsung": "Kunjungan langsung (studi tiru) ke instansi asal",
+    "daring": "Studi tiru daring (virtual) dengan instansi asal",
+    "mandiri": "Belajar mandiri dari buku dokumentasi, situs dan pameran inovasi",
+    "belum": "Belum direncanakan",
+}
+
+
+def parse_study_visit(text: str) -> str | None:
+    """Return the studi tiru plan as a label for a tapped option, or the officer's own words."""
+    key = normalise(text)
+    if key in STUDY_VISIT_LABELS:
+        return STUDY_VISIT_LABELS[key]
+    return None if free_text_problem(text, min_chars=4) else " ".join(text.split())
+
+
+DOCUMENTS = ("sk_inisiator", "surat_pernyataan", "data_manfaat", "dasar_hukum", "anggaran", "foto_video")
+DOCUMENT_LABELS = {
+    "sk_inisiator": "SK inisiator/tim inovasi",
+    "surat_pernyataan": "Surat pernyataan",
+    "data_manfaat": "Data bukti manfaat (sebelum–sesudah)",
+    "dasar_hukum": "Dasar hukum/SK penetapan inovasi",
+    "anggaran": "Dokumen anggaran",
+    "foto_video": "Foto/video pelaksanaan",
+}
+DOCUMENTS_DONE = "selesai"
+DOCUMENTS_NONE = "tidak_ada"
+_DOCUMENT_TABLE = (
+    (r"\bsk (inisiator|inovator|tim|penggagas)|inisiator|penggagas", "sk_inisiator"),
+    (r"pernyataan", "surat_pernyataan"),
+    (r"data|bukti manfaat|manfaat|survei|survey|testimoni", "data_manfaat"),
+    (r"dasar hukum|perda|perbup|perwali|perkada|sk penetapan|regulasi", "dasar_hukum"),
+    (r"anggaran|dpa|rka|budget", "anggaran"),
+    (r"foto|video|dokumentasi", "foto_video"),
+)
+
+
+def parse_documents(text: str) -> tuple[str, list[str]] | None:
+    """Read a documents answer.
+
+    Returns:
+        ("toggle", [key]) for one tapped option, ("done", []) for "Selesai", ("none", []) for "tidak ada",
+        ("set", keys) for a typed list such as "1,3" or "sk inisiator dan foto", or None if nothing fits.
+    """
+    cleaned = normalise(text)
+    if cleaned in DOCUMENT_LABELS:
+        return "toggle", [cleaned]
+    if cleaned in {DOCUMENTS_DONE, "sudah", "cukup", "itu saja", "itu aja", "done", "lanjut"}:
+        return "done", []
+    if cleaned == DOCUMENTS_NONE or re.match(r"^(tidak|belum|gak|ga|nggak|blm) (ada|punya)\b|^(tidak|belum)$", cleaned):
+        return "none", []
+    numbers = re.findall(r"\d+", cleaned)
+    if numbers and re.fullmatch(r"[\d\s,;.&dan+]+", cleaned):
+        picked = [DOCUMENTS[int(n) - 1] for n in numbers if 1 <= int(n) <= len(DOCUMENTS)]
+        return ("set", sorted(set(picked), key=DOCUMENTS.index)) if picked else None
+    picked = [key for pattern, key in _DOCUMENT_TABLE if re.search(pattern, cleaned)]
+    return ("set", picked) if picked else None

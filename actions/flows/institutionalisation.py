@@ -1,0 +1,88 @@
+"""Flow 3, cek pelembagaan: the form's validation and the checklist summary.
+
+Triggered by institutionalisation_form (nlu/data/rules/flows.yml). Scoring lives in
+actions/flows/institutionalisation_rules.py.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.flows.answers import parse_lever, parse_regulation
+from actions.flows.base import FlowValidationAction, Outcome
+from actions.flows.institutionalisation_rules import LEVERS, assess, render_checklist
+
+logger = logging.getLogger(__name__)
+
+INSTITUTIONALISATION_SLOTS = tuple(lever.slot for lever in LEVERS)
+TEXT_LEVER = "Jawab «ya», «sebagian» (sedang diproses), atau «belum»; atau ketuk salah satu tombol."
+
+
+class ValidateInstitutionalisationForm(FlowValidationAction):
+    """Validate each answer of the institutionalisation checklist."""
+
+    FORM = "institutionalisation_form"
+    SLOTS = INSTITUTIONALISATION_SLOTS
+
+    def name(self) -> str:
+        """Return the action name used in the domain."""
+        return "validate_institutionalisation_form"
+
+    def check_inst_regulation(self, value: Any, tracker: Tracker) -> Outcome:
+        """Accept Perda, Perkada, SK, a draft, or none."""
+        state = parse_regulation(str(value))
+        if state is None:
+            return Outcome.invalid(
+                "Pilih: Perda, Perkada (Perbup/Perwali/Pergub), SK pimpinan, sedang disusun, atau belum ada."
+            )
+        return Outcome.ok("inst_regulation", state)
+
+    def _lever(self, slot: str, value: Any) -> Outcome:
+        state = parse_lever(str(value))
+        return Outcome.invalid(TEXT_LEVER) if state is None else Outcome.ok(slot, state)
+
+    def check_inst_budget(self, value: Any, tracker: Tracker) -> Outcome:
+        """Accept yes, partial or no for the budget line."""
+        return self._lever("inst_budget", value)
+
+    def check_inst_performance(self, value: Any, tracker: Tracker) -> Outcome:
+        """Accept yes, partial or no for the performance agreement."""
+        return self._lever("inst_performance", value)
+
+    def check_inst_sop(self, value: Any, tracker: Tracker) -> Outcome:
+        """Accept yes, partial or no for the SOP."""
+        return self._lever("inst_sop", value)
+
+    def check_inst_team_sk(self, value: Any, tracker: Tracker) -> Outcome:
+        """Accept yes, partial or no for the team decree."""
+        return self._lever("inst_team_sk", value)
+
+    def check_inst_community(self, value: Any, tracker: Tracker) -> Outcome:
+        """Accept yes, partial or no for community support."""
+        return self._lever("inst_community", value)
+
+    def check_inst_replicated(self, value: Any, tracker: Tracker) -> Outcome:
+        """Accept yes, partial or no for replication by others."""
+        return self._lever("inst_replicated", value)
+
+
+class ActionInstitutionalisationSummary(Action):
+    """Send the checklist score, gaps and recommendations, then clear the answers."""
+
+    def name(self) -> str:
+        """Return the action name used in the domain."""
+        return "action_institutionalisation_summary"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        """Run when institutionalisation_form is complete."""
+        states = {slot: str(tracker.get_slot(slot) or "no") for slot in INSTITUTIONALISATION_SLOTS}
+        checklist = assess(states)
+        dispatcher.utter_message(text=render_checklist(checklist))
+        logger.info("institutionalisation checklist sent: score=%d", checklist.score)
+        return [SlotSet(slot, None) for slot in INSTITUTIONALISATION_SLOTS]

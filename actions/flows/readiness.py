@@ -1,0 +1,169 @@
+"""Flow 1, cek kesiapan KIPP: the form's validation, the documents question, and the summary.
+
+Triggered by readiness_form (nlu/data/rules/flows.yml). The rules behind the summary live in
+actions/flows/kipp_rules.py.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date
+from typing import Any, ClassVar
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.flows.answers import (
+    DOCUMENT_LABELS,
+    DOCUMENTS,
+    DOCUMENTS_DONE,
+    DOCUMENTS_NONE,
+    parse_agency_type,
+    parse_documents,
+    parse_kipp_history,
+    parse_yes_no,
+)
+from actions.flows.base import FlowValidationAction, Outcome
+from actions.flows.dates import DateError, StartDate, parse_start
+from actions.flows.kipp_rules import Answers, render_summary
+
+logger = logging.getLogger(__name__)
+
+READINESS_SLOTS = ("agency_type", "innovation_start", "kipp_history", "adapts_top", "documents")
+DATE_ERRORS = {
+    "unparsed": "Maaf, tanggalnya belum saya tangkap. Tulis bulan dan tahun («Maret 2023» atau «03/2023»), "
+    "tahunnya saja («2023»), atau perkiraan («2 tahun lalu»).",
+    "future": "Tanggal itu masih di masa depan. Yang saya tanyakan: sejak kapan inovasi sudah diterapkan?",
+    "too_old": "Tahun itu terlalu lama untuk sebuah inovasi yang masih berjalan. Periksa lagi tahunnya, ya.",
+}
+
+
+class ValidateReadinessForm(FlowValidationAction):
+    """Validate each answer of the readiness check."""
+
+    FORM = "readiness_form"
+    SLOTS = READINESS_SLOTS
+    COMPANIONS: ClassVar[dict[str, tuple[str, ...]]] = {"documents": ("documents_draft",)}
+
+    def name(self) -> str:
+        """Return the action name used in the domain."""
+        return "validate_readiness_form"
+
+    def check_agency_type(self, value: Any, tracker: Tracker) -> Outcome:
+        """Accept K/L, Pemda, BUMN or BUMD, tapped or typed ("pemkab", "kementerian", "2")."""
+        agency = parse_agency_type(str(value))
+        if agency is None:
+            return Outcome.invalid(
+                "Pilih salah satu: K/L, Pemda, BUMN, atau BUMD. Ketuk tombolnya atau ketik, misalnya «pemkab»."
+            )
+        return Outcome.ok("agency_type", agency)
+
+    def check_innovation_start(self, value: Any, tracker: Tracker) -> Outcome:
+        """Accept a start date in any of the supported forms; echo how it was read."""
+        try:
+            start = parse_start(str(value), self._today())
+        except DateError as error:
+            return Outcome.invalid(DATE_ERRORS.get(error.reason, DATE_ERRORS["unparsed"]))
+        return Outcome.ok("innovation_start", start.to_slot(), note=f"Tercatat: mulai diterapkan {start.label()}.")
+
+    def check_kipp_history(self, value: Any, tracker: Tracker) -> Outcome:
+        """Accept the KIPP track record from a button or words ("top 99 dua kali", "belum pernah")."""
+        history = parse_kipp_history(str(value))
+        if history is None:
+            return Outcome.invalid(
+                "Pilih riwayatnya: belum pernah ikut, pernah ikut tanpa penghargaan, Top 99 sekali, "
+                "Top 99 dua kali, atau tingkat teratas (Top 45/Terpuji/OPSI)."
+            )
+        return Outcome.ok("kipp_history", history)
+
+    def check_adapts_top(self, value: Any, tracker: Tracker) -> Outcome:
+        """Accept yes or no."""
+        answer = parse_yes_no(str(value))
+        if answer is None:
+            return Outcome.invalid("Jawab «ya» bila inovasi ini meniru/mengadaptasi inovasi Top KIPP, atau «tidak».")
+        return Outcome.ok("adapts_top", answer)
+
+    def check_documents(self, value: Any, tracker: Tracker) -> Outcome:
+        """Toggle one tapped document, finish on "Selesai", or take a typed list ("1,3", "tidak ada")."""
+        draft = list(tracker.get_slot("documents_draft") or [])
+        parsed = parse_documents(str(value))
+        if parsed is None:
+            return Outcome.invalid(
+                "Ketuk dokumen yang sudah ada lalu «Selesai», atau ketik nomornya (misalnya 1,3), atau «tidak ada»."
+            )
+        kind, keys = parsed
+        if kind == "toggle":
+            key = keys[0]
+            draft = [k for k in draft if k != key] if key in draft else [*draft, key]
+            draft.sort(key=DOCUMENTS.index)
+            return Outcome(slots={"documents_draft": draft, "documents": None})
+        if kind == "none":
+            return Outcome.ok("documents", [], documents_draft=None)
+        chosen = draft if kind == "done" else sorted(set(draft) | set(keys), key=DOCUMENTS.index)
+        return Outcome.ok("documents", chosen, documents_draft=None)
+
+
+class ActionAskDocuments(Action):
+    """Ask which supporting documents exist, showing the ones ticked so far."""
+
+    def name(self) -> str:
+        """Return the action name the form calls to ask for `documents`."""
+        return "action_ask_documents"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        """Run whenever readiness_form asks for the documents."""
+        draft = set(tracker.get_slot("documents_draft") or [])
+        listing = "\n".join(f"{i}. {DOCUMENT_LABELS[key]}" for i, key in enumerate(DOCUMENTS, start=1))
+        chosen = ", ".join(DOCUMENT_LABELS[k] for k in DOCUMENTS if k in draft) or "belum ada"
+        buttons = [
+            {"title": ("☑ " if key in draft else "☐ ") + DOCUMENT_LABELS[key], "payload": _documents_payload(key)}
+            for key in DOCUMENTS
+        ]
+        buttons += [
+            {"title": "✔ Selesai", "payload": _documents_payload(DOCUMENTS_DONE)},
+            {"title": "Belum ada semuanya", "payload": _documents_payload(DOCUMENTS_NONE)},
+            {"title": "◀ Kembali", "payload": "/back"},
+            {"title": "✖ Batal", "payload": "/cancel"},
+        ]
+        dispatcher.utter_message(
+            text="(5/5) Dokumen pendukung apa saja yang sudah ada? Ketuk untuk mencentang (boleh lebih dari satu), "
+            f"lalu ketuk «✔ Selesai». Bisa juga ketik nomornya, misalnya «1,3».\n{listing}\n\nTercentang: {chosen}",
+            buttons=buttons,
+        )
+        return []
+
+
+def _documents_payload(value: str) -> str:
+    return '/inform{"documents":"' + value + '"}'
+
+
+def readiness_answers(tracker: Tracker) -> Answers:
+    """Return the answers of a completed readiness check from the tracker's slots."""
+    return Answers(
+        agency_type=str(tracker.get_slot("agency_type")),
+        start=StartDate.from_slot(str(tracker.get_slot("innovation_start"))),
+        kipp_history=str(tracker.get_slot("kipp_history")),
+        adapts_top=bool(tracker.get_slot("adapts_top")),
+        documents=tuple(tracker.get_slot("documents") or ()),
+    )
+
+
+class ActionReadinessSummary(Action):
+    """Send the readiness summary, then clear the answers."""
+
+    def __init__(self, today: Callable[[], date] | None = None) -> None:
+        self._today = today or date.today
+
+    def name(self) -> str:
+        """Return the action name used in the domain."""
+        return "action_readiness_summary"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        """Run when readiness_form is complete."""
+        answers = readiness_answers(tracker)
+        dispatcher.utter_message(text=render_summary(answers, self._today()))
+        logger.info("readiness summary sent: agency=%s history=%s", answers.agency_type, answers.kipp_history)
+        return [SlotSet(slot, None) for slot in (*READINESS_SLOTS, "documents_draft")]

@@ -1,0 +1,205 @@
+"""Flow 2, rencana aksi replikasi: the form's validation and the action plan (summary plus .docx).
+
+Triggered by replication_form (nlu/data/rules/flows.yml). The document is built by
+actions/flows/plan_document.py and sent as a `document` custom message, which the Telegram front end
+delivers with sendDocument.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Callable
+from datetime import date
+from typing import Any, ClassVar
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.flows.answers import free_text_problem, normalise, parse_budget, parse_study_visit
+from actions.flows.base import FlowValidationAction, Outcome
+from actions.flows.dates import DateError, Timeline, parse_timeline
+from actions.flows.plan_document import (
+    SOURCES,
+    ReplicationPlan,
+    build_plan_document,
+    document_filename,
+    timeline_words,
+)
+
+logger = logging.getLogger(__name__)
+
+REPLICATION_SLOTS = (
+    "rep_problem",
+    "rep_innovation",
+    "rep_origin",
+    "rep_modification",
+    "rep_team",
+    "rep_lead",
+    "rep_budget",
+    "rep_timeline",
+    "rep_indicators",
+    "rep_study_visit",
+)
+TEXT_TOO_LONG = "Jawabannya terlalu panjang. Ringkas menjadi paling banyak 1.000 karakter, ya."
+# (minimum words, minimum characters, what to say when the answer is too thin)
+FREE_TEXT_RULES: dict[str, tuple[int, int, str]] = {
+    "rep_problem": (3, 15, "Ceritakan masalahnya sedikit lebih rinci (satu kalimat): apa yang terjadi, siapa yang "
+                    "terdampak, seberapa parah. Misalnya «antrean akta kelahiran bisa 2 minggu»."),
+    "rep_innovation": (1, 3, "Tulis nama inovasi yang akan ditiru, misalnya «TOSS»."),
+    "rep_origin": (1, 3, "Tulis nama instansi asalnya, misalnya «Pemkab Klungkung»."),
+    "rep_modification": (3, 12, "Replikasi bukan sekadar menyalin. Sebutkan minimal satu penyesuaian dan alasannya, "
+                         "misalnya «pendaftaran lewat WhatsApp karena warga jarang memakai aplikasi»."),
+    "rep_team": (1, 3, "Sebutkan unit atau peran anggota tim pelaksana."),
+    "rep_lead": (1, 3, "Sebutkan nama atau jabatan penanggung jawabnya."),
+    "rep_indicators": (3, 12, "Tulis indikator yang bisa diukur, misalnya «waktu layanan turun dari 14 "
+                       "menjadi 3 hari»."),
+}  # fmt: skip
+TIMELINE_ERRORS = {
+    "unparsed": "Jangka waktunya belum saya tangkap. Ketuk pilihan, atau ketik misalnya «6 bulan», "
+    "«6 bulan mulai Januari 2027», atau «Juli–Desember 2027».",
+    "too_long": "Rencana aksi sebaiknya 1 sampai 36 bulan. Pecah program yang lebih panjang menjadi beberapa tahap.",
+}
+
+
+class ValidateReplicationForm(FlowValidationAction):
+    """Validate each answer of the replication action plan."""
+
+    FORM = "replication_form"
+    SLOTS = REPLICATION_SLOTS
+    FREE_TEXT: ClassVar[frozenset[str]] = frozenset({*FREE_TEXT_RULES, "rep_budget", "rep_study_visit"})
+
+    def name(self) -> str:
+        """Return the action name used in the domain."""
+        return "validate_replication_form"
+
+    def _free_text(self, slot: str, value: Any) -> Outcome:
+        min_words, min_chars, hint = FREE_TEXT_RULES[slot]
+        text = " ".join(str(value).split())
+        problem = free_text_problem(text, min_words=min_words, min_chars=min_chars)
+        if problem == "long":
+            return Outcome.invalid(TEXT_TOO_LONG)
+        if problem or normalise(text) in {"tidak ada", "belum ada", "tidak tahu", "belum tahu", "-"}:
+            return Outcome.invalid(hint)
+        return Outcome.ok(slot, text)
+
+    def check_rep_problem(self, value: Any, tracker: Tracker) -> Outcome:
+        """Accept a description of the local problem (a sentence)."""
+        return self._free_text("rep_problem", value)
+
+    def check_rep_innovation(self, value: Any, tracker: Tracker) -> Outcome:
+        """Accept the name of the innovation to replicate."""
+        return self._free_text("rep_innovation", value)
+
+    def check_rep_origin(self, value: Any, tracker: Tracker) -> Outcome:
+        """Accept the origin agency."""
+        return self._free_text("rep_origin", value)
+
+    def check_rep_modification(self, value: Any, tracker: Tracker) -> Outcome:
+        """Accept what will be modified and why (at least a short sentence)."""
+        return self._free_text("rep_modification", value)
+
+    def check_rep_team(self, value: Any, tracker: Tracker) -> Outcome:
+        """Accept the implementing team."""
+        return self._free_text("rep_team", value)
+
+    def check_rep_lead(self, value: Any, tracker: Tracker) -> Outcome:
+        """Accept the person in charge."""
+        return self._free_text("rep_lead", value)
+
+    def check_rep_budget(self, value: Any, tracker: Tracker) -> Outcome:
+        """Accept a tapped budget source or the officer's own words."""
+        budget = parse_budget(str(value))
+        if budget is None:
+            return Outcome.invalid("Pilih sumber anggaran, atau ketik sendiri, misalnya «APBD 2027 Dinas Kesehatan».")
+        return Outcome.ok("rep_budget", budget)
+
+    def check_rep_timeline(self, value: Any, tracker: Tracker) -> Outcome:
+        """Accept a duration ("6 bulan"), a month range, or a duration with a start month."""
+        try:
+            timeline = parse_timeline(str(value), self._today())
+        except DateError as error:
+            return Outcome.invalid(TIMELINE_ERRORS.get(error.reason, TIMELINE_ERRORS["unparsed"]))
+        return Outcome.ok("rep_timeline", timeline.to_slot(), note=f"Tercatat: {timeline_words(timeline)}.")
+
+    def check_rep_indicators(self, value: Any, tracker: Tracker) -> Outcome:
+        """Accept the success indicators."""
+        return self._free_text("rep_indicators", value)
+
+    def check_rep_study_visit(self, value: Any, tracker: Tracker) -> Outcome:
+        """Accept a tapped studi tiru option or a plan in the officer's words."""
+        plan = parse_study_visit(str(value))
+        if plan is None:
+            return Outcome.invalid("Pilih salah satu rencana studi tiru, atau ketik rencana Anda sendiri.")
+        return Outcome.ok("rep_study_visit", plan)
+
+
+def replication_plan(tracker: Tracker) -> ReplicationPlan:
+    """Return the answers of a completed replication flow from the tracker's slots."""
+    slot = tracker.get_slot
+    return ReplicationPlan(
+        problem=str(slot("rep_problem")),
+        innovation=str(slot("rep_innovation")),
+        origin=str(slot("rep_origin")),
+        modification=str(slot("rep_modification")),
+        team=str(slot("rep_team")),
+        lead=str(slot("rep_lead")),
+        budget=str(slot("rep_budget")),
+        timeline=Timeline.from_slot(slot("rep_timeline") or {"months": 6}),
+        indicators=str(slot("rep_indicators")),
+        study_visit=str(slot("rep_study_visit")),
+    )
+
+
+def plan_summary(plan: ReplicationPlan) -> str:
+    """Return the short summary message that goes with the document."""
+    return "\n".join(
+        [
+            f"📄 Draf rencana aksi replikasi «{plan.innovation}» (dari {plan.origin}) sudah jadi; "
+            "dokumennya terlampir.",
+            "",
+            f"• Amati (masalah): {plan.problem}",
+            f"• Tiru: {plan.innovation}, {plan.origin}",
+            f"• Modifikasi: {plan.modification}",
+            f"• Tim: {plan.team}; penanggung jawab: {plan.lead}",
+            f"• Anggaran: {plan.budget}",
+            f"• Jadwal: {timeline_words(plan.timeline)} (persiapan, rencana & pengembangan, replikasi, evaluasi)",
+            f"• Indikator: {plan.indicators}",
+            f"• Studi tiru: {plan.study_visit}",
+            "",
+            "Berikutnya: sahkan rencana aksi dengan pimpinan, hubungi instansi asal, dan catat data awal tiap "
+            "indikator. Ini draf kerja, bukan format resmi; pedoman replikasi KemenPANRB masih disusun.",
+            "",
+            "Sumber: " + "; ".join(SOURCES[:3]),
+        ]
+    )
+
+
+class ActionReplicationSummary(Action):
+    """Send the action plan summary and the .docx, then clear the answers."""
+
+    def __init__(self, today: Callable[[], date] | None = None) -> None:
+        self._today = today or date.today
+
+    def name(self) -> str:
+        """Return the action name used in the domain."""
+        return "action_replication_summary"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        """Run when replication_form is complete."""
+        plan = replication_plan(tracker)
+        content = build_plan_document(plan, self._today())
+        dispatcher.utter_message(text=plan_summary(plan))
+        dispatcher.utter_message(
+            json_message={
+                "document": {
+                    "filename": document_filename(plan),
+                    "content_b64": base64.b64encode(content).decode("ascii"),
+                    "caption": f"Draf rencana aksi replikasi «{plan.innovation[:200]}»",
+                }
+            }
+        )
+        logger.info("replication plan sent: %d bytes", len(content))
+        return [SlotSet(slot, None) for slot in REPLICATION_SLOTS]

@@ -1,0 +1,179 @@
+"""👍/👎 under knowledge-base answers: the keyboard, the button handler and the optional comment after a 👎.
+
+May import: `settings`, `telegram`, the bot's own `handlers` (for the conversation id) and the public API of
+`knowledge`. Feedback is stored with the conversation id, the entry and version answered, the time, and the
+question (the sender's latest question answered by that entry, from the question log). After a 👎 the bot asks
+what was wrong: the user's next text message in that chat (within COMMENT_WINDOW_SECONDS) is stored as the
+comment instead of being sent to the assistant, or the user taps "Lewati".
+
+callback_data is `fb:<+|->:<entry_id>:<version>` or `fb:skip:<feedback_id>`; entry ids are at most 32
+characters, so it stays within Telegram's 64-byte limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from functools import lru_cache
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
+
+import knowledge
+from bot.handlers import Context, sender_id
+
+logger = logging.getLogger(__name__)
+
+FEEDBACK_PATTERN = r"^fb:"
+# PTB processes handler groups in order and runs at most one handler per group; the bot's own handlers are
+# in group 0, the admin commands in -1 and /hapus_data in -2. These run first and stop the update only when
+# they consumed it (the comment handler looks at every text message, so it must not share a group).
+HANDLER_GROUP = -3
+MAX_CALLBACK_BYTES = 64
+COMMENT_WINDOW_SECONDS = 600
+PENDING_KEY = "kb_feedback_comment"
+_VOTE = re.compile(r"^fb:([+-]):([a-z0-9-]{1,32}):(\d{1,9})$")
+_SKIP = re.compile(r"^fb:skip:(\d{1,12})$")
+
+TEXT_THANKS = "Terima kasih atas masukannya! 🙏"
+TEXT_ASK_COMMENT = (
+    "Terima kasih. Apa yang kurang tepat dari jawaban tadi? Ketik singkat di pesan berikutnya, atau ketuk Lewati."
+)
+TEXT_COMMENT_SAVED = "Terima kasih, masukan Anda sudah kami catat untuk memperbaiki jawaban."
+TEXT_SKIPPED = "Baik, terima kasih atas masukannya."
+TEXT_UNAVAILABLE = "Maaf, masukan Anda belum dapat disimpan saat ini. Silakan coba lagi nanti."
+
+
+def feedback_keyboard(entry_id: str, version: int) -> InlineKeyboardMarkup:
+    """Return the 👍/👎 keyboard for an answer from `entry_id` at `version`."""
+    buttons = []
+    for sign, label in (("+", "👍 Membantu"), ("-", "👎 Kurang tepat")):
+        data = f"fb:{sign}:{entry_id}:{version}"
+        if len(data.encode("utf-8")) > MAX_CALLBACK_BYTES:
+            raise ValueError(f"callback data for entry {entry_id!r} exceeds {MAX_CALLBACK_BYTES} bytes")
+        buttons.append(InlineKeyboardButton(label, callback_data=data))
+    return InlineKeyboardMarkup([buttons])
+
+
+@lru_cache(maxsize=4)
+def _admin(database_url: str, tracker_db: str) -> knowledge.KnowledgeAdmin:
+    return knowledge.KnowledgeAdmin(database_url, tracker_db=tracker_db)
+
+
+def admin_for(context: Context) -> knowledge.KnowledgeAdmin:
+    """Return the knowledge-base administration configured in the bot's settings."""
+    settings = context.bot_data.settings
+    return _admin(settings.database_url, settings.tracker_db)
+
+
+async def on_feedback(update: Update, context: Context) -> None:
+    """Store a 👍/👎 tapped under an answer; after 👎 ask what was wrong."""
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or query.data is None or chat is None:
+        return
+    skip = _SKIP.match(query.data)
+    if skip:
+        await _answer(query, None)
+        if context.user_data is not None:
+            context.user_data.pop(PENDING_KEY, None)
+        await _edit(query.edit_message_text(TEXT_SKIPPED))
+        return
+    vote = _VOTE.match(query.data)
+    if vote is None:
+        logger.warning("Malformed feedback button %r", query.data)
+        await _answer(query, None)
+        return
+    sign, entry_id, version = vote.group(1), vote.group(2), int(vote.group(3))
+    sender = sender_id(chat, update.effective_user)
+    try:
+        feedback_id = await asyncio.to_thread(
+            admin_for(context).add_feedback,
+            sender_id=sender,
+            entry_id=entry_id,
+            entry_version=version,
+            helpful=sign == "+",
+        )
+    except knowledge.KnowledgeUnavailable:
+        logger.warning("Could not store feedback of %s", sender, exc_info=True)
+        await _answer(query, TEXT_UNAVAILABLE)
+        return
+    logger.info("Feedback %s on %s v%d from %s", sign, entry_id, version, sender)
+    await _answer(query, TEXT_THANKS)
+    # One vote per answer: the buttons go away once used.
+    await _edit(query.edit_message_reply_markup(reply_markup=None))
+    if sign == "-":
+        if context.user_data is not None:
+            context.user_data[PENDING_KEY] = {"id": feedback_id, "chat": chat.id, "at": time.monotonic()}
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Lewati", callback_data=f"fb:skip:{feedback_id}")]])
+        await context.bot.send_message(chat.id, TEXT_ASK_COMMENT, reply_markup=keyboard)
+
+
+async def on_feedback_comment(update: Update, context: Context) -> bool:
+    """Store the text message after a 👎 as its comment; return whether the message was consumed."""
+    message = update.message
+    chat = update.effective_chat
+    pending = context.user_data.get(PENDING_KEY) if context.user_data is not None else None
+    if message is None or message.text is None or chat is None or not pending or pending["chat"] != chat.id:
+        return False
+    context.user_data.pop(PENDING_KEY, None)  # type: ignore[union-attr]
+    if time.monotonic() - pending["at"] > COMMENT_WINDOW_SECONDS:
+        return False  # too late: this is a new question, not a comment
+    try:
+        await asyncio.to_thread(admin_for(context).comment_feedback, pending["id"], message.text)
+    except knowledge.KnowledgeUnavailable:
+        logger.warning("Could not store a feedback comment", exc_info=True)
+        await context.bot.send_message(chat.id, TEXT_UNAVAILABLE)
+        return True
+    await context.bot.send_message(chat.id, TEXT_COMMENT_SAVED)
+    return True
+
+
+async def _answer(query: Any, text: str | None) -> None:
+    # Answer first and always: until then the user's app shows a loading spinner on the button.
+    try:
+        await query.answer(text)
+    except TelegramError as exc:
+        logger.debug("Could not answer callback query: %s", exc)
+
+
+async def _edit(call: Awaitable[Any]) -> None:
+    try:
+        await call
+    except TelegramError as exc:
+        # The message may be too old to edit or already edited; the feedback itself is stored.
+        logger.debug("Could not edit the feedback message: %s", exc)
+
+
+def _stopping(callback: Callable[[Update, Context], Awaitable[Any]]) -> Callable[[Update, Context], Awaitable[None]]:
+    async def run(update: Update, context: Context) -> None:
+        await callback(update, context)
+        raise ApplicationHandlerStop
+
+    return run
+
+
+def _stopping_if_consumed(
+    callback: Callable[[Update, Context], Awaitable[bool]],
+) -> Callable[[Update, Context], Awaitable[None]]:
+    async def run(update: Update, context: Context) -> None:
+        if await callback(update, context):
+            raise ApplicationHandlerStop
+
+    return run
+
+
+def register_feedback_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Register the feedback button and comment handlers (in group -1, before the bot's own handlers)."""
+    application.add_handler(CallbackQueryHandler(_stopping(on_feedback), pattern=FEEDBACK_PATTERN), HANDLER_GROUP)
+    application.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, _stopping_if_consumed(on_feedback_comment)
+        ),
+        HANDLER_GROUP,
+    )

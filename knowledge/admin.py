@@ -1,0 +1,237 @@
+"""The administration of the knowledge base as one object: what the `kb` command and the Telegram admin use.
+
+Every method is one unit of work (a single transaction when it writes), so a command either happens
+completely or not at all; database errors become `KnowledgeUnavailable`, content problems `ContentError`
+(listing every problem), stale edits `VersionConflict`, and unknown ids or versions `LookupError`.
+Methods block: async callers run them with `asyncio.to_thread`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from knowledge import admin_queries as aq
+from knowledge import queries
+from knowledge.admin_files import dump_entry_yaml, export_entries, read_import
+from knowledge.admin_types import (
+    DeletionReport,
+    EntryVersionInfo,
+    ImportItem,
+    ImportResult,
+    Stats,
+    UnansweredGroup,
+)
+from knowledge.privacy import SenderSelector, delete_person, purge
+from knowledge.service import KnowledgeBase
+from knowledge.stats import collect_stats
+from knowledge.types import ACTIVE, RETIRED, Entry, EntryData, KbInfo
+
+
+class KnowledgeAdmin:
+    """Administer one knowledge-base database (and, for privacy requests, the conversation store)."""
+
+    def __init__(self, database_url: str, *, tracker_db: str = "") -> None:
+        self.database_url = database_url
+        self.tracker_db = tracker_db
+        self._kb = KnowledgeBase(database_url, refresh_seconds=0)
+
+    # Reading -------------------------------------------------------------------------------------------------
+
+    def info(self) -> KbInfo:
+        """Return the number of active entries, the revision and the time of the last change."""
+        return self._kb.run(queries.kb_info)
+
+    def entries(self, *, include_retired: bool = False, topic: str | None = None) -> list[Entry]:
+        """Return entries by topic and id."""
+        status = None if include_retired else ACTIVE
+        return self._kb.run(lambda s: aq.list_entries(s, status=status, topic=topic))
+
+    def search(self, text: str, *, limit: int = 20) -> list[Entry]:
+        """Return entries containing every word of `text` (id, title, questions, answer)."""
+        return self._kb.run(lambda s: aq.search_entries(s, text=text, limit=limit))
+
+    def get(self, entry_id: str) -> Entry | None:
+        """Return an entry, active or retired, or None."""
+        return self._kb.run(lambda s: queries.get_entry(s, entry_id=entry_id))
+
+    def require(self, entry_id: str) -> Entry:
+        """Return an entry or raise `LookupError`."""
+        entry = self.get(entry_id)
+        if entry is None:
+            raise LookupError(f"no entry {entry_id!r}")
+        return entry
+
+    def history(self, entry_id: str) -> list[EntryVersionInfo]:
+        """Return every version of an entry, oldest first; `LookupError` if there is none."""
+        versions = self._kb.run(lambda s: aq.entry_history(s, entry_id=entry_id))
+        if not versions:
+            raise LookupError(f"no entry {entry_id!r}")
+        return versions
+
+    def diff(self, entry_id: str, old: int | None = None, new: int | None = None) -> str:
+        """Return a unified diff between two versions (default: the previous and the current one)."""
+        versions = {v.version: v for v in self.history(entry_id)}
+        latest = max(versions)
+        new = latest if new is None else new
+        old = (new - 1 if new > 1 else new) if old is None else old
+        for number in (old, new):
+            if number not in versions:
+                raise LookupError(f"entry {entry_id!r} has no version {number} (versions 1-{latest})")
+
+        def lines(info: EntryVersionInfo) -> list[str]:
+            return [f"status: {info.status}\n", *dump_entry_yaml(info.data).splitlines(keepends=True)]
+
+        return "".join(
+            difflib.unified_diff(
+                lines(versions[old]),
+                lines(versions[new]),
+                fromfile=f"{entry_id} v{old} ({versions[old].action}, {versions[old].changed_by})",
+                tofile=f"{entry_id} v{new} ({versions[new].action}, {versions[new].changed_by})",
+            )
+        )
+
+    # Changing ------------------------------------------------------------------------------------------------
+
+    def create(self, data: EntryData, *, actor: str) -> Entry:
+        """Create a new entry; `VersionConflict` if the id is taken."""
+        return self._kb.run(lambda s: aq.create_entry(s, data=data, actor=actor), write=True)
+
+    def save(self, data: EntryData, *, actor: str, expected_version: int | None = None) -> tuple[Entry, bool]:
+        """Create or update an entry; with `expected_version`, refuse if it changed since (VersionConflict)."""
+        return self._kb.run(
+            lambda s: queries.save_entry(s, data=data, actor=actor, action="update", expected_version=expected_version),
+            write=True,
+        )
+
+    def set_status(self, entry_id: str, status: str, *, actor: str, expected_version: int | None = None) -> Entry:
+        """Retire or restore an entry; `LookupError` if there is none."""
+        entry = self._kb.run(
+            lambda s: queries.set_status(
+                s, entry_id=entry_id, status=status, actor=actor, expected_version=expected_version
+            ),
+            write=True,
+        )
+        if entry is None:
+            raise LookupError(f"no entry {entry_id!r}")
+        return entry
+
+    def retire(self, entry_id: str, *, actor: str, expected_version: int | None = None) -> Entry:
+        """Stop using an entry (it stays in the database with its history)."""
+        return self.set_status(entry_id, RETIRED, actor=actor, expected_version=expected_version)
+
+    def restore(self, entry_id: str, *, actor: str, expected_version: int | None = None) -> Entry:
+        """Use a retired entry again."""
+        return self.set_status(entry_id, ACTIVE, actor=actor, expected_version=expected_version)
+
+    def revert(
+        self, entry_id: str, version: int, *, actor: str, expected_version: int | None = None
+    ) -> tuple[Entry, bool]:
+        """Save the content of an earlier version as a new version (the status is left as it is)."""
+        return self._kb.run(
+            lambda s: aq.revert_entry(
+                s, entry_id=entry_id, version=version, actor=actor, expected_version=expected_version
+            ),
+            write=True,
+        )
+
+    def add_phrasing(
+        self, entry_id: str, question: str, *, actor: str, expected_version: int | None = None
+    ) -> tuple[Entry, bool]:
+        """Add a question wording to an entry as a new version."""
+        return self._kb.run(
+            lambda s: aq.add_phrasing(
+                s, entry_id=entry_id, question=question, actor=actor, expected_version=expected_version
+            ),
+            write=True,
+        )
+
+    def import_items(
+        self, items: Sequence[ImportItem], *, actor: str, file: str = "import", dry_run: bool = False
+    ) -> ImportResult:
+        """Apply validated import items in one transaction (all or nothing)."""
+        return self._kb.run(
+            lambda s: aq.apply_import(s, items=items, actor=actor, file=file, dry_run=dry_run), write=not dry_run
+        )
+
+    def import_file(self, path: Path, *, actor: str, dry_run: bool = False) -> ImportResult:
+        """Validate a YAML, CSV or XLSX file completely, then apply it in one transaction."""
+        items = read_import(path)
+        return self.import_items(items, actor=actor, file=path.name, dry_run=dry_run)
+
+    def export_file(self, path: Path, *, fmt: str | None = None, include_retired: bool = False) -> int:
+        """Write the entries to a YAML, CSV or XLSX file; return how many."""
+        return export_entries(self.entries(include_retired=include_retired), path, fmt=fmt)
+
+    # Unanswered questions ------------------------------------------------------------------------------------
+
+    def unanswered(self, *, since: datetime | None = None, limit: int | None = 20) -> list[UnansweredGroup]:
+        """Return open groups of declined and ambiguous questions, most frequent first."""
+        return self._kb.run(lambda s: aq.unanswered_groups(s, since=since, limit=limit))
+
+    def group(self, group: str) -> UnansweredGroup:
+        """Return an open group by id (or unique prefix); `LookupError` if there is none."""
+        found = self._kb.run(lambda s: aq.find_group(s, group=group))
+        if found is None:
+            raise LookupError(f"no open unanswered group {group!r}")
+        return found
+
+    def promote_to_phrasing(self, group: str, entry_id: str, *, actor: str) -> tuple[Entry, bool]:
+        """Add a group's question to an existing entry as a new phrasing, in one transaction."""
+
+        def work(session: Session) -> tuple[Entry, bool]:
+            found = aq.find_group(session, group=group)
+            if found is None:
+                raise LookupError(f"no open unanswered group {group!r}")
+            return aq.promote_to_phrasing(session, group=found, entry_id=entry_id, actor=actor)
+
+        return self._kb.run(work, write=True)
+
+    def promote_to_entry(self, group: str, data: EntryData, *, actor: str) -> Entry:
+        """Create a new entry answering a group's question, in one transaction."""
+
+        def work(session: Session) -> Entry:
+            found = aq.find_group(session, group=group)
+            if found is None:
+                raise LookupError(f"no open unanswered group {group!r}")
+            return aq.promote_to_entry(session, group=found, data=data, actor=actor)
+
+        return self._kb.run(work, write=True)
+
+    # Feedback, statistics, privacy ---------------------------------------------------------------------------
+
+    def add_feedback(
+        self, *, sender_id: str, entry_id: str, entry_version: int, helpful: bool, question: str | None = None
+    ) -> int:
+        """Store a 👍/👎 with the sender's question (looked up if not given); return its id."""
+        return self._kb.run(
+            lambda s: aq.add_feedback(
+                s,
+                sender_id=sender_id,
+                entry_id=entry_id,
+                entry_version=entry_version,
+                helpful=helpful,
+                question=question,
+            ),
+            write=True,
+        )
+
+    def comment_feedback(self, feedback_id: int, comment: str) -> bool:
+        """Attach a comment to a feedback; False if it no longer exists."""
+        return self._kb.run(lambda s: aq.set_feedback_comment(s, feedback_id=feedback_id, comment=comment), write=True)
+
+    def stats(self, *, days: int = 30, today: date | None = None, top: int = 5) -> Stats:
+        """Return usage statistics of the last `days` days."""
+        return self._kb.run(lambda s: collect_stats(s, days=days, today=today, top=top))
+
+    def delete_person(self, selector: SenderSelector) -> DeletionReport:
+        """Delete one person's questions, feedback and conversations."""
+        return delete_person(self.database_url, self.tracker_db, selector=selector)
+
+    def purge(self, *, retention_days: int, now: datetime | None = None) -> DeletionReport:
+        """Remove logs and conversations older than the retention period."""
+        return purge(self.database_url, self.tracker_db, retention_days=retention_days, now=now)

@@ -1,0 +1,391 @@
+"""Query and write functions of the administration: `fn(session, *, ...)`, returning dataclasses.
+
+History, revert, imports, phrasings, feedback and the unanswered-question queue. As in `queries.py`, the
+caller owns the unit of work; every change goes through `queries.save_entry`/`set_status`, so it is
+versioned, audited and bumps the revision the action servers poll.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from knowledge import queries
+from knowledge.admin_types import EntryVersionInfo, ImportItem, ImportResult, UnansweredGroup
+from knowledge.errors import ContentError, Problem, VersionConflict
+from knowledge.models import Feedback, KbEntry, KbEntryVersion, QuestionLog, UnansweredResolution, utcnow
+from knowledge.text import content_terms, normalize
+from knowledge.types import ACTIVE, RETIRED, Entry, EntryData, Source
+
+UNANSWERED_OUTCOMES = ("declined", "ambiguous")
+
+
+def data_from_snapshot(snapshot: dict[str, object]) -> EntryData:
+    """Rebuild an entry's content from a stored JSON snapshot."""
+    sources = snapshot.get("sources") or []
+    return EntryData(
+        id=str(snapshot["id"]),
+        topic=str(snapshot["topic"]),
+        title=str(snapshot["title"]),
+        questions=tuple(str(q) for q in snapshot.get("questions") or ()),  # type: ignore[union-attr]
+        answer=str(snapshot["answer"]),
+        sources=tuple(Source(title=s["title"], url=s.get("url")) for s in sources),  # type: ignore[union-attr,index]
+        answer_en=snapshot.get("answer_en") or None,  # type: ignore[arg-type]
+        facts=tuple(snapshot.get("facts") or ()),  # type: ignore[arg-type]
+    )
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Entries
+
+
+def list_entries(session: Session, *, status: str | None = ACTIVE, topic: str | None = None) -> list[Entry]:
+    """Return entries by topic and id; `status=None` includes retired ones."""
+    stmt = select(KbEntry).order_by(KbEntry.topic, KbEntry.id)
+    if status is not None:
+        stmt = stmt.where(KbEntry.status == status)
+    if topic is not None:
+        stmt = stmt.where(KbEntry.topic == topic)
+    return [queries.entry_from_row(row) for row in session.execute(stmt).scalars()]
+
+
+def search_entries(session: Session, *, text: str, include_retired: bool = True, limit: int = 20) -> list[Entry]:
+    """Return entries whose id, title, questions or answer contain every word of `text` (accents and case folded).
+
+    This is the admins' "find the entry to edit" search, literal on purpose; what the assistant would answer
+    is retrieval's job.
+    """
+    words = normalize(text).split()
+    found: list[Entry] = []
+    for entry in list_entries(session, status=None if include_retired else ACTIVE):
+        haystack = normalize(" ".join((entry.id.replace("-", " "), entry.title, *entry.questions, entry.answer)))
+        if all(word in haystack for word in words):
+            found.append(entry)
+    # Title matches first: that is usually what the admin remembers.
+    found.sort(key=lambda e: (not all(w in normalize(e.title) for w in words), e.topic, e.id))
+    return found[:limit]
+
+
+def entry_history(session: Session, *, entry_id: str) -> list[EntryVersionInfo]:
+    """Return every stored version of an entry, oldest first (empty if there is no such entry)."""
+    stmt = select(KbEntryVersion).where(KbEntryVersion.entry_id == entry_id).order_by(KbEntryVersion.version)
+    return [
+        EntryVersionInfo(
+            entry_id=row.entry_id,
+            version=row.version,
+            action=row.action,
+            changed_by=row.changed_by,
+            changed_at=row.changed_at,
+            data=data_from_snapshot(row.snapshot),
+            status=str(row.snapshot.get("status", ACTIVE)),
+        )
+        for row in session.execute(stmt).scalars()
+    ]
+
+
+def entry_version(session: Session, *, entry_id: str, version: int) -> EntryVersionInfo | None:
+    """Return one stored version of an entry, or None."""
+    return next((v for v in entry_history(session, entry_id=entry_id) if v.version == version), None)
+
+
+def revert_entry(
+    session: Session, *, entry_id: str, version: int, actor: str, expected_version: int | None = None
+) -> tuple[Entry, bool]:
+    """Save the content of an earlier version as a new version; return the entry and whether it changed.
+
+    Only the content is restored; whether the entry is active is changed by retire and restore alone.
+    Raises `LookupError` if the entry or the version does not exist.
+    """
+    old = entry_version(session, entry_id=entry_id, version=version)
+    if old is None:
+        raise LookupError(f"entry {entry_id!r} has no version {version}")
+    return queries.save_entry(session, data=old.data, actor=actor, action="revert", expected_version=expected_version)
+
+
+def add_phrasing(
+    session: Session, *, entry_id: str, question: str, actor: str, expected_version: int | None = None
+) -> tuple[Entry, bool]:
+    """Add `question` as a new phrasing of an entry (a new version); unchanged if it already has it.
+
+    Raises `LookupError` if there is no such entry.
+    """
+    entry = queries.get_entry(session, entry_id=entry_id)
+    if entry is None:
+        raise LookupError(f"no entry {entry_id!r}")
+    question = " ".join(question.split())
+    if not question or normalize(question) in {normalize(q) for q in entry.questions}:
+        return entry, False
+    data = EntryData(**{**entry.data.__dict__, "questions": (*entry.questions, question)})
+    return queries.save_entry(session, data=data, actor=actor, action="add-phrasing", expected_version=expected_version)
+
+
+def apply_import(
+    session: Session, *, items: Sequence[ImportItem], actor: str, file: str = "import", dry_run: bool = False
+) -> ImportResult:
+    """Create or update every entry of a validated import in the caller's transaction.
+
+    Version checks come first: if any item was based on a version that is no longer current, nothing is
+    written and one `ContentError` lists every stale entry. A dry run computes the result and writes nothing.
+    """
+    stale: list[Problem] = []
+    for item in items:
+        if item.expected_version is None:
+            continue
+        current = queries.get_entry(session, entry_id=item.data.id)
+        current_version = current.version if current else 0
+        if item.expected_version == 0 and current is not None:
+            stale.append(Problem(file, item.data.id, "id", "already exists; use edit or import to change it"))
+        elif current_version != item.expected_version:
+            stale.append(
+                Problem(
+                    file,
+                    item.data.id,
+                    "version",
+                    f"the file was based on version {item.expected_version}, but the stored entry is at version "
+                    f"{current_version}: export again and redo the change",
+                )
+            )
+    if stale:
+        raise ContentError(stale)
+    created: list[str] = []
+    updated: list[str] = []
+    unchanged: list[str] = []
+    retired: list[str] = []
+    restored: list[str] = []
+    for item in items:
+        current = queries.get_entry(session, entry_id=item.data.id)
+        if dry_run:
+            if current is None:
+                created.append(item.data.id)
+            elif queries.snapshot(current.data) != queries.snapshot(item.data):
+                updated.append(item.data.id)
+            else:
+                unchanged.append(item.data.id)
+            if current is not None and item.status and item.status != current.status:
+                (retired if item.status == RETIRED else restored).append(item.data.id)
+            continue
+        entry, changed = queries.save_entry(
+            session, data=item.data, actor=actor, action="import", expected_version=item.expected_version
+        )
+        if current is None:
+            created.append(entry.id)
+        elif changed:
+            updated.append(entry.id)
+        else:
+            unchanged.append(entry.id)
+        if item.status and item.status != entry.status:
+            queries.set_status(session, entry_id=entry.id, status=item.status, actor=actor)
+            (retired if item.status == RETIRED else restored).append(entry.id)
+    return ImportResult(
+        created=tuple(created),
+        updated=tuple(updated),
+        unchanged=tuple(unchanged),
+        retired=tuple(retired),
+        restored=tuple(restored),
+        dry_run=dry_run,
+    )
+
+
+def create_entry(session: Session, *, data: EntryData, actor: str) -> Entry:
+    """Create a new entry; raise `VersionConflict` if the id is already taken."""
+    entry, _ = queries.save_entry(session, data=data, actor=actor, action="create", expected_version=0)
+    return entry
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Feedback
+
+
+def add_feedback(
+    session: Session,
+    *,
+    sender_id: str,
+    entry_id: str,
+    entry_version: int,
+    helpful: bool,
+    question: str | None = None,
+    at: datetime | None = None,
+) -> int:
+    """Store a 👍 or 👎 on an answer; the question defaults to the sender's last one answered by that entry.
+
+    Returns the feedback id (to attach a comment later).
+    """
+    if question is None:
+        question = last_question(session, sender_id=sender_id, entry_id=entry_id)
+    row = Feedback(
+        at=at or utcnow(),
+        sender_id=sender_id,
+        entry_id=entry_id,
+        entry_version=entry_version,
+        rating=1 if helpful else -1,
+        question=question,
+    )
+    session.add(row)
+    session.flush()
+    return int(row.id)
+
+
+def set_feedback_comment(session: Session, *, feedback_id: int, comment: str) -> bool:
+    """Attach what was wrong to a 👎; return False if the feedback no longer exists."""
+    row = session.get(Feedback, feedback_id)
+    if row is None:
+        return False
+    row.comment = comment.strip()[:2000]
+    return True
+
+
+def last_question(session: Session, *, sender_id: str, entry_id: str) -> str | None:
+    """Return the text of the sender's latest question that was answered with `entry_id`."""
+    stmt = (
+        select(QuestionLog.text)
+        .where(QuestionLog.sender_id == sender_id, QuestionLog.entry_id == entry_id)
+        .order_by(QuestionLog.id.desc())
+        .limit(1)
+    )
+    return session.execute(stmt).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class FeedbackRecord:
+    """One stored feedback, as tests and exports see it."""
+
+    id: int
+    at: datetime
+    sender_id: str
+    entry_id: str
+    entry_version: int
+    helpful: bool
+    question: str | None
+    comment: str | None
+
+
+def feedback_records(session: Session, *, sender_id: str | None = None, limit: int = 100) -> list[FeedbackRecord]:
+    """Return the latest feedback, newest first."""
+    stmt = select(Feedback).order_by(Feedback.id.desc()).limit(limit)
+    if sender_id is not None:
+        stmt = stmt.where(Feedback.sender_id == sender_id)
+    return [
+        FeedbackRecord(
+            id=row.id,
+            at=row.at,
+            sender_id=row.sender_id,
+            entry_id=row.entry_id,
+            entry_version=row.entry_version,
+            helpful=row.rating > 0,
+            question=row.question,
+            comment=row.comment,
+        )
+        for row in session.execute(stmt).scalars()
+    ]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Unanswered questions
+
+
+def group_key(text: str) -> str:
+    """Return the key under which a question is grouped.
+
+    Questions with the same set of content terms (stemmed, stop words and slang folded, synonyms merged) are
+    near-duplicates ("gmn cara daftar kipp?" and "bagaimana mendaftar KIPP"); a question with no content term
+    falls back to its normalised text.
+    """
+    terms = sorted(set(content_terms(text)))
+    return "terms:" + " ".join(terms) if terms else "text:" + normalize(text)
+
+
+def group_id(key: str) -> str:
+    """Return the short id admins type for a group (8 hex digits, stable across runs)."""
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:8]  # an id, not security
+
+
+def _resolutions(session: Session) -> dict[str, datetime]:
+    latest: dict[str, datetime] = {}
+    for key, at in session.execute(select(UnansweredResolution.group_key, UnansweredResolution.resolved_at)):
+        if key not in latest or at > latest[key]:
+            latest[key] = at
+    return latest
+
+
+def unanswered_groups(
+    session: Session, *, since: datetime | None = None, limit: int | None = 20
+) -> list[UnansweredGroup]:
+    """Group declined and ambiguous questions, most frequent first (then most recent).
+
+    Questions asked before their group was resolved (turned into an entry or a phrasing) are left out.
+    """
+    stmt = select(QuestionLog).where(QuestionLog.outcome.in_(UNANSWERED_OUTCOMES)).order_by(QuestionLog.id)
+    if since is not None:
+        stmt = stmt.where(QuestionLog.at >= since)
+    resolved = _resolutions(session)
+    buckets: dict[str, list[QuestionLog]] = {}
+    for row in session.execute(stmt).scalars():
+        key = group_key(row.text)
+        if key in resolved and row.at <= resolved[key]:
+            continue
+        buckets.setdefault(key, []).append(row)
+    groups = []
+    for key, rows in buckets.items():
+        wordings = Counter(" ".join(row.text.split()) for row in rows)
+        groups.append(
+            UnansweredGroup(
+                group_id=group_id(key),
+                key=key,
+                count=len(rows),
+                texts=tuple(text for text, _ in wordings.most_common()),
+                first_at=min(row.at for row in rows),
+                last_at=max(row.at for row in rows),
+                declined=sum(row.outcome == "declined" for row in rows),
+                ambiguous=sum(row.outcome == "ambiguous" for row in rows),
+            )
+        )
+    groups.sort(key=lambda g: (-g.count, -g.last_at.timestamp(), g.key))
+    return groups if limit is None else groups[:limit]
+
+
+def find_group(session: Session, *, group: str) -> UnansweredGroup | None:
+    """Return the open group with this id (or a unique prefix of it), or None."""
+    matches = [g for g in unanswered_groups(session, limit=None) if g.group_id.startswith(group.strip().lower())]
+    return matches[0] if len(matches) == 1 else None
+
+
+def resolve_group(session: Session, *, group: UnansweredGroup, actor: str, action: str, entry_id: str) -> None:
+    """Mark a group as handled: its questions so far leave the unanswered list."""
+    session.add(
+        UnansweredResolution(
+            group_key=group.key, resolved_at=max(utcnow(), group.last_at), actor=actor, action=action, entry_id=entry_id
+        )
+    )
+
+
+def promote_to_phrasing(session: Session, *, group: UnansweredGroup, entry_id: str, actor: str) -> tuple[Entry, bool]:
+    """Add a group's most frequent wording to an entry as a new phrasing, and resolve the group."""
+    entry, changed = add_phrasing(session, entry_id=entry_id, question=group.example, actor=actor)
+    resolve_group(session, group=group, actor=actor, action="add-phrasing", entry_id=entry_id)
+    return entry, changed
+
+
+def promote_to_entry(session: Session, *, group: UnansweredGroup, data: EntryData, actor: str) -> Entry:
+    """Create a new entry for a group (its wording added to the questions if missing), and resolve the group.
+
+    Raises `VersionConflict` if the id is already taken.
+    """
+    known = {normalize(q) for q in data.questions}
+    if normalize(group.example) not in known:
+        data = EntryData(**{**data.__dict__, "questions": (*data.questions, " ".join(group.example.split()))})
+    entry = create_entry(session, data=data, actor=actor)
+    resolve_group(session, group=group, actor=actor, action="new-entry", entry_id=entry.id)
+    return entry
+
+
+def ensure_new_ids(session: Session, *, entries: Iterable[EntryData]) -> None:
+    """Raise `VersionConflict` naming every id that already exists (for `add`, which never overwrites)."""
+    taken = [e.id for e in entries if session.get(KbEntry, e.id) is not None]
+    if taken:
+        raise VersionConflict(f"already exists: {', '.join(taken)} (use edit or import to change an entry)")

@@ -1,0 +1,1 @@
+"""Example import files for content officers, and the script that writes them."""

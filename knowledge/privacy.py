@@ -1,0 +1,205 @@
+"""Privacy: delete one person's data on request, and remove old logs after the retention period.
+
+A person's data is their logged questions and feedback (knowledge-base database) and their conversations
+(the assistant's conversation store: Rasa's SQL tracker store, a table `events` with `sender_id` and
+`timestamp`, reached with SQLAlchemy Core on its SQLite file; the table's owner is Rasa, so only rows are
+deleted and the file's settings are left alone). Conversation ids are chosen by the front end, so callers
+say which ones belong to the person with a `SenderSelector`.
+
+Retention: `purge` removes questions and feedback older than the cutoff, and conversations whose latest
+event is older (whole conversations, so no tracker is left half-deleted). `purge_if_due` runs it at most
+once a day across all processes (the last run is recorded in the database).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time as _time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, delete, func, inspect, or_, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import column, table
+
+from knowledge.admin_types import DeletionReport
+from knowledge.db import get_session_factory
+from knowledge.errors import KnowledgeUnavailable
+from knowledge.models import Feedback, Maintenance, QuestionLog, utcnow
+
+logger = logging.getLogger(__name__)
+
+_events = table("events", column("sender_id"), column("timestamp"))
+PURGE_JOB = "retention-purge"
+PURGE_INTERVAL = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class SenderSelector:
+    """Which conversation ids belong to one person: SQL LIKE patterns to find candidates, a regex to confirm."""
+
+    like: tuple[str, ...]
+    regex: str
+
+    def matches(self, sender_id: str) -> bool:
+        """Return whether `sender_id` belongs to the person."""
+        return re.fullmatch(self.regex, sender_id) is not None
+
+
+def _matching_senders(execute: Callable[[Any], Any], sender_column: Any, selector: SenderSelector) -> list[str]:
+    stmt = select(sender_column).where(or_(*(sender_column.like(p) for p in selector.like))).distinct()
+    return [sender for (sender,) in execute(stmt) if selector.matches(sender)]
+
+
+def delete_sender_logs(session: Session, *, selector: SenderSelector) -> DeletionReport:
+    """Delete the logged questions and feedback of every conversation the selector matches."""
+    questions = feedback = 0
+    senders = set(_matching_senders(session.execute, QuestionLog.sender_id, selector))
+    senders |= set(_matching_senders(session.execute, Feedback.sender_id, selector))
+    if senders:
+        questions = session.execute(delete(QuestionLog).where(QuestionLog.sender_id.in_(senders))).rowcount
+        feedback = session.execute(delete(Feedback).where(Feedback.sender_id.in_(senders))).rowcount
+    return DeletionReport(questions=questions, feedback=feedback)
+
+
+def _tracker_url(tracker_db: str) -> str | None:
+    if "://" in tracker_db:
+        return tracker_db
+    path = Path(tracker_db)
+    # Never create the conversation store: if Rasa has not written it yet, there is nothing to delete.
+    return f"sqlite:///{path}" if path.is_file() else None
+
+
+def _with_tracker(tracker_db: str, work: Callable[[Connection], int]) -> int:
+    url = _tracker_url(tracker_db)
+    if url is None:
+        return 0
+    engine = create_engine(url, future=True, connect_args={"timeout": 10} if url.startswith("sqlite") else {})
+    try:
+        if not inspect(engine).has_table("events"):
+            return 0
+        with engine.begin() as connection:
+            return work(connection)
+    except SQLAlchemyError as exc:
+        raise KnowledgeUnavailable(f"conversation store unavailable: {exc.__class__.__name__}") from exc
+    finally:
+        engine.dispose()
+
+
+def delete_conversations(tracker_db: str, *, selector: SenderSelector) -> int:
+    """Delete every event of the conversations the selector matches; return how many events."""
+
+    def work(connection: Connection) -> int:
+        senders = _matching_senders(connection.execute, _events.c.sender_id, selector)
+        if not senders:
+            return 0
+        return int(connection.execute(delete(_events).where(_events.c.sender_id.in_(senders))).rowcount)
+
+    return _with_tracker(tracker_db, work)
+
+
+def delete_person(database_url: str, tracker_db: str, *, selector: SenderSelector) -> DeletionReport:
+    """Delete one person's questions, feedback and conversations (`/hapus_data`); return the counts."""
+    factory = get_session_factory(database_url)
+    try:
+        with factory.begin() as session:
+            logs = delete_sender_logs(session, selector=selector)
+    except SQLAlchemyError as exc:
+        raise KnowledgeUnavailable(f"knowledge base unavailable: {exc.__class__.__name__}") from exc
+    events = delete_conversations(tracker_db, selector=selector)
+    return DeletionReport(questions=logs.questions, feedback=logs.feedback, conversation_events=events)
+
+
+def purge_logs(session: Session, *, before: datetime) -> DeletionReport:
+    """Delete logged questions and feedback older than `before`."""
+    questions = session.execute(delete(QuestionLog).where(QuestionLog.at < before)).rowcount
+    feedback = session.execute(delete(Feedback).where(Feedback.at < before)).rowcount
+    return DeletionReport(questions=questions, feedback=feedback)
+
+
+def purge_conversations(tracker_db: str, *, before: datetime) -> int:
+    """Delete conversations whose latest event is older than `before`; return how many events."""
+
+    def work(connection: Connection) -> int:
+        stale = (
+            select(_events.c.sender_id)
+            .group_by(_events.c.sender_id)
+            .having(func.max(_events.c.timestamp) < before.timestamp())
+        )
+        return int(connection.execute(delete(_events).where(_events.c.sender_id.in_(stale))).rowcount)
+
+    return _with_tracker(tracker_db, work)
+
+
+def purge(database_url: str, tracker_db: str, *, retention_days: int, now: datetime | None = None) -> DeletionReport:
+    """Remove questions, feedback and conversations older than `retention_days`; record the run."""
+    if retention_days < 1:
+        raise ValueError("retention_days must be at least 1")
+    now = now or utcnow()
+    cutoff = now - timedelta(days=retention_days)
+    factory = get_session_factory(database_url)
+    try:
+        with factory.begin() as session:
+            logs = purge_logs(session, before=cutoff)
+            _record_run(session, now)
+    except SQLAlchemyError as exc:
+        raise KnowledgeUnavailable(f"knowledge base unavailable: {exc.__class__.__name__}") from exc
+    events = purge_conversations(tracker_db, before=cutoff)
+    report = DeletionReport(questions=logs.questions, feedback=logs.feedback, conversation_events=events)
+    logger.info(
+        "retention purge (%d days): %d questions, %d feedback, %d conversation events removed",
+        retention_days,
+        report.questions,
+        report.feedback,
+        report.conversation_events,
+    )
+    return report
+
+
+def _record_run(session: Session, now: datetime) -> None:
+    row = session.get(Maintenance, PURGE_JOB)
+    if row is None:
+        session.add(Maintenance(name=PURGE_JOB, last_run_at=now))
+    else:
+        row.last_run_at = now
+
+
+def last_purge(database_url: str) -> datetime | None:
+    """Return when the retention purge last ran on this database, if ever."""
+    try:
+        with get_session_factory(database_url)() as session:
+            row = session.get(Maintenance, PURGE_JOB)
+            return row.last_run_at if row else None
+    except SQLAlchemyError as exc:
+        raise KnowledgeUnavailable(f"knowledge base unavailable: {exc.__class__.__name__}") from exc
+
+
+_due_lock = threading.Lock()
+_next_check: dict[str, float] = {}
+
+
+def purge_if_due(
+    database_url: str, tracker_db: str, *, retention_days: int, now: datetime | None = None
+) -> DeletionReport | None:
+    """Run the retention purge if it has not run in the last day; return its report, or None if not due.
+
+    Cheap to call often: within a process the database is asked at most once an hour, and across processes
+    the recorded last run keeps the purge to once a day.
+    """
+    clock = _time.monotonic()
+    with _due_lock:
+        if now is None and _next_check.get(database_url, 0.0) > clock:
+            return None
+        _next_check[database_url] = clock + 3600
+    now = now or datetime.now(timezone.utc)
+    last = last_purge(database_url)
+    if last is not None and now - last < PURGE_INTERVAL:
+        return None
+    return purge(database_url, tracker_db, retention_days=retention_days, now=now)

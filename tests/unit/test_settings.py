@@ -1,0 +1,43 @@
+"""Settings: defaults, parsing, and one error that lists every problem."""
+
+from __future__ import annotations
+
+import pytest
+
+from settings import DEFAULT_TELEGRAM_API_BASE_URL, Settings, SettingsError
+
+
+def test_defaults_need_no_environment() -> None:
+    settings = Settings.from_env({})
+    assert settings.database_url.startswith("sqlite:///") and settings.database_url.endswith("var/knowledge.db")
+    assert settings.rasa_url == "http://localhost:5005"
+    assert settings.action_server_url == "http://localhost:5055/webhook"
+    assert settings.telegram_api_base_url == DEFAULT_TELEGRAM_API_BASE_URL
+    assert settings.telegram_mode == "polling" and settings.admin_telegram_ids == frozenset()
+
+
+def test_ports_derive_the_urls() -> None:
+    settings = Settings.from_env({"RASA_PORT": "6000", "ACTION_PORT": "6001"})
+    assert settings.rasa_url == "http://localhost:6000"
+    assert settings.action_server_url == "http://localhost:6001/webhook"
+
+
+def test_admin_ids_are_parsed() -> None:
+    assert Settings.from_env({"ADMIN_TELEGRAM_IDS": "12, 34;56"}).admin_telegram_ids == frozenset({12, 34, 56})
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env({"RASA_PORT": "abc", "ADMIN_TELEGRAM_IDS": "x", "TELEGRAM_MODE": "carrier-pigeon"})
+    message = str(error.value)
+    assert "RASA_PORT" in message and "ADMIN_TELEGRAM_IDS" in message and "TELEGRAM_MODE" in message
+
+
+def test_webhook_mode_needs_url_and_secret() -> None:
+    with pytest.raises(SettingsError, match="TELEGRAM_WEBHOOK_URL and TELEGRAM_WEBHOOK_SECRET"):
+        Settings.from_env({"TELEGRAM_MODE": "webhook"})
+
+
+def test_secrets_stay_out_of_repr() -> None:
+    settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": "123:secret-token"})
+    assert "secret-token" not in repr(settings)
