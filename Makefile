@@ -8,8 +8,10 @@ RASA := $(VENV)/bin/rasa
 STAMP := $(VENV)/.installed
 MODEL := models/current.tar.gz
 TRAIN_INPUTS := config.yml $(shell find nlu/data nlu/domain -name '*.yml' 2>/dev/null)
-# Python 3.10 is required by rasa 3.6: take it from PATH, else from pyenv.
-PYTHON310 ?= $(shell command -v python3.10 2>/dev/null || ls -d $$HOME/.pyenv/versions/3.10.*/bin/python3.10 2>/dev/null | tail -n 1)
+# Python 3.10 is required by rasa 3.6: the first candidate that really runs 3.10 (a pyenv shim may not).
+PYTHON310 ?= $(shell for p in $$(ls -d $$HOME/.pyenv/versions/3.10.*/bin/python3.10 2>/dev/null | sort -rV) \
+	$$(command -v python3.10 2>/dev/null); do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && echo "$$p" && break; done)
 
 .PHONY: help install run chat train validate nlu-report retrieval-report test test-unit test-e2e test-stories eval bench lint fmt kb-load clean
 
@@ -73,6 +75,7 @@ bench: $(STAMP) $(MODEL) ## Measure reply latency, cold start and memory
 
 lint: $(STAMP) ## ruff, formatting and the import-direction contracts
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
 fmt: $(STAMP) ## Format the code

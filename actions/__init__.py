@@ -1,0 +1,1 @@
+"""rasa-sdk actions: answers from the knowledge base and the guided clinic flows."""

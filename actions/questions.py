@@ -72,9 +72,7 @@ class ActionAnswerQuestion(Action):
         """Return the action name used in the domain."""
         return "action_answer_question"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         """Run on every question intent, follow-up, nlu_fallback and out_of_scope message."""
         text = (tracker.latest_message.get("text") or "").strip()
         intent = (tracker.latest_message.get("intent") or {}).get("name")
@@ -161,9 +159,7 @@ class ActionAnswerEntry(Action):
         """Return the action name used in the domain."""
         return "action_answer_entry"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         """Run when a `/choose_entry{"entry_id": ...}` button is tapped."""
         entry_id = _entity(tracker, "entry_id")
         kb = resolve_kb(self._kb)
@@ -193,9 +189,7 @@ class ActionShowTopic(Action):
         """Return the action name used in the domain."""
         return "action_show_topic"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         """Run when a topic button (`/choose_topic{"topic": ...}`) is tapped."""
         topic = _entity(tracker, "topic")
         if topic not in TOPICS:

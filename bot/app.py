@@ -36,7 +36,7 @@ from settings import Settings
 
 logger = logging.getLogger(__name__)
 
-BotApplication = Application[ExtBot[None], Context, dict[Any, Any], dict[Any, Any], BotData, None]
+BotApplication = Application[ExtBot[Any], Context, dict[Any, Any], dict[Any, Any], BotData, None]
 
 # Only what the handlers use; channel posts, inline queries etc. are never fetched.
 ALLOWED_UPDATES = (Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY)

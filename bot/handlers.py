@@ -155,7 +155,7 @@ class BotData:
         return self.rasa_client
 
 
-Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
+Context = CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -281,7 +281,7 @@ class _Typing:
     "typing…" for five more seconds.
     """
 
-    def __init__(self, bot: ExtBot[None], target: Target) -> None:
+    def __init__(self, bot: ExtBot[Any], target: Target) -> None:
         """Prepare the indicator for `target` (nothing is sent until the block starts)."""
         self._bot = bot
         self._target = target

@@ -21,7 +21,7 @@ class Problem:
     def __str__(self) -> str:
         location = self.file
         if self.entry:
-            location += f", entry {self.entry}"
+            location += f", {self.entry}"
         if self.field:
             location += f", field '{self.field}'"
         return f"{location}: {self.message}"

@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -51,11 +53,15 @@ class Hints:
     may_follow_up: bool = False
 
 
-def _word_analyzer(text: str) -> list[str]:
+# Analysis results are cached: after an edit only the changed texts are analysed again, so the
+# index rebuild that makes the edit live stays fast.
+@lru_cache(maxsize=50_000)
+def _word_analyzer(text: str) -> tuple[str, ...]:
     terms = content_terms(text)
-    return terms + [f"{a}_{b}" for a, b in zip(terms, terms[1:])]
+    return (*terms, *(f"{a}_{b}" for a, b in pairwise(terms)))
 
 
+@lru_cache(maxsize=50_000)
 def _char_text(text: str) -> str:
     return " ".join(token for token in tokens(text) if token not in STOP_WORDS)
 
@@ -97,7 +103,7 @@ class KnowledgeIndex:
         self._owner = np.asarray(self._question_owner)
         self._year_text = [fold(" ".join((*e.questions, e.title, e.answer))) for e in self.entries]
         self._vocab = [set(content_terms(text)) for text in self._year_text]
-        self._idf = dict(zip(self._words.get_feature_names_out(), self._words.idf_))
+        self._idf = dict(zip(self._words.get_feature_names_out(), self._words.idf_, strict=True))
         self._unknown_idf = float(self._words.idf_.max()) + 1.0
 
     def _embed(self, texts: Iterable[str]) -> tuple[csr_matrix, csr_matrix]:
@@ -148,10 +154,11 @@ class KnowledgeIndex:
                 scores[index] *= YEAR_BOOST
         return scores
 
-    def search(self, text: str, hints: Hints = Hints(), limit: int = 3) -> SearchResult:
+    def search(self, text: str, hints: Hints | None = None, limit: int = 3) -> SearchResult:
         """Rank entries for `text`; say whether the best one is safe to answer with."""
         if not self.entries:
             return SearchResult()
+        hints = hints or Hints()
         result = self._rank(self._apply_hints(self.scores(text), hints.topics, hints.year), limit)
         previous = hints.previous
         if previous is None or previous.id not in self._by_id or not (hints.follow_up or hints.may_follow_up):
@@ -174,5 +181,3 @@ class KnowledgeIndex:
             runner_up = hits[1].score if len(hits) > 1 else 0.0
             confident = hits[0].score - runner_up >= CLEAR_MARGIN or hits[0].score >= 2 * ANSWER_THRESHOLD
         return SearchResult(hits=hits, confident=confident, used_context=used_context)
-
-

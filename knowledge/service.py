@@ -74,7 +74,7 @@ class KnowledgeBase:
             self._checked_at = now
             return self._index
 
-    def search(self, text: str, hints: Hints = Hints()) -> SearchResult:
+    def search(self, text: str, hints: Hints | None = None) -> SearchResult:
         """Rank active entries for a question."""
         return self.index().search(text, hints)
 

@@ -46,7 +46,10 @@ def collect_stats(session: Session, *, days: int = 30, today: date | None = None
     for at, rating in session.execute(feedback):
         per_day[at.date()]["helpful" if rating > 0 else "unhelpful"] += 1
     top_ids = [entry_id for entry_id, _ in entries.most_common(top)]
-    titles = dict(session.execute(select(KbEntry.id, KbEntry.title).where(KbEntry.id.in_(top_ids)))) if top_ids else {}
+    titles: dict[str, str] = {}
+    if top_ids:
+        rows = session.execute(select(KbEntry.id, KbEntry.title).where(KbEntry.id.in_(top_ids)))
+        titles = {entry_id: title for entry_id, title in rows}
     day_counts = tuple(
         DayCount(
             day=day,
@@ -121,21 +124,23 @@ def stats_chart_png(stats: Stats) -> bytes:
     figure = Figure(figsize=(9, 6.5), dpi=100)
     FigureCanvasAgg(figure)
     daily, topics = figure.subplots(2, 1, gridspec_kw={"height_ratios": [3, 2]})
-    days = [d.day for d in stats.days]
+    positions = list(range(len(stats.days)))
     answered = [d.answered for d in stats.days]
     ambiguous = [d.ambiguous for d in stats.days]
     declined = [d.declined for d in stats.days]
-    daily.bar(days, answered, color="#2e7d32", label="terjawab")
-    daily.bar(days, ambiguous, bottom=answered, color="#f9a825", label="ambigu")
     stacked = [a + b for a, b in zip(answered, ambiguous, strict=True)]
-    daily.bar(days, declined, bottom=stacked, color="#c62828", label="ditolak")
+    daily.bar(positions, answered, color="#2e7d32", label="terjawab")
+    daily.bar(positions, ambiguous, bottom=answered, color="#f9a825", label="ambigu")
+    daily.bar(positions, declined, bottom=stacked, color="#c62828", label="ditolak")
+    step = max(1, len(positions) // 12)  # at most ~12 date labels, whatever the period
+    daily.set_xticks(positions[::step])
+    daily.set_xticklabels([d.day.strftime("%d/%m") for d in stats.days][::step])
     daily.set_title(
-        f"Pertanyaan per hari, {stats.since:%d/%m/%Y}–{stats.until:%d/%m/%Y}: {stats.total} pertanyaan, "
+        f"Pertanyaan per hari, {stats.since:%d/%m/%Y}–{stats.until:%d/%m/%Y}\n{stats.total} pertanyaan, "
         f"terjawab {_percent(stats.answer_rate)}, umpan balik positif {_percent(stats.feedback_ratio)}"
     )
     daily.legend(loc="upper left")
     daily.yaxis.get_major_locator().set_params(integer=True)
-    figure.autofmt_xdate()
     if stats.top_topics:
         names = [TOPICS.get(t, t) for t, _ in reversed(stats.top_topics)]
         topics.barh(names, [n for _, n in reversed(stats.top_topics)], color="#1565c0")

@@ -18,10 +18,7 @@ from sanic import Blueprint
 
 logger = logging.getLogger(__name__)
 
-APOLOGY = (
-    "Maaf, asisten sedang mengalami gangguan dan belum bisa menjawab. "
-    "Silakan coba lagi beberapa saat lagi."
-)
+APOLOGY = "Maaf, asisten sedang mengalami gangguan dan belum bisa menjawab. Silakan coba lagi beberapa saat lagi."
 
 
 class RestWithApology(RestInput):

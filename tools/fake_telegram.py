@@ -671,20 +671,21 @@ async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, 
         form = await request.post()
         for key, value in form.items():
             if isinstance(value, web.FileField):
-                files[key] = UploadedFile(value.filename, value.file.read())
+                with value.file:
+                    files[key] = UploadedFile(value.filename, value.file.read())
             else:
                 raw[key] = value
     params: dict[str, Any] = {}
     for key, value in raw.items():
+        params[key] = value
         if isinstance(value, str) and key in _JSON_FIELDS:
             with contextlib.suppress(ValueError):
-                value = json.loads(value)
+                params[key] = json.loads(value)
         elif isinstance(value, str) and key in _INT_FIELDS:
             with contextlib.suppress(ValueError):
-                value = int(value)
+                params[key] = int(value)
         elif isinstance(value, str) and value.startswith("attach://") and value[9:] in files:
             files[key] = files[value[9:]]
-        params[key] = value
     return params, files
 
 

@@ -69,7 +69,8 @@ def main() -> int:
     figures = evaluate(stored(read_content_dir()))
     print(f"held-out phrasings answered with the right entry: {figures['held_out_right']:.1%} of {figures['asked']}")
     print(f"held-out phrasings answered with a wrong entry:   {figures['held_out_wrong']:.1%}")
-    print(f"off-topic questions declined or offered choices:  {figures['off_topic_rejected']:.1%} of {figures['off_topic']}")
+    rejected, total = figures["off_topic_rejected"], figures["off_topic"]
+    print(f"off-topic questions declined or offered choices:  {rejected:.1%} of {total}")
     return 0
 
 

@@ -41,7 +41,7 @@ class Service:
             log_dir.mkdir(parents=True, exist_ok=True)
             self.log_path = log_dir / f"{self.name}.log"
             output = self.log_path.open("ab")
-        self.process = subprocess.Popen(  # noqa: S603 - fixed commands built by this module
+        self.process = subprocess.Popen(
             self.command,
             cwd=PROJECT_ROOT,
             env=dict(env),
@@ -119,12 +119,18 @@ class Stack:
             Service(
                 "rasa",
                 [
-                    str(bin_dir / "rasa"), "run",
-                    "--model", self.model_path,
-                    "--endpoints", "nlu/endpoints.yml",
-                    "--credentials", "nlu/credentials.yml",
-                    "--port", str(s.rasa_port),
-                    "--interface", "127.0.0.1" if self.log_dir else "0.0.0.0",
+                    str(bin_dir / "rasa"),
+                    "run",
+                    "--model",
+                    self.model_path,
+                    "--endpoints",
+                    "nlu/endpoints.yml",
+                    "--credentials",
+                    "nlu/credentials.yml",
+                    "--port",
+                    str(s.rasa_port),
+                    "--interface",
+                    "127.0.0.1" if self.log_dir else "0.0.0.0",
                 ],
                 f"http://127.0.0.1:{s.rasa_port}/webhooks/rest/",
             ),

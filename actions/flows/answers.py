@@ -22,6 +22,8 @@ DIGRESSION_INTENTS = frozenset(
         "bot_challenge",
     }
 )
+# Intents that may just mean "the classifier could not place this": a question only if phrased as one.
+UNSURE_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
 # Intents that only come from buttons or menus; answered mid-flow (then the flow resumes) whatever the slot.
 MENU_INTENTS = frozenset({"choose_entry", "choose_topic", "show_menu"})
 # Intents that leave the flow; each has a rule with `condition: active_loop`.

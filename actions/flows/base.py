@@ -25,6 +25,7 @@ from actions.flows.answers import (
     DIGRESSION_INTENTS,
     LEAVE_INTENTS,
     MENU_INTENTS,
+    UNSURE_INTENTS,
     is_back_phrase,
     is_cancel_phrase,
     is_payload,
@@ -109,7 +110,10 @@ class FlowValidationAction(FormValidationAction):
 
         outcome = self.check(requested, tapped if tapped is not None else text, tracker)
         if outcome.error is not None:
-            if tapped is None and not free and intent in DIGRESSION_INTENTS:
+            # An unreadable answer is a question only if the classifier says so with some confidence, or the
+            # message is phrased as one; garbled text (nlu_fallback) is simply re-asked.
+            unsure = intent in UNSURE_INTENTS and not looks_like_question(text)
+            if tapped is None and not free and intent in DIGRESSION_INTENTS and not unsure:
                 logger.info("flow %s: question while asking %s", self.FORM, requested)
                 return []
             dispatcher.utter_message(text=outcome.error)
@@ -119,12 +123,19 @@ class FlowValidationAction(FormValidationAction):
         return [SlotSet(slot, value) for slot, value in outcome.slots.items()]
 
     def _go_back(self, dispatcher: CollectingDispatcher, requested: str) -> list[dict[str, Any]]:
-        index = self.SLOTS.index(requested)
-        cleared = [requested, *self.COMPANIONS.get(requested, ())]
-        if index == 0:
-            dispatcher.utter_message(text=TEXT_FIRST_STEP)
-            return [SlotSet(slot, None) for slot in cleared]
-        previous = self.SLOTS[index - 1]
-        cleared += [previous, *self.COMPANIONS.get(previous, ())]
-        dispatcher.utter_message(text=TEXT_BACK)
-        return [SlotSet(slot, None) for slot in dict.fromkeys(cleared)]
+        return go_back(dispatcher, self.SLOTS, self.COMPANIONS, requested)
+
+
+def go_back(
+    dispatcher: CollectingDispatcher, slots: tuple[str, ...], companions: dict[str, tuple[str, ...]], requested: str
+) -> list[dict[str, Any]]:
+    """Return the events that reopen the question before `requested` (the form then asks it again)."""
+    index = slots.index(requested)
+    cleared = [requested, *companions.get(requested, ())]
+    if index == 0:
+        dispatcher.utter_message(text=TEXT_FIRST_STEP)
+        return [SlotSet(slot, None) for slot in cleared]
+    previous = slots[index - 1]
+    cleared += [previous, *companions.get(previous, ())]
+    dispatcher.utter_message(text=TEXT_BACK)
+    return [SlotSet(slot, None) for slot in dict.fromkeys(cleared)]

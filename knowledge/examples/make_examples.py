@@ -17,7 +17,9 @@ ROWS = [
         "id": "klinik-contoh-jadwal",
         "topic": "klinik",
         "title": "Contoh: jadwal konsultasi Klinik Inovasi",
-        "questions": "kapan jadwal konsultasi klinik inovasi\njam berapa bisa konsultasi inovasi\njadwal coaching clinic",
+        "questions": (
+            "kapan jadwal konsultasi klinik inovasi\njam berapa bisa konsultasi inovasi\njadwal coaching clinic"
+        ),
         "answer": (
             "Ini baris contoh. Tulis jawaban lengkap di sini, boleh beberapa paragraf.\n\n"
             "Jangan tulis baris 'Sumber:' di jawaban; sumber diisi di kolom sources."

@@ -56,7 +56,16 @@ def test_out_of_scope_question_is_declined_politely(rasa_stack, question: str) -
 
 @pytest.mark.parametrize(
     "message",
-    ["", "    ", "x" * 5000, "kriteria inovasi " * 300, "😀🙏🔥", "<b>kipp</b> & *apa* _itu_?", "¿Qué es KIPP?", "这是什么"],
+    [
+        "",
+        "    ",
+        "x" * 5000,
+        "kriteria inovasi " * 300,
+        "😀🙏🔥",
+        "<b>kipp</b> & *apa* _itu_?",
+        "¿Qué es KIPP?",
+        "这是什么",
+    ],
 )
 def test_bad_input_gets_a_sensible_reply(rasa_stack, message: str) -> None:
     messages = rasa_stack.send(rasa_stack.new_sender(), message)
@@ -93,7 +102,9 @@ def test_knowledge_change_reaches_running_assistant_without_restart(rasa_stack) 
     with rasa_stack.sessions().begin() as session:
         queries.set_status(session, entry_id=new.id, status="retired", actor="e2e")
     time.sleep(1.5)
-    assert "tujuh-tujuh" not in rasa_stack.reply_text(rasa_stack.new_sender(), "berapa kuota proposal kelompok merpati di kipp")
+    assert "tujuh-tujuh" not in rasa_stack.reply_text(
+        rasa_stack.new_sender(), "berapa kuota proposal kelompok merpati di kipp"
+    )
 
 
 def test_conversation_context_survives_a_rasa_restart(rasa_stack) -> None:

@@ -26,6 +26,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+import knowledge
 from bot import handlers
 from bot.app import BotApplication, build_application, running
 from settings import PROJECT_ROOT, Settings
@@ -313,6 +314,23 @@ async def test_a_429_from_telegram_is_retried_after_retry_after(telegram, rasa_s
     assert refused.chat_id == chat
     assert greeting.at - refused.at >= 1.0  # waited as told, then sent the same message
     assert greeting.params["text"] == refused.params["text"]
+
+
+async def test_tentang_tells_the_version_and_the_knowledge_base_date(telegram, rasa_stack, monkeypatch) -> None:
+    kb = rasa_stack.kb()
+    info = kb.info()
+    # The bot reads the knowledge base configured for its process; here, the one the action server uses.
+    monkeypatch.setattr(knowledge, "kb_info", kb.info)
+    chat = new_chat()
+    async with bot_running(telegram, rasa_stack.rasa_url):
+        telegram.push_text(chat, "/tentang")
+        [about] = await telegram.wait_for_sent(chat)
+
+    assert about.text is not None and about.text.startswith("Klinik Inovasi Bot")
+    assert f"Versi: {handlers.app_version()}" in about.text
+    assert info.entry_count > 0 and info.updated_at is not None
+    assert f"{info.entry_count:,}".replace(",", ".") + " entri" in about.text
+    assert f"diperbarui {handlers.format_date(info.updated_at)}" in about.text
 
 
 # ----------------------------------------------------------------------------------------------------------------

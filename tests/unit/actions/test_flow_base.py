@@ -101,7 +101,12 @@ async def test_back_from_documents_also_forgets_the_ticked_documents() -> None:
 
 @pytest.mark.parametrize(
     ("text", "intent"),
-    [("batal", "cancel"), ("gak jadi", "deny"), ("/start_replication_plan", "start_replication_plan"), ("demo", "start_demo")],
+    [
+        ("batal", "cancel"),
+        ("gak jadi", "deny"),
+        ("/start_replication_plan", "start_replication_plan"),
+        ("demo", "start_demo"),
+    ],
 )
 async def test_leaving_the_flow_rejects_the_turn_so_a_rule_takes_over(text: str, intent: str) -> None:
     events, reply = await run_readiness("kipp_history", text, intent)
@@ -116,6 +121,11 @@ async def test_plain_no_is_an_answer_not_a_cancel() -> None:
 async def test_question_in_a_choice_question_is_a_digression() -> None:
     events, reply = await run_readiness("kipp_history", "apa itu JIPP?", "ask_replication")
     assert events == [] and reply == ""
+
+
+async def test_garbled_text_in_a_choice_question_is_reasked_not_answered() -> None:
+    events, reply = await run_readiness("kipp_history", "asdf qwerty", "nlu_fallback")
+    assert events == [SlotSet("kipp_history", None)] and "Pilih riwayatnya" in reply
 
 
 async def test_answer_that_parses_is_kept_even_if_classified_as_a_question() -> None:
@@ -144,7 +154,9 @@ async def test_long_free_text_with_a_cancel_word_is_still_an_answer() -> None:
 
 async def test_menu_buttons_mid_flow_are_handed_to_their_rules() -> None:
     entities = [{"entity": "entry_id", "value": "jipp-apa"}]
-    tracker = flow_tracker("replication_form", "rep_problem", '/choose_entry{"entry_id":"jipp-apa"}', "choose_entry", entities)
+    tracker = flow_tracker(
+        "replication_form", "rep_problem", '/choose_entry{"entry_id":"jipp-apa"}', "choose_entry", entities
+    )
     assert await ValidateReplicationForm().run(CollectingDispatcher(), tracker, {}) == []
 
 

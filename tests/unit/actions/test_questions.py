@@ -24,9 +24,7 @@ def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
     return KnowledgeBase(url, refresh_seconds=0)
 
 
-def tracker(
-    text: str, intent: str = "ask_kipp", entities: list[dict[str, Any]] | None = None, **slots: Any
-) -> Tracker:
+def tracker(text: str, intent: str = "ask_kipp", entities: list[dict[str, Any]] | None = None, **slots: Any) -> Tracker:
     state = json.loads((TRACKERS / "question_on_jipp.json").read_text())
     state["latest_message"] = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or []}
     state["slots"].update(slots)
@@ -84,7 +82,11 @@ async def test_unclear_question_offers_candidates_as_buttons(kb) -> None:
 
 @pytest.mark.parametrize(
     ("text", "response"),
-    [("   ", "utter_not_understood"), ("😀😀🎉", "utter_not_understood"), ("创新公共服务竞赛是什么", "utter_other_language")],
+    [
+        ("   ", "utter_not_understood"),
+        ("😀😀🎉", "utter_not_understood"),
+        ("创新公共服务竞赛是什么", "utter_other_language"),
+    ],
 )
 async def test_input_without_a_question_gets_a_clear_reply(kb, text: str, response: str) -> None:
     dispatcher = CollectingDispatcher()

@@ -105,8 +105,9 @@ async def test_works_again_after_the_assistant_comes_back() -> None:
     await client.aclose()
 
 
-def test_the_timeout_is_explicit() -> None:
+async def test_the_timeout_is_explicit() -> None:
     client = RasaClient("http://rasa.test", timeout=7.5)
     timeout = client._client.timeout
+    await client.aclose()
     assert timeout.read == 7.5
     assert timeout.connect is not None and timeout.connect <= 5.0

@@ -146,8 +146,12 @@ def test_stale_import_is_refused_by_version_check(kb, admin, tmp_path, good_reco
     kb("import", write_records(tmp_path / f"a{suffix}", good_records))
     exported = tmp_path / f"export{suffix}"
     assert kb("export", exported).exit_code == 0
-    admin.save(admin.require("kipp-uji-satu").data.__class__(**{**admin.require("kipp-uji-satu").data.__dict__,
-                                                                 "title": "Diubah orang lain"}), actor="other")
+    admin.save(
+        admin.require("kipp-uji-satu").data.__class__(
+            **{**admin.require("kipp-uji-satu").data.__dict__, "title": "Diubah orang lain"}
+        ),
+        actor="other",
+    )
     if suffix == ".yml":
         data = yaml.safe_load(exported.read_text(encoding="utf-8"))
         data["entries"][0]["answer"] = "Edit saya"

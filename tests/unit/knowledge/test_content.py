@@ -101,7 +101,7 @@ def test_file_without_entries_list_is_rejected(tmp_path: Path) -> None:
 
 
 def test_empty_directory_is_rejected(tmp_path: Path) -> None:
-    with pytest.raises(ContentError, match="no \\*.yml"):
+    with pytest.raises(ContentError, match=r"no \*\.yml"):
         read_content_dir(tmp_path)
 
 

@@ -1,0 +1,190 @@
+"""Readiness check: its validators, the documents question, the KIPP rules and the summary."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.flows.dates import StartDate, add_months
+from actions.flows.kipp_rules import (
+    LATEST,
+    Answers,
+    assess_groups,
+    check_age,
+    known_min_age,
+    missing_documents,
+    render_summary,
+)
+from actions.flows.readiness import ActionAskDocuments, ActionReadinessSummary, ValidateReadinessForm
+from tests.unit.actions.test_flow_base import TODAY, flow_tracker, texts
+
+CLOSE_2025 = date(2025, 6, 3)
+CONTENT = Path(__file__).resolve().parents[3] / "knowledge" / "content"
+
+
+def validator() -> ValidateReadinessForm:
+    return ValidateReadinessForm(today=lambda: TODAY)
+
+
+def answers(start: str, history: str = "never", adapts: bool = False, docs: tuple[str, ...] = ()) -> Answers:
+    return Answers("pemda", StartDate.from_slot(start), history, adapts, docs)
+
+
+# --- validators ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "slot"), [("Maret 2023", "2023-03"), ("03/2023", "2023-03"), ("2 tahun lalu", "2024-11"), ("2023", "2023")]
+)
+def test_start_date_answers_are_stored_and_echoed(text: str, slot: str) -> None:
+    outcome = validator().check_innovation_start(text, flow_tracker("readiness_form", "innovation_start", text))
+    assert outcome.slots == {"innovation_start": slot}
+    assert outcome.note and outcome.note.startswith("Tercatat: mulai diterapkan")
+
+
+@pytest.mark.parametrize(("text", "expected"), [("besok lusa", "belum saya tangkap"), ("Mei 2027", "masa depan")])
+def test_unusable_start_dates_are_reasked(text: str, expected: str) -> None:
+    outcome = validator().check_innovation_start(text, flow_tracker("readiness_form", "innovation_start", text))
+    assert outcome.error and expected in outcome.error
+
+
+def test_each_choice_validator_accepts_its_buttons_and_refuses_nonsense() -> None:
+    tracker = flow_tracker("readiness_form", "agency_type", "")
+    v = validator()
+    assert v.check_agency_type("kl", tracker).slots == {"agency_type": "kl"}
+    assert v.check_kipp_history("top99_once", tracker).slots == {"kipp_history": "top99_once"}
+    assert v.check_adapts_top("ya", tracker).slots == {"adapts_top": True}
+    assert v.check_adapts_top("tidak", tracker).slots == {"adapts_top": False}
+    for check in (v.check_agency_type, v.check_kipp_history, v.check_adapts_top, v.check_documents):
+        assert check("blablabla", tracker).error
+
+
+def test_tapping_documents_toggles_them_until_done() -> None:
+    v = validator()
+    first = v.check_documents("data_manfaat", flow_tracker("readiness_form", "documents", ""))
+    assert first.slots == {"documents_draft": ["data_manfaat"], "documents": None}
+    second = v.check_documents(
+        "sk_inisiator", flow_tracker("readiness_form", "documents", "", documents_draft=["data_manfaat"])
+    )
+    assert second.slots["documents_draft"] == ["sk_inisiator", "data_manfaat"]
+    untick = v.check_documents(
+        "sk_inisiator", flow_tracker("readiness_form", "documents", "", documents_draft=["sk_inisiator"])
+    )
+    assert untick.slots["documents_draft"] == []
+    done = v.check_documents(
+        "selesai", flow_tracker("readiness_form", "documents", "", documents_draft=["sk_inisiator"])
+    )
+    assert done.slots == {"documents": ["sk_inisiator"], "documents_draft": None}
+
+
+def test_typed_document_list_and_none_finish_the_question() -> None:
+    v = validator()
+    tracker = flow_tracker("readiness_form", "documents", "")
+    assert v.check_documents("2, 3", tracker).slots == {
+        "documents": ["surat_pernyataan", "data_manfaat"],
+        "documents_draft": None,
+    }
+    assert v.check_documents("tidak ada", tracker).slots == {"documents": [], "documents_draft": None}
+
+
+async def test_documents_question_shows_ticked_items_and_short_payloads() -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = flow_tracker("readiness_form", "documents", "", documents_draft=["sk_inisiator"])
+    await ActionAskDocuments().run(dispatcher, tracker, {})
+    message = dispatcher.messages[0]
+    assert "Tercentang: SK inisiator/tim inovasi" in message["text"]
+    assert message["buttons"][0]["title"].startswith("☑")
+    assert all(b["title"].startswith("☐") for b in message["buttons"][1:6])
+    assert all(len(b["payload"].encode()) <= 64 for b in message["buttons"])
+
+
+# --- rules ---------------------------------------------------------------------------------------------------
+
+
+def test_latest_year_is_2025_and_its_minimum_age_comes_from_earlier_years() -> None:
+    assert LATEST.year == 2025 and LATEST.registration_close == CLOSE_2025
+    assert LATEST.groups == ("umum", "replikasi")
+    assert known_min_age("umum") is not None and (known_min_age("umum").years, known_min_age("umum").from_year) == (
+        2,
+        2022,
+    )
+    assert (known_min_age("replikasi").years, known_min_age("replikasi").from_year) == (1, 2021)
+
+
+def test_rules_table_covers_the_latest_kipp_year_in_the_knowledge_base() -> None:
+    years = set()
+    for path in CONTENT.glob("kipp*.yml"):
+        for entry in yaml.safe_load(path.read_text())["entries"]:
+            years |= {int(y) for y in re.findall(r"\bKIPP (20\d\d)\b", entry["answer"])}
+    assert max(years) == LATEST.year
+
+
+def test_innovation_started_8_months_before_closing_is_flagged_for_the_2_year_group() -> None:
+    start = add_months(CLOSE_2025, -8)  # 3 Oct 2024
+    verdicts = {v.group: v for v in assess_groups(answers(start.isoformat()))}
+    assert verdicts["umum"].fits is False
+    assert any("8 bulan" in p and "2 tahun" in p for p in verdicts["umum"].problems)
+    summary = render_summary(answers(start.isoformat()), TODAY)
+    assert "⛔ Kelompok umum" in summary and "kurang dari minimal 2 tahun" in summary
+
+
+def test_age_is_counted_back_from_the_closing_date() -> None:
+    rule = known_min_age("umum")
+    assert rule is not None
+    assert check_age(StartDate.from_slot("2023-06-03"), rule, CLOSE_2025).meets is True
+    assert check_age(StartDate.from_slot("2023-06-04"), rule, CLOSE_2025).meets is False
+    # "Juni 2023" may be before or after 3 June: the bot says it is unsure instead of guessing.
+    assert check_age(StartDate.from_slot("2023-06"), rule, CLOSE_2025).meets is None
+
+
+def test_two_year_old_innovation_fits_the_general_group() -> None:
+    verdicts = {v.group: v.fits for v in assess_groups(answers("2023-03", "top99_once"))}
+    assert verdicts == {"umum": True, "replikasi": False}
+
+
+def test_replication_of_a_top_innovation_needs_one_year() -> None:
+    verdicts = {v.group: v.fits for v in assess_groups(answers("2024-03", adapts=True))}
+    assert verdicts == {"umum": False, "replikasi": True}
+
+
+@pytest.mark.parametrize("history", ["top99_twice", "top_tier"])
+def test_past_awards_rule_out_the_general_group(history: str) -> None:
+    verdicts = {v.group: v for v in assess_groups(answers("2020-01", history, adapts=True))}
+    assert verdicts["umum"].fits is False
+    assert verdicts["replikasi"].fits is None  # the facts state no award rule for this group
+
+
+def test_missing_documents_name_the_2025_statement_and_the_initiator_decree() -> None:
+    missing = " ".join(missing_documents(()))
+    assert "Surat pernyataan" in missing and "SK inisiator" in missing
+    assert (
+        missing_documents(("sk_inisiator", "surat_pernyataan", "data_manfaat", "dasar_hukum", "anggaran", "foto_video"))
+        == []
+    )
+
+
+def test_summary_is_honest_about_the_rule_used_and_ends_with_sources() -> None:
+    summary = render_summary(answers("2023-03"), TODAY)
+    assert "panduan, bukan keputusan resmi" in summary
+    assert "tidak tercantum dalam sumber kami" in summary and "aturan KIPP 2022" in summary
+    assert "4/2025" in summary and "5/2025" in summary and "PermenPANRB 7/2021" in summary
+    assert summary.splitlines()[-1].startswith("Sumber:")
+    assert len(summary) < 4096
+
+
+async def test_summary_action_sends_the_summary_and_clears_the_answers() -> None:
+    slots = {"agency_type": "bumn", "innovation_start": "2021-01", "kipp_history": "never", "adapts_top": False,
+             "documents": ["sk_inisiator"]}  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    events = await ActionReadinessSummary(today=lambda: TODAY).run(
+        dispatcher, flow_tracker(None, None, "", **slots), {}
+    )
+    reply = texts(dispatcher)
+    assert "✅ Kelompok umum" in reply and "PSO" in reply and "Sumber:" in reply
+    assert SlotSet("innovation_start", None) in events and SlotSet("documents_draft", None) in events

@@ -1,0 +1,194 @@
+"""Admin commands on Telegram: refused for everyone not in ADMIN_TELEGRAM_IDS, and working for admins.
+
+Real Update objects (PTB's de_json) with an AsyncMock bot, and a real knowledge base in a SQLite file.
+"""
+
+from __future__ import annotations
+
+import logging
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from telegram.ext import ApplicationHandlerStop, ConversationHandler
+
+from bot import admin
+from bot.handlers import BotData
+from knowledge import KnowledgeAdmin
+from settings import Settings
+from tests.factories import entry_data
+
+from .conftest import make_bot, message, sent_texts, text_message, update
+
+ADMIN_ID = 1001
+STRANGER_ID = 2002
+
+
+@pytest.fixture
+def kb_admin(tmp_path) -> KnowledgeAdmin:
+    kb = KnowledgeAdmin(f"sqlite:///{tmp_path / 'kb.db'}", tracker_db=str(tmp_path / "tracker.db"))
+    kb.create(entry_data("kipp-apa", title="Apa itu KIPP"), actor="seed")
+    return kb
+
+
+@pytest.fixture
+def ctx(kb_admin) -> SimpleNamespace:
+    data = BotData()
+    data.settings = Settings.from_env(
+        {
+            "DATABASE_URL": kb_admin.database_url,
+            "RASA_TRACKER_DB": kb_admin.tracker_db,
+            "ADMIN_TELEGRAM_IDS": str(ADMIN_ID),
+        }
+    )
+    return SimpleNamespace(bot=make_bot(), bot_data=data, user_data={}, args=[], error=None)
+
+
+def command(ctx, user_id: int, text: str):
+    ctx.args = text.split()[1:]
+    return update(ctx.bot, message=text_message(user_id, text))
+
+
+def reply(ctx, user_id: int, text: str):
+    return update(ctx.bot, message=text_message(user_id, text))
+
+
+def button(ctx, user_id: int, data: str):
+    return update(
+        ctx.bot,
+        callback_query={
+            "id": "cb1",
+            "from": {"id": user_id, "is_bot": False, "first_name": "Ani"},
+            "chat_instance": "ci",
+            "data": data,
+            "message": message(user_id, text="pesan bot"),
+        },
+    )
+
+
+ALL_COMMANDS: dict[str, Any] = {**admin.ONE_STEP_COMMANDS, **admin.GUIDED_COMMANDS}
+
+
+@pytest.mark.parametrize("name", sorted(ALL_COMMANDS))
+async def test_non_admin_is_refused_every_admin_command_and_the_attempt_is_logged(ctx, kb_admin, caplog, name) -> None:
+    handler = ALL_COMMANDS[name]
+    caplog.set_level(logging.WARNING, logger="bot.admin")
+    result = await handler(command(ctx, STRANGER_ID, f"/{name} kipp-apa 1"), ctx)
+    assert result == ConversationHandler.END
+    assert sent_texts(ctx.bot) == [admin.TEXT_REFUSED]
+    assert ctx.bot.send_photo.await_count == 0
+    assert any(
+        r.levelno == logging.WARNING and str(STRANGER_ID) in r.getMessage() and f"/{name}" in r.getMessage()
+        for r in caplog.records
+    ), caplog.text
+    entry = kb_admin.require("kipp-apa")
+    assert (entry.status, entry.version) == ("active", 1)
+    assert ctx.user_data == {}
+
+
+def test_every_registered_command_is_guarded() -> None:
+    registered = set(ALL_COMMANDS)
+    assert registered == {
+        "kb_admin",
+        "kb_cari",
+        "kb_lihat",
+        "kb_tambah",
+        "kb_ubah",
+        "kb_pensiun",
+        "kb_aktifkan",
+        "kb_riwayat",
+        "kb_pulihkan",
+        "kb_belum_terjawab",
+        "kb_frasa",
+        "kb_statistik",
+    }
+    for handler in ALL_COMMANDS.values():
+        assert handler.__wrapped__ is not None  # wrapped by admin_only
+
+
+async def test_admin_search_show_retire_history_and_restore_a_version(ctx, kb_admin) -> None:
+    await admin.kb_cari_command(command(ctx, ADMIN_ID, "/kb_cari apa kipp"), ctx)
+    assert "kipp-apa (v1): Apa itu KIPP" in sent_texts(ctx.bot)[-1]
+    await admin.kb_lihat_command(command(ctx, ADMIN_ID, "/kb_lihat kipp-apa"), ctx)
+    assert sent_texts(ctx.bot)[-1].startswith("kipp-apa (versi 1, aktif)")
+    await admin.kb_pensiun_command(command(ctx, ADMIN_ID, "/kb_pensiun kipp-apa"), ctx)
+    assert kb_admin.require("kipp-apa").status == "retired"
+    await admin.kb_riwayat_command(command(ctx, ADMIN_ID, "/kb_riwayat kipp-apa"), ctx)
+    assert f"tg:{ADMIN_ID} · retire" in sent_texts(ctx.bot)[-1]
+    kb_admin.save(entry_data("kipp-apa", title="Apa itu KIPP", answer="Jawaban salah."), actor="x")
+    await admin.kb_pulihkan_command(command(ctx, ADMIN_ID, "/kb_pulihkan kipp-apa 1"), ctx)
+    assert kb_admin.require("kipp-apa").answer == "Ini jawaban contoh."
+    assert "/kb_aktifkan kipp-apa" in sent_texts(ctx.bot)[-1]
+    await admin.kb_lihat_command(command(ctx, ADMIN_ID, "/kb_lihat tidak-ada"), ctx)
+    assert sent_texts(ctx.bot)[-1].startswith("Tidak ditemukan")
+
+
+async def test_guided_add_creates_the_entry_step_by_step(ctx, kb_admin) -> None:
+    assert await admin.kb_tambah_command(command(ctx, ADMIN_ID, "/kb_tambah"), ctx) == admin.ADD_ID
+    assert await admin.add_id(reply(ctx, ADMIN_ID, "kipp-apa"), ctx) == admin.ADD_ID  # taken
+    assert await admin.add_id(reply(ctx, ADMIN_ID, "Bukan Id!"), ctx) == admin.ADD_ID
+    assert await admin.add_id(reply(ctx, ADMIN_ID, "kipp-baru"), ctx) == admin.ADD_TOPIC
+    assert await admin.add_topic(button(ctx, ADMIN_ID, "adm:topic:kipp"), ctx) == admin.ADD_TITLE
+    assert await admin.add_title(reply(ctx, ADMIN_ID, "Entri baru"), ctx) == admin.ADD_QUESTIONS
+    assert await admin.add_questions(reply(ctx, ADMIN_ID, "pertanyaan satu\npertanyaan dua"), ctx) == admin.ADD_ANSWER
+    assert await admin.add_answer(reply(ctx, ADMIN_ID, "Ini jawabannya."), ctx) == admin.ADD_SOURCES
+    sources = "Kementerian PANRB | https://menpan.go.id/"
+    assert await admin.add_sources(reply(ctx, ADMIN_ID, sources), ctx) == admin.ADD_CONFIRM
+    assert "Periksa entri baru" in sent_texts(ctx.bot)[-1]
+    assert await admin.add_confirm(button(ctx, ADMIN_ID, "adm:save"), ctx) == ConversationHandler.END
+    entry = kb_admin.require("kipp-baru")
+    assert entry.questions == ("pertanyaan satu", "pertanyaan dua") and entry.sources[0].url == "https://menpan.go.id/"
+    assert kb_admin.history("kipp-baru")[0].changed_by == f"tg:{ADMIN_ID}"
+    assert ctx.user_data == {}
+
+
+async def test_guided_edit_is_refused_when_the_entry_changed_meanwhile(ctx, kb_admin) -> None:
+    assert await admin.kb_ubah_command(command(ctx, ADMIN_ID, "/kb_ubah kipp-apa"), ctx) == admin.EDIT_FIELD
+    assert await admin.edit_field(button(ctx, ADMIN_ID, "adm:field:title"), ctx) == admin.EDIT_VALUE
+    assert await admin.edit_value(reply(ctx, ADMIN_ID, "Judul saya"), ctx) == admin.EDIT_CONFIRM
+    kb_admin.save(entry_data("kipp-apa", title="Judul admin lain"), actor="lain")
+    assert await admin.edit_confirm(button(ctx, ADMIN_ID, "adm:save"), ctx) == ConversationHandler.END
+    assert "sudah diubah orang lain" in sent_texts(ctx.bot)[-1]
+    assert kb_admin.require("kipp-apa").title == "Judul admin lain"
+
+
+async def test_guided_edit_saves_a_new_version(ctx, kb_admin) -> None:
+    await admin.kb_ubah_command(command(ctx, ADMIN_ID, "/kb_ubah kipp-apa"), ctx)
+    await admin.edit_field(button(ctx, ADMIN_ID, "adm:field:questions"), ctx)
+    await admin.edit_value(reply(ctx, ADMIN_ID, "apa itu kipp\nkipp itu apa"), ctx)
+    await admin.edit_confirm(button(ctx, ADMIN_ID, "adm:save"), ctx)
+    entry = kb_admin.require("kipp-apa")
+    assert (entry.version, entry.questions) == (2, ("apa itu kipp", "kipp itu apa"))
+
+
+async def test_unanswered_list_phrasing_and_stats_photo(ctx, kb_admin) -> None:
+    from knowledge.db import get_session_factory
+    from knowledge.queries import log_question
+
+    with get_session_factory(kb_admin.database_url).begin() as session:
+        for _ in range(2):
+            log_question(
+                session,
+                sender_id="tg-5",
+                text="kipp buat apa",
+                normalized="kipp untuk apa",
+                intent=None,
+                outcome="declined",
+            )
+    await admin.kb_belum_terjawab_command(command(ctx, ADMIN_ID, "/kb_belum_terjawab"), ctx)
+    group = kb_admin.unanswered()[0]
+    assert f"[{group.group_id}] 2× “kipp buat apa”" in sent_texts(ctx.bot)[-1]
+    await admin.kb_frasa_command(command(ctx, ADMIN_ID, f"/kb_frasa {group.group_id} kipp-apa"), ctx)
+    assert kb_admin.require("kipp-apa").questions[-1] == "kipp buat apa" and kb_admin.unanswered() == []
+    await admin.kb_statistik_command(command(ctx, ADMIN_ID, "/kb_statistik 7"), ctx)
+    photo = ctx.bot.send_photo.call_args.kwargs["photo"]
+    assert photo.startswith(b"\x89PNG") and "Pertanyaan: 2" in sent_texts(ctx.bot)[-1]
+
+
+async def test_registered_handlers_stop_the_update_before_the_bots_own_handlers() -> None:
+    async def handler(update, context):
+        return admin.ADD_TITLE
+
+    with pytest.raises(ApplicationHandlerStop) as stop:
+        await admin._stopping(handler)(None, None)
+    assert stop.value.state == admin.ADD_TITLE
