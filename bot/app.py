@@ -30,7 +30,10 @@ from telegram.ext import (
 )
 
 from bot import handlers
+from bot.admin import register_admin_handlers
+from bot.feedback import register_feedback_handlers
 from bot.handlers import BotData, Context
+from bot.privacy import register_privacy_handlers
 from bot.rasa_client import RasaClient
 from settings import Settings
 
@@ -168,12 +171,19 @@ def build_application(settings: Settings) -> BotApplication:
     application.add_handler(CommandHandler("menu", handlers.menu_command, filters=new))
     application.add_handler(CommandHandler("reset", handlers.reset_command, filters=new))
     application.add_handler(CommandHandler("tentang", handlers.tentang_command, filters=new))
+    for command, intent in handlers.FLOW_COMMANDS.items():
+        application.add_handler(CommandHandler(command, handlers.flow_command(intent), filters=new))
     application.add_handler(MessageHandler(new & filters.COMMAND, handlers.unknown_command))
     application.add_handler(MessageHandler(new & filters.TEXT, handlers.on_text))
     application.add_handler(CallbackQueryHandler(handlers.on_button))
     application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, handlers.on_edited_message))
     application.add_handler(MessageHandler(new & ~filters.StatusUpdate.ALL, handlers.on_other_message))
     application.add_error_handler(handlers.on_error)
+    # Feedback, /hapus_data and the admin commands run in earlier handler groups and stop the updates
+    # they consume, so registration order does not matter.
+    register_feedback_handlers(application)
+    register_privacy_handlers(application)
+    register_admin_handlers(application)
     return application
 
 

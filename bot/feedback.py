@@ -13,7 +13,6 @@ characters, so it stays within Telegram's 64-byte limit.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import re
 import time
@@ -26,17 +25,18 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
 import knowledge
+from bot.feedback_buttons import feedback_keyboard, with_feedback_buttons
 from bot.handlers import Context, sender_id
-from bot.render import Outgoing
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["feedback_keyboard", "on_feedback", "register_feedback_handlers", "with_feedback_buttons"]
 
 FEEDBACK_PATTERN = r"^fb:"
 # PTB processes handler groups in order and runs at most one handler per group; the bot's own handlers are
 # in group 0, the admin commands in -1 and /hapus_data in -2. These run first and stop the update only when
 # they consumed it (the comment handler looks at every text message, so it must not share a group).
 HANDLER_GROUP = -3
-MAX_CALLBACK_BYTES = 64
 COMMENT_WINDOW_SECONDS = 600
 PENDING_KEY = "kb_feedback_comment"
 _VOTE = re.compile(r"^fb:([+-]):([a-z0-9-]{1,32}):(\d{1,9})$")
@@ -49,42 +49,6 @@ TEXT_ASK_COMMENT = (
 TEXT_COMMENT_SAVED = "Terima kasih, masukan Anda sudah kami catat untuk memperbaiki jawaban."
 TEXT_SKIPPED = "Baik, terima kasih atas masukannya."
 TEXT_UNAVAILABLE = "Maaf, masukan Anda belum dapat disimpan saat ini. Silakan coba lagi nanti."
-
-
-def feedback_keyboard(entry_id: str, version: int | str) -> InlineKeyboardMarkup:
-    """Return the 👍/👎 keyboard for an answer from `entry_id` at `version` (render keeps it as text)."""
-    version = int(version)
-    buttons = []
-    for sign, label in (("+", "👍 Membantu"), ("-", "👎 Kurang tepat")):
-        data = f"fb:{sign}:{entry_id}:{version}"
-        if len(data.encode("utf-8")) > MAX_CALLBACK_BYTES:
-            raise ValueError(f"callback data for entry {entry_id!r} exceeds {MAX_CALLBACK_BYTES} bytes")
-        buttons.append(InlineKeyboardButton(label, callback_data=data))
-    return InlineKeyboardMarkup([buttons])
-
-
-def with_feedback_buttons(items: list[Outgoing]) -> list[Outgoing]:
-    """Add the 👍/👎 keyboard to the last message of each knowledge-base answer in a rendered reply.
-
-    An answer may be split over several messages; the buttons go under its last one that can carry a
-    keyboard, below any buttons it already has. Items without a usable `kb_answer` are left as they are.
-    """
-    out = list(items)
-    for index, item in enumerate(out):
-        ref = item.kb_answer
-        following = out[index + 1] if index + 1 < len(out) else None
-        if ref is None or not ref.version.isdigit() or not hasattr(item, "keyboard"):
-            continue
-        if following is not None and following.kb_answer == ref and hasattr(following, "keyboard"):
-            continue  # not the last message of this answer
-        try:
-            rows = feedback_keyboard(ref.entry_id, ref.version).inline_keyboard
-        except ValueError:
-            logger.warning("No feedback buttons for entry %r: callback data too long", ref.entry_id)
-            continue
-        existing = item.keyboard.inline_keyboard if item.keyboard is not None else ()  # type: ignore[union-attr]
-        out[index] = dataclasses.replace(item, keyboard=InlineKeyboardMarkup([*existing, *rows]))  # type: ignore[type-var]
-    return out
 
 
 @lru_cache(maxsize=4)

@@ -18,6 +18,7 @@ import importlib.metadata
 import logging
 import re
 import time
+from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta, timezone
 from types import TracebackType
 from typing import Any
@@ -36,6 +37,7 @@ from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import CallbackContext, ExtBot
 
 import knowledge
+from bot.feedback_buttons import with_feedback_buttons
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.render import (
     Outgoing,
@@ -68,12 +70,25 @@ TYPING_REFRESH_SECONDS = 4.5
 TYPING_SETTLE_SECONDS = 1.0
 OPS_ALERT_MAX_CHARS = 500
 
+# Commands that start a guided clinic flow: each sends the flow's intent to the assistant.
+FLOW_COMMANDS = {
+    "kesiapan": "/start_readiness_check",
+    "replikasi": "/start_replication_plan",
+    "pelembagaan": "/start_institutionalisation_check",
+    "demo": "/start_demo",
+}
+
 BOT_COMMANDS = (
     BotCommand("start", "Mulai percakapan dan tampilkan topik"),
     BotCommand("menu", "Tampilkan menu topik"),
+    BotCommand("kesiapan", "Cek kesiapan ikut KIPP"),
+    BotCommand("replikasi", "Susun rencana aksi replikasi"),
+    BotCommand("pelembagaan", "Cek pelembagaan inovasi"),
+    BotCommand("demo", "Mode demo untuk fasilitator"),
     BotCommand("help", "Bantuan dan contoh pertanyaan"),
     BotCommand("reset", "Mulai ulang percakapan"),
     BotCommand("tentang", "Tentang asisten ini"),
+    BotCommand("hapus_data", "Hapus data percakapan saya"),
 )
 
 TEXT_ASSISTANT_DOWN = "Maaf, asisten sedang tidak dapat dihubungi. Silakan coba lagi beberapa saat lagi."
@@ -86,7 +101,10 @@ TEXT_TRIMMED = (
 )
 TEXT_RESET_DONE = "Percakapan sudah dimulai ulang. Silakan ketik pertanyaan Anda, atau ketuk /menu."
 TEXT_BUTTON_EXPIRED = "Tombol ini sudah tidak berlaku. Ketuk /menu untuk memilih lagi."
-TEXT_UNKNOWN_COMMAND = "Perintah itu tidak saya kenal. Perintah yang tersedia: /start, /menu, /help, /reset, /tentang."
+TEXT_UNKNOWN_COMMAND = (
+    "Perintah itu tidak saya kenal. Perintah yang tersedia: /start, /menu, /kesiapan, /replikasi, /pelembagaan, "
+    "/demo, /help, /reset, /tentang, /hapus_data."
+)
 TEXT_NOT_TEXT = (
     "Maaf, saya belum bisa memahami {kind}. Saya hanya memahami pesan teks: ketik pertanyaan Anda tentang "
     "KIPP, replikasi, pelembagaan inovasi, JIPP, MPP atau UNPSA, atau ketuk /menu untuk melihat topik."
@@ -413,7 +431,7 @@ async def relay(update: Update, context: Context, text: str, *, fallback: str | 
         logger.warning("Assistant unavailable for %s: %s", sender, exc)
         await send_plain(context, target, TEXT_ASSISTANT_DOWN)
         return
-    items = render_reply(messages, context.bot_data.payloads)
+    items = with_feedback_buttons(render_reply(messages, context.bot_data.payloads))
     if items:
         await deliver(context, target, items)
     elif fallback is not None:
@@ -435,6 +453,16 @@ async def relay(update: Update, context: Context, text: str, *, fallback: str | 
 async def start_command(update: Update, context: Context) -> None:
     """Greet the user on /start; the assistant's greeting carries the topic keyboard."""
     await relay(update, context, GREET_INTENT)
+
+
+def flow_command(intent: str) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
+    """Return a command handler that starts the guided flow behind `intent` (see FLOW_COMMANDS)."""
+
+    async def start_flow(update: Update, context: Context) -> None:
+        await relay(update, context, intent)
+
+    start_flow.__doc__ = f"Start the guided flow {intent} on its command."
+    return start_flow
 
 
 async def help_command(update: Update, context: Context) -> None:

@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 # Weights of the evidence for one entry. Phrasings carry the most: they are written to be asked.
 QUESTION_WEIGHT = 0.6
-TITLE_WEIGHT = 0.2
+POOLED_WEIGHT = 0.2  # all phrasings of an entry together
 ANSWER_WEIGHT = 0.2
 WORD_SHARE = 0.65  # word view vs character view
 
@@ -97,9 +97,11 @@ class KnowledgeIndex:
             return
         self._words.fit(corpus)
         self._chars.fit(corpus)
-        self._q = self._embed(questions)
-        self._t = self._embed(titles)
-        self._a = self._embed(answers)
+        # One matrix per view holding every document (phrasings, pooled phrasings, answers), so a
+        # question is scored with two sparse-matrix-times-dense-vector products.
+        words, chars = self._embed([*questions, *titles, *answers])
+        self._doc_words, self._doc_chars = words.tocsr(), chars.tocsr()
+        self._spans = np.cumsum([0, len(questions), len(titles), len(answers)])
         self._owner = np.asarray(self._question_owner)
         self._year_text = [fold(" ".join((*e.questions, e.title, e.answer))) for e in self.entries]
         self._vocab = [set(content_terms(text)) for text in self._year_text]
@@ -110,10 +112,6 @@ class KnowledgeIndex:
         texts = list(texts)
         return self._words.transform(texts), self._chars.transform(texts)
 
-    def _similarity(self, query: tuple[csr_matrix, csr_matrix], docs: tuple[csr_matrix, csr_matrix]) -> np.ndarray:
-        words = (docs[0] @ query[0].T).toarray().ravel()
-        chars = (docs[1] @ query[1].T).toarray().ravel()
-        return WORD_SHARE * words + (1 - WORD_SHARE) * chars
 
     def get(self, entry_id: str) -> Entry | None:
         """Return an indexed (active) entry by id."""
@@ -123,15 +121,14 @@ class KnowledgeIndex:
         """Return the raw relevance of every entry to `text` (0..1)."""
         if not self.entries or not content_terms(text):
             return np.zeros(len(self.entries))
-        query = self._embed([text])
-        per_question = self._similarity(query, self._q)
-        best_question = np.zeros(len(self.entries))
-        np.maximum.at(best_question, self._owner, per_question)
-        similarity = (
-            QUESTION_WEIGHT * best_question
-            + TITLE_WEIGHT * self._similarity(query, self._t)
-            + ANSWER_WEIGHT * self._similarity(query, self._a)
+        words, chars = self._embed([text])
+        similarity_to_docs = WORD_SHARE * (self._doc_words @ words.toarray().ravel()) + (1 - WORD_SHARE) * (
+            self._doc_chars @ chars.toarray().ravel()
         )
+        questions, pooled, answers = np.split(similarity_to_docs, self._spans[1:3])
+        best_question = np.zeros(len(self.entries))
+        np.maximum.at(best_question, self._owner, questions)
+        similarity = QUESTION_WEIGHT * best_question + POOLED_WEIGHT * pooled + ANSWER_WEIGHT * answers
         return similarity * self._coverage(text) ** COVERAGE_POWER
 
     def _coverage(self, text: str) -> np.ndarray:
