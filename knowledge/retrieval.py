@@ -112,7 +112,6 @@ class KnowledgeIndex:
         texts = list(texts)
         return self._words.transform(texts), self._chars.transform(texts)
 
-
     def get(self, entry_id: str) -> Entry | None:
         """Return an indexed (active) entry by id."""
         return self._by_id.get(entry_id)
