@@ -32,6 +32,7 @@ from knowledge.content import (
     validate_records,
 )
 from knowledge.errors import ContentError, Problem
+from knowledge.queries import snapshot
 from knowledge.types import ACTIVE, RETIRED, Entry, EntryData
 
 ADMIN_KEYS = ("version", "status")
@@ -254,18 +255,8 @@ def parse_entry_text(text: str, *, name: str = "entry.yml") -> ImportItem:
 
 def entry_record(data: EntryData, *, version: int | None = None, status: str | None = None) -> dict[str, Any]:
     """Return an entry as a content-file record (YAML form: lists stay lists)."""
-    record: dict[str, Any] = {
-        "id": data.id,
-        "topic": data.topic,
-        "title": data.title,
-        "questions": list(data.questions),
-        "answer": data.answer,
-        "sources": [{"title": s.title, **({"url": s.url} if s.url else {})} for s in data.sources],
-    }
-    if data.answer_en:
-        record["answer_en"] = data.answer_en
-    if data.facts:
-        record["facts"] = list(data.facts)
+    record = snapshot(data)
+    del record["status"]
     if version is not None:
         record["version"] = version
     if status is not None:

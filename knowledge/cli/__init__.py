@@ -8,6 +8,8 @@ with its author (`--actor`, else KB_ADMIN_ACTOR or the login name) in the entry'
 
 from __future__ import annotations
 
+import logging
+
 import click
 
 from knowledge.admin import KnowledgeAdmin
@@ -23,7 +25,8 @@ from settings import SettingsError, configure_logging, get_settings
 @click.pass_context
 def cli(ctx: click.Context, database_url: str | None, actor: str | None, verbose: bool) -> None:
     """Administer the Klinik Inovasi knowledge base: entries, imports, history, questions and statistics."""
-    configure_logging("INFO" if verbose else "WARNING")
+    if verbose:
+        logging.getLogger().setLevel(logging.INFO)
     try:
         settings = get_settings()
     except SettingsError as exc:
@@ -42,7 +45,10 @@ for module in (files, entries, insights):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one `kb` command and return its exit code."""
+    """Run one `kb` command and return its exit code (the console-script entry point)."""
+    # Logging is set up here, at the entry point, not in `cli`: tests run `cli` in-process, where
+    # replacing the root handlers would close pytest's own.
+    configure_logging("WARNING")
     try:
         cli.main(args=argv, prog_name="kb", standalone_mode=True)
     except SystemExit as exc:
