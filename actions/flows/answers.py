@@ -23,7 +23,8 @@ DIGRESSION_INTENTS = frozenset(
     }
 )
 # Intents that may just mean "the classifier could not place this": a question only if phrased as one.
-UNSURE_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
+# A follow-up guess on a fragment ("belum tahu pastinya") is as unsure as a fallback unless it reads as a question.
+UNSURE_INTENTS = frozenset({"nlu_fallback", "out_of_scope", "ask_followup"})
 # Intents that only come from buttons or menus; answered mid-flow (then the flow resumes) whatever the slot.
 MENU_INTENTS = frozenset({"choose_entry", "choose_topic", "show_menu"})
 # Intents that leave the flow; each has a rule with `condition: active_loop`.
