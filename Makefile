@@ -54,9 +54,9 @@ nlu-report: $(STAMP) ## Print cross-validated intent F1 (5 folds)
 	$(RASA) test nlu --nlu nlu/data/nlu --config config.yml --cross-validation --folds 5 --out results/nlu-cv >/dev/null
 	$(PY) -m tools.nlu_report results/nlu-cv
 
-test: $(STAMP) $(MODEL) ## Run every test: unit, NLU, actions, end-to-end and dialogue stories
-	RASA_MODEL=$(MODEL) $(PY) -m pytest
+test: $(STAMP) $(MODEL) ## Run every test: dialogue stories, then unit, NLU, actions and end-to-end
 	$(MAKE) --no-print-directory test-stories
+	RASA_MODEL=$(MODEL) $(PY) -m pytest
 
 test-unit: $(STAMP) ## Run the fast tests only (no model, no servers)
 	$(PY) -m pytest -m "not e2e"
@@ -65,7 +65,8 @@ test-e2e: $(STAMP) $(MODEL) ## Run the end-to-end tests against the trained mode
 	RASA_MODEL=$(MODEL) $(PY) -m pytest -m e2e
 
 test-stories: $(STAMP) $(MODEL) ## Check the dialogue test stories (fails on any prediction error)
-	$(RASA) test core --stories tests/conversations --model $(MODEL) --fail-on-prediction-errors --out results/stories
+	$(RASA) test core --stories tests/conversations --model $(MODEL) --fail-on-prediction-errors --out results/stories \
+	  2>&1 | grep -vE "^(Processed|Processing)|it/s" ; test $${PIPESTATUS[0]} -eq 0
 
 eval: $(STAMP) ## Score the running assistant on ../shared/eval/dev.yml
 	$(PY) -m tools.eval
