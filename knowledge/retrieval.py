@@ -30,7 +30,7 @@ POOLED_WEIGHT = 0.2  # all phrasings of an entry together
 ANSWER_WEIGHT = 0.2
 WORD_SHARE = 0.65  # word view vs character view
 
-# Calibrated on the development questions and the out-of-scope examples (see `make eval`).
+# Calibrated with `make retrieval-report` (held-out phrasings, off-topic examples) and `make eval`.
 ANSWER_THRESHOLD = 0.20  # below this the best entry is only offered as a choice
 OFFER_THRESHOLD = 0.17  # below this nothing is relevant enough to offer
 CLEAR_MARGIN = 0.0  # how far the best entry must lead the runner-up to be answered outright

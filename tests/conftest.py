@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,14 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from knowledge import KnowledgeBase, ensure_seeded
 from knowledge.db import get_session_factory
 from settings import PROJECT_ROOT, Settings, get_settings
-from tools.stack import Stack
-
-
-def free_port() -> int:
-    """Return a TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tools.stack import Stack, free_port
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import socket
 import statistics
 import sys
 import tempfile
@@ -19,7 +18,7 @@ import httpx
 
 from knowledge import ensure_seeded, read_content_dir
 from settings import Settings, get_settings
-from tools.stack import Stack
+from tools.stack import Stack, free_port
 
 REQUESTS = 200
 TARGETS = {"median_ms": 50, "p95_ms": 150, "cold_start_s": 20, "memory_mb": 1536}
@@ -31,13 +30,6 @@ OTHER_MESSAGES = [
     "dasar hukumnya apa?",
     "kamu bot ya?",
 ]
-
-
-def free_port() -> int:
-    """Return a free TCP port on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def question_mix(count: int, seed: int = 7) -> list[str]:

@@ -14,7 +14,6 @@ import itertools
 import os
 import re
 import signal
-import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -31,6 +30,7 @@ from bot import handlers
 from bot.app import BotApplication, build_application, running
 from settings import PROJECT_ROOT, Settings
 from tools.fake_telegram import FakeTelegram, SentCall
+from tools.stack import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -47,12 +47,6 @@ def new_chat() -> int:
 def new_group() -> int:
     """Return a supergroup chat id (negative, as Telegram's are)."""
     return -1_000_000_000_000 - next(_chat_ids)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def texts(calls: list[SentCall]) -> list[str]:
