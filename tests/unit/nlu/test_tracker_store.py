@@ -1,0 +1,115 @@
+"""The SQLite tracker store keeps conversations in memory without ever disagreeing with its database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from knowledge.privacy import SenderSelector, delete_conversations
+from nlu.tracker_store import SQLiteTrackerStore
+from settings import PROJECT_ROOT
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(str(PROJECT_ROOT / "nlu" / "domain"))
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return str(tmp_path / "rasa.db")
+
+
+def turn(text: str, topic: str) -> list:
+    return [
+        UserUttered(text, intent={"name": "ask_kipp", "confidence": 0.9}),
+        ActionExecuted("action_answer_question"),
+        BotUttered(f"jawaban untuk {text}"),
+        SlotSet("last_topic", topic),
+        ActionExecuted("action_listen"),
+    ]
+
+
+def as_dicts(tracker: DialogueStateTracker | None) -> list[dict]:
+    assert tracker is not None
+    return [event.as_dict() for event in tracker.events]
+
+
+async def start(store: SQLiteTrackerStore, sender: str) -> DialogueStateTracker:
+    tracker = await store.get_or_create_tracker(sender)
+    tracker.update_with_events(turn("apa itu kipp", "kipp"), store.domain)
+    await store.save(tracker)
+    return tracker
+
+
+async def test_a_saved_turn_reads_back_the_same_from_memory_and_from_disk(domain: Domain, db: str) -> None:
+    store = SQLiteTrackerStore(domain, db=db)
+    await start(store, "chat-1")
+    tracker = await store.retrieve("chat-1")
+    tracker.update_with_events(turn("syarat replikasi", "replikasi"), domain)
+    await store.save(tracker)
+
+    from_memory = await store.retrieve("chat-1")
+    from_disk = await SQLiteTrackerStore(domain, db=db).retrieve("chat-1")
+    assert as_dicts(from_memory) == as_dicts(from_disk)
+    assert from_disk.get_slot("last_topic") == "replikasi"
+    assert sum(1 for event in from_disk.events if isinstance(event, UserUttered)) == 2
+
+
+async def test_each_event_is_stored_once(domain: Domain, db: str) -> None:
+    store = SQLiteTrackerStore(domain, db=db)
+    await start(store, "chat-1")
+    for question in ("a", "b", "c"):
+        tracker = await store.retrieve("chat-1")
+        tracker.update_with_events(turn(question, "kipp"), domain)
+        await store.save(tracker)
+    with store.session_scope() as session:
+        rows = session.execute(sa.select(sa.func.count()).where(store.SQLEvent.sender_id == "chat-1")).scalar()
+    assert rows == len((await SQLiteTrackerStore(domain, db=db).retrieve("chat-1")).events)
+
+
+async def test_a_turn_that_failed_before_saving_is_forgotten(domain: Domain, db: str) -> None:
+    store = SQLiteTrackerStore(domain, db=db)
+    saved = as_dicts(await start(store, "chat-1"))
+    tracker = await store.retrieve("chat-1")
+    tracker.update_with_events(turn("pertanyaan yang gagal", "pelembagaan"), domain)  # and no save
+
+    again = await store.retrieve("chat-1")
+    assert as_dicts(again) == saved
+    assert again.get_slot("last_topic") == "kipp"
+
+
+async def test_a_deletion_by_another_process_is_seen_at_once(domain: Domain, db: str) -> None:
+    store = SQLiteTrackerStore(domain, db=db)
+    await start(store, "tg-42")
+    assert await store.retrieve("tg-42") is not None
+
+    deleted = delete_conversations(db, selector=SenderSelector(like=("tg-42",), regex="tg-42"))
+
+    assert deleted > 0
+    assert await store.retrieve("tg-42") is None
+
+
+async def test_a_new_session_is_read_back_as_rasa_would(domain: Domain, db: str) -> None:
+    store = SQLiteTrackerStore(domain, db=db)
+    await start(store, "chat-1")
+    tracker = await store.retrieve("chat-1")
+    tracker.update_with_events([ActionExecuted("action_session_start"), SessionStarted()], domain)
+    tracker.update_with_events(turn("halo lagi", "replikasi"), domain)
+    await store.save(tracker)
+
+    again = await store.retrieve("chat-1")
+    assert again is not tracker
+    assert as_dicts(again) == as_dicts(await SQLiteTrackerStore(domain, db=db).retrieve("chat-1"))
+
+
+async def test_the_database_runs_in_wal_mode(domain: Domain, db: str) -> None:
+    store = SQLiteTrackerStore(domain, db=db)
+    await start(store, "chat-1")
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
