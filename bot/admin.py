@@ -45,8 +45,8 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 import knowledge
+from bot.context import Context
 from bot.feedback import admin_for
-from bot.handlers import Context
 
 logger = logging.getLogger(__name__)
 

@@ -31,8 +31,8 @@ from telegram.ext import (
 
 from bot import handlers
 from bot.admin import register_admin_handlers
+from bot.context import BotData, Context
 from bot.feedback import register_feedback_handlers
-from bot.handlers import BotData, Context
 from bot.privacy import register_privacy_handlers
 from bot.rasa_client import RasaClient
 from settings import Settings

@@ -25,8 +25,9 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
 import knowledge
+from bot.context import Context
 from bot.feedback_buttons import feedback_keyboard, with_feedback_buttons
-from bot.handlers import Context, sender_id
+from bot.handlers import sender_id
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Telegram handlers: relay each conversation to the assistant and answer what the assistant cannot.
 
-May import: `settings`, `telegram`, the bot's own `rasa_client` and `render`, and the public API of
-`knowledge` (for /tentang). Each handler does one job; `bot.app.build_application` registers them.
+May import: `settings`, `telegram`, the bot's own `context`, `delivery`, `rasa_client` and `render`, and the
+public API of `knowledge` (for /tentang). Each handler does one job; `bot.app.build_application` registers them.
 
 Conversations: in a private chat the sender id is `tg-<chat_id>`; in a group every member has their own
 conversation, `tg-<chat_id>-<user_id>`, so two members never step on each other's dialogue state.
@@ -11,8 +11,6 @@ User text is logged at DEBUG only.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import dataclasses
 import html
 import importlib.metadata
 import logging
@@ -20,7 +18,6 @@ import re
 import time
 from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta, timezone
-from types import TracebackType
 from typing import Any
 
 from telegram import (
@@ -28,26 +25,18 @@ from telegram import (
     Chat,
     Message,
     MessageEntity,
-    ReplyParameters,
     Update,
     User,
 )
-from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, NetworkError, TelegramError
-from telegram.ext import CallbackContext, ExtBot
+from telegram.constants import ParseMode
+from telegram.error import NetworkError, TelegramError
 
 import knowledge
+from bot.context import Context
+from bot.delivery import Target, Typing, deliver, reply_parameters, send_plain
 from bot.feedback_buttons import with_feedback_buttons
-from bot.rasa_client import RasaClient, RasaUnavailable
-from bot.render import (
-    Outgoing,
-    OutgoingDocument,
-    OutgoingPhoto,
-    OutgoingText,
-    PayloadStore,
-    render_reply,
-)
-from settings import Settings
+from bot.rasa_client import RasaUnavailable
+from bot.render import render_reply
 
 logger = logging.getLogger(__name__)
 
@@ -64,10 +53,6 @@ RESTART_INTENT = "/restart"
 # rather than relayed whole: the intent classifier reads a question best on its own, and Telegram clients
 # never send more than 4096 characters in one message anyway.
 MAX_USER_TEXT = 1000
-# Telegram shows "typing…" for 5 seconds per chat action; refresh a little before it runs out.
-TYPING_REFRESH_SECONDS = 4.5
-# How long a reply may wait for an in-flight typing action, so "typing…" never arrives after the answer.
-TYPING_SETTLE_SECONDS = 1.0
 OPS_ALERT_MAX_CHARS = 500
 
 # Commands that start a guided clinic flow: each sends the flow's intent to the assistant.
@@ -151,46 +136,6 @@ _MONTHS = (
 # Dates in /tentang are shown in Western Indonesian Time, where the clinic works.
 _WIB = timezone(timedelta(hours=7), "WIB")
 _GROUP_TYPES = frozenset({Chat.GROUP, Chat.SUPERGROUP})
-
-
-class BotData:
-    """Per-process state shared by all handlers, reached as `context.bot_data`.
-
-    PTB builds it with no arguments; `build_application` fills in the settings and `post_init` the client.
-    """
-
-    def __init__(self) -> None:
-        """Start with default settings and no assistant client (the application fills both in)."""
-        self.settings: Settings = Settings()
-        self.rasa_client: RasaClient | None = None
-        self.payloads = PayloadStore()
-
-    @property
-    def rasa(self) -> RasaClient:
-        """Return the assistant client created in post_init."""
-        if self.rasa_client is None:
-            raise RuntimeError("The assistant client is created in post_init; the application is not running")
-        return self.rasa_client
-
-
-Context = CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]
-
-
-@dataclasses.dataclass(frozen=True)
-class Target:
-    """Where replies to an update go: the chat, its forum topic, and the message to quote (in groups)."""
-
-    chat_id: int
-    thread_id: int | None = None
-    reply_to: int | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class Delivered:
-    """A message the bot sent, with the rendered item (and its knowledge-base metadata) it came from."""
-
-    message: Message
-    item: Outgoing
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -291,125 +236,6 @@ def _trim(text: str) -> tuple[str, bool]:
     return cut.rstrip(), True
 
 
-class _Typing:
-    """Show "typing…" in a chat until the block ends, refreshing it while the assistant works.
-
-    The first action is sent concurrently with the request to the assistant, so it costs no latency. On exit
-    an action still in flight is awaited briefly: if it reached Telegram after the answer, the chat would show
-    "typing…" for five more seconds.
-    """
-
-    def __init__(self, bot: ExtBot[Any], target: Target) -> None:
-        """Prepare the indicator for `target` (nothing is sent until the block starts)."""
-        self._bot = bot
-        self._target = target
-        self._stop = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    async def __aenter__(self) -> None:
-        """Start sending typing actions in the background."""
-        self._task = asyncio.create_task(self._run())
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Stop refreshing and let an action in flight land before the answer is sent."""
-        self._stop.set()
-        if self._task is not None:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._task, TYPING_SETTLE_SECONDS)
-
-    async def _run(self) -> None:
-        """Send a typing action now and every few seconds until stopped."""
-        while True:
-            try:
-                await self._bot.send_chat_action(
-                    self._target.chat_id, ChatAction.TYPING, message_thread_id=self._target.thread_id
-                )
-            except TelegramError as exc:
-                # The indicator is a courtesy; failing to show it must not affect the answer.
-                logger.debug("Could not send typing action to %s: %s", self._target.chat_id, exc)
-            try:
-                await asyncio.wait_for(self._stop.wait(), TYPING_REFRESH_SECONDS)
-            except asyncio.TimeoutError:
-                continue
-            return
-
-
-async def send_plain(context: Context, target: Target, text: str) -> Message:
-    """Send one of the bot's own fixed texts (plain text, no parse mode)."""
-    return await context.bot.send_message(
-        target.chat_id,
-        text,
-        message_thread_id=target.thread_id,
-        reply_parameters=_reply_parameters(target),
-    )
-
-
-def _reply_parameters(target: Target) -> ReplyParameters | None:
-    """Quote the triggering message, but still answer if it was deleted meanwhile."""
-    if target.reply_to is None:
-        return None
-    return ReplyParameters(message_id=target.reply_to, allow_sending_without_reply=True)
-
-
-async def deliver(context: Context, target: Target, items: list[Outgoing]) -> list[Delivered]:
-    """Send rendered items in order; only the first one quotes the user's message."""
-    delivered: list[Delivered] = []
-    for index, item in enumerate(items):
-        reply = _reply_parameters(target) if index == 0 else None
-        if isinstance(item, OutgoingText):
-            message = await context.bot.send_message(
-                target.chat_id,
-                item.html,
-                parse_mode=ParseMode.HTML,
-                reply_markup=item.keyboard,
-                message_thread_id=target.thread_id,
-                reply_parameters=reply,
-            )
-        elif isinstance(item, OutgoingPhoto):
-            message = await _send_photo(context, target, item, reply)
-        elif isinstance(item, OutgoingDocument):
-            message = await context.bot.send_document(
-                target.chat_id,
-                document=item.content,
-                filename=item.filename,
-                caption=item.caption_html,
-                parse_mode=ParseMode.HTML,
-                message_thread_id=target.thread_id,
-                reply_parameters=reply,
-            )
-        delivered.append(Delivered(message, item))
-    return delivered
-
-
-async def _send_photo(context: Context, target: Target, item: OutgoingPhoto, reply: ReplyParameters | None) -> Message:
-    """Send a photo by URL, or its link as text if Telegram cannot fetch the image."""
-    try:
-        return await context.bot.send_photo(
-            target.chat_id,
-            item.url,
-            caption=item.caption_html,
-            parse_mode=ParseMode.HTML,
-            reply_markup=item.keyboard,
-            message_thread_id=target.thread_id,
-            reply_parameters=reply,
-        )
-    except BadRequest as exc:
-        logger.warning("Telegram could not send an image by URL (%s); sending the link instead", exc)
-        return await context.bot.send_message(
-            target.chat_id,
-            item.fallback_html,
-            parse_mode=ParseMode.HTML,
-            reply_markup=item.keyboard,
-            message_thread_id=target.thread_id,
-            reply_parameters=reply,
-        )
-
-
 async def relay(update: Update, context: Context, text: str, *, fallback: str | None = TEXT_NO_ANSWER) -> None:
     """Send `text` to the assistant as this conversation and deliver its reply.
 
@@ -425,7 +251,7 @@ async def relay(update: Update, context: Context, text: str, *, fallback: str | 
     started = time.perf_counter()
     logger.debug("Relaying for %s: %r", sender, text)
     try:
-        async with _Typing(context.bot, target):
+        async with Typing(context.bot, target):
             messages = await context.bot_data.rasa.send_message(sender, text)
     except RasaUnavailable as exc:
         logger.warning("Assistant unavailable for %s: %s", sender, exc)
@@ -518,7 +344,7 @@ async def tentang_command(update: Update, context: Context) -> None:
         text,
         parse_mode=ParseMode.HTML,
         message_thread_id=target.thread_id,
-        reply_parameters=_reply_parameters(target),
+        reply_parameters=reply_parameters(target),
     )
 
 

@@ -18,8 +18,8 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, CommandHandler
 
 import knowledge
+from bot.context import Context
 from bot.feedback import PENDING_KEY, admin_for
-from bot.handlers import Context
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from telegram import Message, Update
 
-from bot.handlers import BotData
+from bot.context import BotData
 from bot.rasa_client import RasaClient
 from settings import Settings
 

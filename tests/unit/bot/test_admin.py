@@ -13,7 +13,7 @@ import pytest
 from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
 from bot import admin
-from bot.handlers import BotData
+from bot.context import BotData
 from knowledge import KnowledgeAdmin
 from settings import Settings
 from tests.factories import entry_data

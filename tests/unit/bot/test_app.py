@@ -11,9 +11,9 @@ import pytest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import __main__ as entry
-from bot import handlers
+from bot import delivery, handlers
 from bot.app import BotRateLimiter, ConversationOrderedProcessor, api_urls, build_application
-from bot.handlers import Target, _Typing
+from bot.delivery import Target, Typing
 from settings import Settings
 
 from .conftest import make_bot, text_message, update
@@ -130,9 +130,9 @@ async def test_typing_actions_bypass_the_rate_limiter_but_messages_do_not() -> N
 
 
 async def test_typing_is_refreshed_while_a_slow_answer_is_awaited(monkeypatch) -> None:
-    monkeypatch.setattr(handlers, "TYPING_REFRESH_SECONDS", 0.05)
+    monkeypatch.setattr(delivery, "TYPING_REFRESH_SECONDS", 0.05)
     bot = AsyncMock()
-    async with _Typing(bot, Target(1)):
+    async with Typing(bot, Target(1)):
         await asyncio.sleep(0.18)
     count = bot.send_chat_action.await_count
     await asyncio.sleep(0.1)
@@ -142,7 +142,7 @@ async def test_typing_is_refreshed_while_a_slow_answer_is_awaited(monkeypatch) -
 async def test_a_slow_assistant_does_not_block_another_chat(monkeypatch) -> None:
     from types import SimpleNamespace
 
-    from bot.handlers import BotData
+    from bot.context import BotData
     from bot.rasa_client import RasaClient
 
     async def answer(request: httpx.Request) -> httpx.Response:

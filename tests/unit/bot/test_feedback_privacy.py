@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from bot import feedback, privacy
-from bot.handlers import BotData
+from bot.context import BotData
 from knowledge import KnowledgeAdmin
 from knowledge import admin_queries as aq
 from knowledge.db import get_session_factory

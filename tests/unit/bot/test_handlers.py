@@ -13,7 +13,7 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, NetworkError
 
 import knowledge
-from bot import handlers
+from bot import delivery, handlers
 from bot.render import OutgoingDocument, OutgoingPhoto
 from settings import Settings
 
@@ -289,7 +289,7 @@ async def test_edited_messages_are_ignored(context, assistant) -> None:
 
 async def test_documents_are_sent_with_send_document(context) -> None:
     item = OutgoingDocument("rekap.csv", b"a,b\n", "Rekap")
-    await handlers.deliver(context, handlers.Target(1001), [item])
+    await delivery.deliver(context, delivery.Target(1001), [item])
     call = context.bot.send_document.call_args
     assert call.args == (1001,)
     assert call.kwargs["document"] == b"a,b\n" and call.kwargs["filename"] == "rekap.csv"
@@ -297,7 +297,7 @@ async def test_documents_are_sent_with_send_document(context) -> None:
 
 async def test_an_image_telegram_cannot_fetch_is_sent_as_a_link(context) -> None:
     context.bot.send_photo.side_effect = BadRequest("Wrong file identifier/http url specified")
-    await handlers.deliver(context, handlers.Target(1001), [OutgoingPhoto("https://e.test/a.png", "Alur")])
+    await delivery.deliver(context, delivery.Target(1001), [OutgoingPhoto("https://e.test/a.png", "Alur")])
     assert sent_texts(context.bot) == ["Alur\nhttps://e.test/a.png"]
 
 
@@ -306,8 +306,8 @@ async def test_delivery_keeps_the_kb_answer_metadata(context, assistant) -> None
     messages = await context.bot_data.rasa.send_message("tg-1", "x")
     from bot.render import render_reply
 
-    [delivered] = await handlers.deliver(
-        context, handlers.Target(1001), render_reply(messages, context.bot_data.payloads)
+    [delivered] = await delivery.deliver(
+        context, delivery.Target(1001), render_reply(messages, context.bot_data.payloads)
     )
     assert delivered.item.kb_answer is not None and delivered.item.kb_answer.entry_id == "5"
     assert delivered.message.text == "Jawab"
