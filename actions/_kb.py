@@ -27,6 +27,16 @@ def _purge_old_logs() -> None:
         logger.info("retention purge done: %s", report)
 
 
+def warm_up() -> None:
+    """Build the shared knowledge base's search index now, so the first question does not wait for it."""
+    try:
+        default_kb().index()
+    except KnowledgeUnavailable:
+        logger.warning("knowledge base not reachable at start-up; the first question will try again")
+    else:
+        logger.info("knowledge-base index ready")
+
+
 def resolve_kb(kb: KnowledgeBase | None) -> KnowledgeBase:
     """Return the injected knowledge base, or the process-wide one configured by settings.
 

@@ -121,7 +121,7 @@ class Stack:
         services = [
             Service(
                 "actions",
-                [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(s.action_port)],
+                [sys.executable, "-m", "actions", "--actions", "actions", "--port", str(s.action_port)],
                 f"http://127.0.0.1:{s.action_port}/health",
             ),
             Service(
