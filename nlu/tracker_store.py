@@ -20,6 +20,7 @@ scaled-out deployment. Used from nlu/endpoints.yml.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -82,11 +83,10 @@ class SQLiteTrackerStore(SQLTrackerStore):
         """Append only the new events of a kept tracker; anything else goes through Rasa's own save."""
         sender_id = tracker.sender_id
         kept = self._kept.pop(sender_id, None)
-        events = list(tracker.events)
-        if kept is None or kept.tracker is not tracker or kept.saved_events > len(events):
+        if kept is None or kept.tracker is not tracker or kept.saved_events > len(tracker.events):
             await super().save(tracker)
             return
-        new_events = events[kept.saved_events :]
+        new_events = list(itertools.islice(tracker.events, kept.saved_events, None))
         await self.stream_events(tracker)
         rows = [self._row(sender_id, new_event) for new_event in new_events]
         with self.session_scope() as session:
@@ -96,7 +96,7 @@ class SQLiteTrackerStore(SQLTrackerStore):
             session.commit()
         # A new session changes which events a fresh load returns, so that tracker is read back next time.
         if not any(isinstance(new_event, SessionStarted) for new_event in new_events):
-            self._keep(sender_id, _Kept(tracker, len(events), last_row_id))
+            self._keep(sender_id, _Kept(tracker, len(tracker.events), last_row_id))
 
     def _keep(self, sender_id: str, kept: _Kept) -> None:
         self._kept[sender_id] = kept
