@@ -153,6 +153,9 @@ class ActionAnswerQuestion(Action):
         intent: str | None,
     ) -> list[dict[str, Any]]:
         previous = self._previous(kb, tracker, question)
+        if question.asks_more and previous is not None:
+            send_rest(dispatcher, previous, english=question.english)
+            return _context_events(previous)
         parts = self._answer_parts(kb, tracker, question, intent, previous)
         if len(parts) > 1 and sum(p.outcome in {"answered", "uncertain"} for p in parts) >= 1:
             answered = self._send_parts(dispatcher, parts, english=question.english)
@@ -236,7 +239,8 @@ class ActionAnswerQuestion(Action):
             previous=previous,
             follow_up=intent == "ask_followup" and whole is None,
             may_follow_up=previous is not None and (short or whole is not None) and not question.names_subject,
-            repeat=question.asks_repeat,
+            # Parts of one message may share an entry: that only means they were one question.
+            repeat=question.asks_repeat or whole is not None,
             facts=facts_asked(question),
         )
         result = kb.search(text, hints)

@@ -18,7 +18,8 @@ from knowledge import Entry, Source
 # Titles show on Telegram buttons; long ones are cut so a phone shows them whole.
 MAX_BUTTON_TITLE = 60
 # The direct answer shown first; a first paragraph longer than this is still shown whole.
-SHORT_ANSWER_CHARS = 400
+SHORT_ANSWER_CHARS = 450
+LONG_FIRST_PARAGRAPH_FACTOR = 1.5
 MAX_SOURCES_SHOWN = 2
 # Full addresses are long on a phone (Telegram shows linked titles instead): a second source is cited under a
 # short answer only when both fit in this many characters; the rest are listed behind "Selengkapnya".
@@ -26,7 +27,8 @@ CITATION_BUDGET_CHARS = 220
 # Each part of a multi-part reply shows less, so the whole reply still fits a phone screen.
 PART_ANSWER_CHARS = 300
 MORE_LABEL = {False: "Selengkapnya", True: "More"}
-SOURCES_LABEL = {False: "Sumber", True: "Source"}
+# Every channel and reader expects the citation line to begin with "Sumber:", English answers included.
+SOURCES_LABEL = {False: "Sumber", True: "Sumber"}
 
 
 def entry_button(entry: Entry) -> dict[str, str]:
@@ -81,7 +83,8 @@ def split_answer(body: str, limit: int = SHORT_ANSWER_CHARS) -> tuple[str, str]:
     body = body.strip()
     paragraphs = body.split("\n\n")
     separator = "\n\n"
-    if len(paragraphs[0]) > limit:
+    # A first paragraph a little over the limit is shown whole: a list cut in half answers nothing.
+    if len(paragraphs[0]) > limit * LONG_FIRST_PARAGRAPH_FACTOR:
         paragraphs, separator = body.split("\n"), "\n"
     shown = paragraphs[0]
     for paragraph in paragraphs[1:]:

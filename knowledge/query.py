@@ -59,6 +59,11 @@ _PART_BOUNDARY = re.compile(
     r"|apakah|what|who|how|when|where|which|why)\b)",
     re.IGNORECASE,
 )
+_WH_WORD = re.compile(
+    r"\b(?:apa|siapa|bagaimana|gimana|gmn|kapan|kpn|berapa|brp|dimana|di\s?mana|mana|kenapa|mengapa|knp"
+    r"|what|who|how|when|where|which|why)\b",
+    re.IGNORECASE,
+)
 _YES_NO = re.compile(
     r"^\s*(?:apakah|apa\s+(?:boleh|bisa|harus|wajib|perlu|masih|sudah|udah)|boleh(?:kah)?|bisa(?:kah)?|dapatkah"
     r"|harus(?:kah)?|wajib(?:kah)?|perlu(?:kah)?|is|are|can|could|does|do|should|must|may)\b"
@@ -99,6 +104,11 @@ SUBJECT_WORDS = frozenset(
 _GROUP_PHRASE = re.compile(r"\b(?:kelompok|kategori|group|kel\.?)\s+(?:umum|khusus|replikasi)\b", re.IGNORECASE)
 _REPEAT = re.compile(
     r"\b(?:ulang(?:i|in)?|sekali lagi|jawaban (?:tadi|sebelumnya)|yang tadi lagi|repeat|say (?:it )?again)\b",
+    re.IGNORECASE,
+)
+_MORE = re.compile(
+    r"\b(?:selengkapnya|lebih (?:lengkap|detail|detil|rinci|jelas)|(?:jelasin|jelaskan|terangkan) (?:lagi|lebih)"
+    r"|detailnya|rinciannya|lanjutannya|tell me more|more details?|in more detail)\b",
     re.IGNORECASE,
 )
 _ENGLISH_WORDS = frozenset(
@@ -216,6 +226,7 @@ class Question:
     yes_no: bool
     names_subject: bool
     asks_repeat: bool
+    asks_more: bool  # "selengkapnya", "jelasin lebih detail": the rest of the last answer
 
 
 def strip_chatter(text: str) -> str:
@@ -240,7 +251,8 @@ def split_parts(text: str) -> list[str]:
     for piece in pieces:
         if not piece:
             continue
-        if parts and len(_content_words(piece)) < 1:
+        # "ga plagiat?", "bener ga?": a short tag on the previous question, not a question of its own.
+        if parts and len(_content_words(piece)) < 2 and not _WH_WORD.search(piece):
             parts[-1] = f"{parts[-1]} {piece}"
         else:
             parts.append(piece)
@@ -297,4 +309,5 @@ def read_question(text: str) -> Question:
         yes_no=is_yes_no(cleaned),
         names_subject=names_subject(cleaned),
         asks_repeat=bool(_REPEAT.search(cleaned)),
+        asks_more=bool(_MORE.search(cleaned)) and len(cleaned.split()) <= 6,
     )

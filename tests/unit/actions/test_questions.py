@@ -252,7 +252,7 @@ async def test_english_question_gets_an_english_answer(kb) -> None:
     dispatcher, _ = await ask(kb, "What is the public service innovation network JIPP?", "ask_replication")
     entry = kb.entry(answered_ids(dispatcher)[0])
     assert entry.answer_en and entry.answer_en.strip()[:40] in texts(dispatcher)
-    assert "Source:" in texts(dispatcher)
+    assert "Sumber:" in texts(dispatcher)
 
 
 async def test_english_off_topic_question_gets_an_english_decline(kb) -> None:
@@ -305,3 +305,10 @@ async def test_close_runner_up_is_logged_as_uncertain(kb) -> None:
         rows = kb.run(lambda session: queries.logged_questions(session))
         outcomes.add(next(row.outcome for row in rows if row.text == text))
     assert "uncertain" in outcomes
+
+
+async def test_asking_for_more_shows_the_rest_of_the_last_answer(kb) -> None:
+    _, first = await ask(kb, "tahapan kipp dari daftar sampai penghargaan gimana", "ask_kipp")
+    entry = kb.entry(context_of(first)["last_entry_id"])
+    dispatcher, _ = await ask(kb, "jelasin lebih detail dong", "ask_followup", **context_of(first))
+    assert entry.answer.strip()[-30:] in texts(dispatcher)
