@@ -237,4 +237,3 @@ def test_calibration_picks_the_threshold_that_passes_most_tune_cases(baseline: B
     assert baseline.top("resep rendang enak")[0] < threshold <= baseline.top("perpres mal pelayanan publik")[0]
     results = run_cases([answer, decline], baseline.ask, lambda c: MARKERS)
     assert all(r.passed for r in results)
-
