@@ -251,6 +251,7 @@ class ActionAnswerQuestion(Action):
             switch_subject=question.switches_subject,
             repeat=question.asks_repeat or whole is not None,
             facts=facts_asked(question),
+            doubtful=intent == "out_of_scope" and whole is None,
         )
         result = kb.search(text, hints)
         if result.in_previous and previous is not None:

@@ -86,6 +86,8 @@ class Hints:
     facts: frozenset[str] = frozenset()
     # "kalau jipp?": ask what the previous answer was about (its aspect), for the subject this message names.
     switch_subject: bool = False
+    # The NLU already thinks the message is off-topic: an answer must contain the question's key word.
+    doubtful: bool = False
     # The user asked to hear the previous answer again ("ulangi"); otherwise it is never the answer to a follow-up.
     repeat: bool = False
 
@@ -261,6 +263,23 @@ class KnowledgeIndex:
             return np.zeros(len(self.entries))
         return np.where(named, scores, scores * UNNAMED_DEFINITION_PENALTY)
 
+    def _require_focus(self, text: str, result: SearchResult) -> SearchResult:
+        """Withhold an answer that does not contain the rarest known word of the question.
+
+        "siapa presiden indonesia pertama?" shares "pertama" and "indonesia" with the entry on the first
+        MPP, but not "presiden", the word the question turns on: that entry is offered, never asserted.
+        """
+        best = result.best
+        if best is None or not result.confident:
+            return result
+        terms = [t for t in set(content_terms(_DEFINITION.sub(" ", text))) if t in self._idf and not t.isdigit()]
+        if len(terms) < 2:
+            return result
+        focus = max(terms, key=lambda term: self._idf[term])
+        if focus in self._vocab[self.entries.index(best.entry)]:
+            return result
+        return SearchResult(hits=result.hits, confident=False, used_context=result.used_context)
+
     def search(self, text: str, hints: Hints | None = None, limit: int = 3) -> SearchResult:
         """Rank entries for `text`; say whether the best one is safe to answer with.
 
@@ -273,6 +292,8 @@ class KnowledgeIndex:
         hints = hints or Hints()
         scores = self._penalise_unnamed_definition(text, self.scores(text))
         plain = self._rank(self._apply_hints(scores, hints.topics, hints.year, hints.facts), limit)
+        if hints.doubtful:
+            plain = self._require_focus(text, plain)
         previous = hints.previous
         if previous is not None and hints.switch_subject:
             switched = self._rank(
