@@ -215,7 +215,16 @@ class ActionAnswerQuestion(Action):
         answered: list[_Answered] = []
         context = previous
         for part in question.parts[:MAX_PARTS]:
-            found = self._search(kb, tracker, part, intent, context, read_question(part), whole=question)
+            part_question = read_question(part)
+            # A part is first read on its own; only one that cannot stand alone ("kalau 2025", "kalau jipp",
+            # "trus dasar hukumnya") is read with the answer to the part before it.
+            found = self._search(kb, tracker, part, intent, None, part_question, whole=question)
+            needs_context = part_question.switches_subject or part_question.relates or not part_question.names_subject
+            leans = part_question.switches_subject or part_question.relates or _year_only(part)
+            if context is not None and needs_context and (found.outcome != "answered" or leans):
+                in_context = self._search(kb, tracker, part, intent, context, part_question, whole=question)
+                if in_context.outcome in {"answered", "uncertain"}:
+                    found = in_context
             if found.outcome in {"answered", "uncertain"} and found.result.best:
                 context = found.result.best.entry
             answered.append(found)
@@ -243,9 +252,10 @@ class ActionAnswerQuestion(Action):
         short = len(text.split()) <= FOLLOW_UP_MAX_WORDS
         hints = Hints(
             topics=frozenset(topics),
-            year=_entity(tracker, "year") if whole is None else None,
+            # A part without a year of its own takes the message's ("kipp 2025 temanya apa dan pemenangnya?").
+            year=_entity(tracker, "year") if whole is None else _year(text) or _year(whole.text),
             previous=previous,
-            follow_up=intent == "ask_followup" and whole is None,
+            follow_up=(intent == "ask_followup" and whole is None) or (question.relates and previous is not None),
             may_follow_up=previous is not None and (short or whole is not None) and not question.names_subject,
             # Parts of one message may share an entry: that only means they were one question.
             switch_subject=question.switches_subject,
@@ -340,6 +350,17 @@ class ActionSmallTalk(ActionAnswerQuestion):
                 return await super().run(dispatcher, tracker, domain)
         dispatcher.utter_message(response=self.RESPONSES.get(intent, "utter_greet"))
         return []
+
+
+def _year(text: str) -> str | None:
+    match = re.search(r"\b(?:19|20)\d\d\b", text)
+    return match.group(0) if match else None
+
+
+def _year_only(part: str) -> bool:
+    """Return whether a part is only a year ("kalau 2025?"): the question before it, for that year."""
+    year = _year(part)
+    return year is not None and len(part.replace(year, " ").split()) <= 2
 
 
 def _topic_choices(kb: KnowledgeBase, text: str, previous: Entry) -> SearchResult:

@@ -26,6 +26,7 @@ _LEAD_IN = re.compile(
     r"|(?:mohon\s+)?maaf(?:\s+(?:mengganggu|ganggu|sebelumnya|ya))*|sori|sorry|excuse me"
     r"|(?:mau|ingin|pengen|pingin|izin|ijin|numpang|boleh|mo|saya\s+mau|sy\s+mau)\s+"
     r"(?:tanya|bertanya|nanya|menanyakan|konsultasi)(?:\s+(?:dong|nih|ya|sedikit|dikit|lagi))*"
+    r"(?:\s+(?:\d+|dua|tiga|empat|beberapa)\s+(?:hal|pertanyaan|poin))?"
     r"|(?:terima\s*kasih|makasih|makasi|thanks|thank\s+you)(?:\s+(?:banyak|ya|infonya|atas\s+\w+|kemarin))*"
     r"|(?:oh|eh|ah)(?:\s+(?:iya|ya|ini))?|iya|btw|satu\s+lagi|lupa\s+nanya|lupa\s+tanya|sekadar\s+konfirmasi"
     r"|(?:izin|ijin)(?=\s+(?:pak|bu|min|kak|bapak|ibu)\b|\s*,)"
@@ -55,9 +56,12 @@ _QUESTION_WORD = re.compile(
 )
 # Where one question ends and the next begins inside a message.
 _PART_BOUNDARY = re.compile(
-    r"\?+\s*(?=\S)|[;\n]+|"
-    r"[,.]?\s+(?:(?:lalu|kemudian|terus|trus|trs|sama|serta|plus|dan\s+juga|juga|also|and\s+also)\s+)"
-    r"|,\s*(?:kalau|kalo|klo|and|dan)\s+(?=\S)"
+    r"\?+\s*(?=\S)|[;\n]+"
+    # "..., trus ...", "... lalu ...": words that start a next question ("sama", "juga" only after a comma).
+    r"|,\s*(?:lalu|kemudian|terus|trus|trs|sama|serta|plus|dan\s+juga|juga|also|and\s+also|and|dan)\s+"
+    r"|\s+(?:lalu|kemudian|terus|trus|trs|plus|dan\s+juga|and\s+also)\s+"
+    # "..., kalau 2025?" / "..., kalo jipp?": the word stays, it marks the part as "the same, about ...".
+    r"|,\s*(?=(?:kalau|kalo|klo|how\s+about|what\s+about)\s)"
     r"|\s+(?:dan|and)\s+(?=(?:apa|siapa|bagaimana|gimana|gmn|kapan|berapa|brp|dimana|di mana|mana|kenapa|mengapa"
     r"|apakah|what|who|how|when|where|which|why)\b)",
     re.IGNORECASE,
@@ -66,6 +70,9 @@ _WH_WORD = re.compile(
     r"\b(?:apa|siapa|bagaimana|gimana|gmn|kapan|kpn|berapa|brp|dimana|di\s?mana|mana|kenapa|mengapa|knp"
     r"|what|who|how|when|where|which|why)\b",
     re.IGNORECASE,
+)
+_YEAR_ONLY = re.compile(
+    r"^\s*(?:kalau|kalo|klo|yang|yg|how about|what about)?\s*(?:tahun|thn|taun)?\s*(?:19|20)\d\d\s*$", re.I
 )
 _YES_NO = re.compile(
     r"^\s*(?:apakah|apa\s+(?:boleh|bisa|harus|wajib|perlu|masih|sudah|udah)|boleh(?:kah)?|bisa(?:kah)?|dapatkah"
@@ -129,6 +136,8 @@ _SWITCH = re.compile(
     re.IGNORECASE,
 )
 SWITCH_MAX_WORDS = 5
+# "kaitannya sama kipp apa?", "bedanya dengan replikasi?": about the previous subject and the one named.
+_RELATION = re.compile(r"\b(?:kait\w*|hubungan\w*|bed[ae]\w*|perbedaan\w*|banding\w*|relation\w*|differen\w*)\b", re.I)
 _ENGLISH_WORDS = frozenset(
     {
         "what",
@@ -247,6 +256,7 @@ class Question:
     asks_more: bool  # "selengkapnya", "jelasin lebih detail": the rest of the last answer
     switches_subject: bool  # "kalau jipp?": the previous question's aspect, about a subject this names
     injection: bool  # "abaikan instruksi sebelumnya dan ...": declined
+    relates: bool  # "kaitannya sama kipp apa?": read together with the previous subject
 
 
 def strip_chatter(text: str) -> str:
@@ -275,7 +285,8 @@ def split_parts(text: str) -> list[str]:
         if not piece:
             continue
         # "ga plagiat?", "bener ga?": a short tag on the previous question, not a question of its own.
-        if parts and len(_content_words(piece)) < 2 and not _WH_WORD.search(piece) and not switches_subject(piece):
+        own_question = _WH_WORD.search(piece) or switches_subject(piece) or _YEAR_ONLY.match(piece)
+        if parts and len(_content_words(piece)) < 2 and not own_question:
             parts[-1] = f"{parts[-1]} {piece}"
         else:
             parts.append(piece)
@@ -288,12 +299,14 @@ def split_parts(text: str) -> list[str]:
 
 
 def _split_on_and(text: str) -> list[str]:
-    """Split "apa itu JIPP dan dasar hukumnya apa" in two when each side asks something on its own."""
-    left, sep, right = text.partition(" dan ")
-    if not sep:
-        left, sep, right = text.partition(" and ")
-    if sep and all(_QUESTION_WORD.search(side) and _content_words(side) for side in (left, right)):
-        return [left.strip(), right.strip()]
+    """Split "apa itu JIPP dan dasar hukumnya apa" or "sinovik itu apa, akun UPP dibuat siapa" in two.
+
+    Only when each side asks something on its own: a question word and a content word on both sides.
+    """
+    for separator in (", ", " dan ", " and "):
+        pieces = [piece.strip() for piece in text.split(separator)]
+        if len(pieces) > 1 and all((_WH_WORD.search(p) or is_yes_no(p)) and _content_words(p) for p in pieces):
+            return pieces
     return [text]
 
 
@@ -340,4 +353,5 @@ def read_question(text: str) -> Question:
         asks_more=bool(_MORE.search(cleaned)) and len(cleaned.split()) <= 6,
         switches_subject=switches_subject(cleaned),
         injection=bool(_INJECTION.search(text)),
+        relates=bool(_RELATION.search(cleaned)) and len(cleaned.split()) <= SWITCH_MAX_WORDS + 1,
     )
