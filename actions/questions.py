@@ -255,7 +255,8 @@ class ActionAnswerQuestion(Action):
             # A part without a year of its own takes the message's ("kipp 2025 temanya apa dan pemenangnya?").
             year=_entity(tracker, "year") if whole is None else _year(text) or _year(whole.text),
             previous=previous,
-            follow_up=(intent == "ask_followup" and whole is None) or (question.relates and previous is not None),
+            follow_up=(intent == "ask_followup" and whole is None)
+            or (previous is not None and (question.relates or _year_only(text))),
             may_follow_up=previous is not None and (short or whole is not None) and not question.names_subject,
             # Parts of one message may share an entry: that only means they were one question.
             switch_subject=question.switches_subject,

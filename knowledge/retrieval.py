@@ -192,9 +192,11 @@ class KnowledgeIndex:
         self._owner = np.asarray(self._question_owner)
         self._year_text = [fold(" ".join((*e.questions, e.title, e.answer))) for e in self.entries]
         self._vocab = [set(content_terms(text)) for text in self._year_text]
-        # What each entry defines: its title, and the "apa itu X" phrasings among its questions.
+        # What each entry defines: the head word of its title ("Formulir SPBE ..." defines a form, not SPBE),
+        # a title that is itself "Apa itu X", and its "apa itu X" phrasings.
         self._defined = [
-            set(content_terms(" ".join((e.title, *(q for q in e.questions if _DEFINITION.search(q))))))
+            set(content_terms(" ".join(d for d in (*e.questions, e.title) if _DEFINITION.search(d))))
+            | set(content_terms(e.title)[:1])
             for e in self.entries
         ]
         self._idf = dict(zip(self._words.get_feature_names_out(), self._words.idf_, strict=True))
@@ -315,6 +317,10 @@ class KnowledgeIndex:
         exclude = None if hints.repeat else previous.id
         in_context = self._rank(contextual, limit, used_context=True, exclude=exclude)
         plain_score = plain.best.score if plain.best else 0.0
+        # A follow-up that says almost nothing on its own ("yg 2025?", "contohnya?") is read in context.
+        says_little = len([t for t in content_terms(text) if not t.isdigit()]) < 2
+        if in_context.confident and hints.follow_up and says_little:
+            return in_context
         if in_context.confident and in_context.best and in_context.best.score >= CONTEXT_PREFERENCE * plain_score:
             return in_context
         plain_is_new = plain.best is not None and (plain.best.entry.id != previous.id or hints.repeat)
@@ -330,9 +336,7 @@ class KnowledgeIndex:
             excerpt = answer_excerpt(previous, own_terms)
             return SearchResult(hits=(hit,), confident=False, used_context=True, in_previous=True, excerpt=excerpt)
         # Nothing clear either way: offer choices about the subject of the conversation.
-        if not in_context.hits:
-            return self._subject_choices(contextual, previous, limit)
-        return in_context
+        return self._subject_choices(contextual, previous, limit)
 
     def _subject_choices(self, scores: np.ndarray, previous: Entry, limit: int) -> SearchResult:
         """Return the best entries on the previous answer's topic (other than it) as choices, never as an answer."""
@@ -353,5 +357,5 @@ class KnowledgeIndex:
         uncertain = False
         if confident and len(hits) > 1:
             lead = hits[0].score - hits[1].score
-            uncertain = lead < UNCERTAIN_MARGIN and hits[0].score < 2 * ANSWER_THRESHOLD
+            uncertain = lead < UNCERTAIN_MARGIN
         return SearchResult(hits=hits, confident=confident, used_context=used_context, uncertain=uncertain)
