@@ -174,7 +174,8 @@ class KnowledgeIndex:
                 self._question_owner.append(index)
         # All phrasings of an entry pooled: evidence spread over several phrasings still counts.
         titles = [" ".join((entry.title, *entry.questions)) for entry in self.entries]
-        answers = [f"{entry.title}. {entry.answer}" for entry in self.entries]
+        # The English answer is indexed too, so a question in English meets the words of its answer.
+        answers = [f"{entry.title}. {entry.answer} {entry.answer_en or ''}" for entry in self.entries]
         corpus = questions + answers
         self._words = TfidfVectorizer(analyzer=_word_analyzer, sublinear_tf=True, norm="l2")
         self._chars = TfidfVectorizer(
@@ -190,7 +191,7 @@ class KnowledgeIndex:
         self._doc_words, self._doc_chars = words.tocsr(), chars.tocsr()
         self._spans = np.cumsum([0, len(questions), len(titles), len(answers)])
         self._owner = np.asarray(self._question_owner)
-        self._year_text = [fold(" ".join((*e.questions, e.title, e.answer))) for e in self.entries]
+        self._year_text = [fold(" ".join((*e.questions, e.title, e.answer, e.answer_en or ""))) for e in self.entries]
         self._vocab = [set(content_terms(text)) for text in self._year_text]
         # What each entry defines: the head word of its title ("Formulir SPBE ..." defines a form, not SPBE),
         # a title that is itself "Apa itu X", and its "apa itu X" phrasings.
