@@ -151,6 +151,34 @@ class UnansweredResolution(Base):
     entry_id = Column(String(40), nullable=True)
 
 
+class KbReviewDismissal(Base):
+    """A review-queue group an admin dismissed (not worth an answer), with the reason; it stays dismissed."""
+
+    __tablename__ = "kb_review_dismissals"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    group_key = Column(Text, nullable=False)
+    at = Column(UtcDateTime(), nullable=False, default=utcnow)
+    actor = Column(String(100), nullable=False)
+    reason = Column(Text, nullable=False)
+
+
+class KbContentSync(Base):
+    """What the content files held for an entry when it was last loaded or found in step with them.
+
+    `kb load` compares an entry's content in the database with this: if they differ, the entry was edited in
+    the database since (by an admin, an import or a promoted phrasing) and the load must not overwrite it.
+    A table of its own rather than columns on `kb_entries`, because there are no migrations yet.
+    """
+
+    __tablename__ = "kb_content_sync"
+
+    entry_id = Column(String(40), primary_key=True)
+    content = Column(JSON, nullable=False)
+    version = Column(Integer, nullable=False)
+    synced_at = Column(UtcDateTime(), nullable=False, default=utcnow)
+
+
 class Maintenance(Base):
     """When a periodic job (the retention purge) last ran, shared by every process on the database."""
 
