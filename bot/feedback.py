@@ -101,7 +101,13 @@ async def on_feedback(update: Update, context: Context) -> None:
     await _edit(query.edit_message_reply_markup(reply_markup=None))
     if sign == "-":
         if context.user_data is not None:
-            context.user_data[PENDING_KEY] = {"id": feedback_id, "chat": chat.id, "at": time.monotonic()}
+            context.user_data[PENDING_KEY] = {
+                "id": feedback_id,
+                "chat": chat.id,
+                "at": time.time(),
+                "entry": entry_id,
+                "version": version,
+            }
         keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Lewati", callback_data=f"fb:skip:{feedback_id}")]])
         await context.bot.send_message(chat.id, TEXT_ASK_COMMENT, reply_markup=keyboard)
 
@@ -114,7 +120,8 @@ async def on_feedback_comment(update: Update, context: Context) -> bool:
     if message is None or message.text is None or chat is None or not pending or pending["chat"] != chat.id:
         return False
     context.user_data.pop(PENDING_KEY, None)  # type: ignore[union-attr]
-    if time.monotonic() - pending["at"] > COMMENT_WINDOW_SECONDS:
+    # Wall-clock time, not monotonic: the pending comment may outlive the process (persistence).
+    if time.time() - pending["at"] > COMMENT_WINDOW_SECONDS:
         return False  # too late: this is a new question, not a comment
     try:
         await asyncio.to_thread(admin_for(context).comment_feedback, pending["id"], message.text)
@@ -123,7 +130,24 @@ async def on_feedback_comment(update: Update, context: Context) -> bool:
         await context.bot.send_message(chat.id, TEXT_UNAVAILABLE)
         return True
     await context.bot.send_message(chat.id, TEXT_COMMENT_SAVED)
+    await _alert_ops(context, pending, message.text)
     return True
+
+
+async def _alert_ops(context: Context, pending: dict[str, Any], comment: str) -> None:
+    """Tell OPS_CHAT_ID about a 👎 with a comment (if set), so a bad answer is seen the same day."""
+    ops_chat_id = context.bot_data.settings.ops_chat_id
+    if ops_chat_id is None:
+        return
+    text = (
+        f"👎 dengan komentar pada {pending.get('entry', '?')} v{pending.get('version', '?')}:\n"
+        f"“{comment[:500]}”\nLihat semua: /kb_masukan (atau kb feedback)"
+    )
+    try:
+        await context.bot.send_message(ops_chat_id, text)
+    except TelegramError as exc:
+        # The comment is stored; the alert is a convenience and must not trouble the user.
+        logger.warning("Could not alert the ops chat about a 👎: %s", exc)
 
 
 async def _answer(query: Any, text: str | None) -> None:

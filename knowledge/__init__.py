@@ -10,13 +10,17 @@ from functools import lru_cache
 
 from knowledge.admin import KnowledgeAdmin
 from knowledge.admin_files import entry_from_record, valid_entry_id
+from knowledge.admin_audit import AuditRecord
+from knowledge.admin_queries import FeedbackRecord
 from knowledge.admin_types import (
+    WIB,
     DayCount,
     DeletionReport,
     EntryVersionInfo,
     ImportResult,
     Stats,
     UnansweredGroup,
+    wib,
 )
 from knowledge.content import read_content_dir
 from knowledge.errors import ContentError, KnowledgeUnavailable, Problem, VersionConflict
@@ -29,6 +33,9 @@ from settings import get_settings
 
 __all__ = [
     "TOPICS",
+    "WIB",
+    "AuditRecord",
+    "FeedbackRecord",
     "ContentError",
     "DayCount",
     "DeletionReport",
@@ -62,6 +69,7 @@ __all__ = [
     "stats_csv",
     "stats_text",
     "valid_entry_id",
+    "wib",
 ]
 
 
