@@ -508,3 +508,108 @@ async def test_python_m_bot_polls_answers_and_stops_cleanly(telegram, scripted) 
     assert process.returncode == 0, log
     assert telegram.token not in log  # the token is in every Bot API URL; httpx must not log them
     assert "/start" not in log  # user text stays out of INFO logs
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Admins closing the loop: feedback, the review queue, admin dialogues and stale buttons
+
+ADMIN_ID = 777_001
+
+
+def kb_database(tmp_path: Any) -> str:
+    """Return a fresh knowledge base for the bot's admin and feedback work, with one entry."""
+    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    from tests.factories import entry_data
+
+    knowledge.KnowledgeAdmin(url).create(entry_data("kipp-apa", title="Apa itu KIPP"), actor="seed")
+    return url
+
+
+async def test_a_thumbs_down_with_a_comment_reaches_kb_feedback_and_the_review_queue(telegram, rasa_stack) -> None:
+    from click.testing import CliRunner
+
+    from knowledge.cli import cli
+
+    chat = new_chat()
+    env = {"DATABASE_URL": rasa_stack.database_url, "OPS_CHAT_ID": "-100999"}
+    async with bot_running(telegram, rasa_stack.rasa_url, **env):
+        telegram.push_text(chat, "Apa itu KIPP?")
+        answer = await wait_for_keyboard(telegram, chat)
+        down = next(b for b in answer.buttons if b["text"].startswith("👎"))
+        mark = telegram.mark()
+        telegram.push_callback(chat, down["callback_data"], message=answer.message)
+        [ask] = await telegram.wait_for_sent(chat, after=mark)
+        assert "Apa yang kurang tepat" in (ask.text or "")
+        mark = telegram.mark()
+        telegram.push_text(chat, "tidak menyebut tahun terbaru")
+        [thanks] = await telegram.wait_for_sent(chat, after=mark)
+        [alert] = await telegram.wait_for_sent(-100999, after=mark)
+
+    assert "sudah kami catat" in (thanks.text or "")
+    assert "tidak menyebut tahun terbaru" in (alert.text or "")
+    listed = CliRunner().invoke(cli, ["--database-url", rasa_stack.database_url, "feedback", "--days", "1"]).stdout
+    assert "question: Apa itu KIPP?" in listed and "comment:  tidak menyebut tahun terbaru" in listed
+    queue = knowledge.KnowledgeAdmin(rasa_stack.database_url).review(limit=None)
+    assert any("tidak menyebut tahun terbaru" in g.comments and "Apa itu KIPP?" in g.texts for g in queue)
+
+
+async def test_a_stale_admin_button_never_reaches_the_assistant(telegram, scripted, tmp_path) -> None:
+    env = {"DATABASE_URL": kb_database(tmp_path), "ADMIN_TELEGRAM_IDS": str(ADMIN_ID)}
+    stranger = new_chat()
+    async with bot_running(telegram, scripted.url, **env):
+        mark = telegram.mark()
+        telegram.push_callback(ADMIN_ID, "adm:save")
+        telegram.push_callback(ADMIN_ID, "adm:topic:kipp")
+        telegram.push_callback(stranger, "adm:save")
+        await telegram.wait_for(
+            lambda calls: sum(c.method == "answerCallbackQuery" for c in calls[mark:]) >= 3, timeout=10
+        )
+        await asyncio.sleep(0.5)
+
+    answers = [c for c in telegram.calls[mark:] if c.method == "answerCallbackQuery"]
+    assert [a.params.get("text") for a in answers[:2]] == ["Tombol ini sudah kedaluwarsa; ulangi perintahnya."] * 2
+    assert scripted.requests == []
+    assert not telegram.sent(ADMIN_ID)  # nothing but the answer to the tap
+
+
+async def test_typed_batal_leaves_a_guided_add_and_nothing_is_saved(telegram, scripted, tmp_path) -> None:
+    url = kb_database(tmp_path)
+    async with bot_running(telegram, scripted.url, DATABASE_URL=url, ADMIN_TELEGRAM_IDS=str(ADMIN_ID)):
+        for text, expected in (
+            ("/kb_tambah", "Id entri baru?"),
+            ("kipp-baru", "Topik?"),
+            ("Batal", "Dibatalkan"),
+            ("judul yang tidak boleh tersimpan", "jawaban:"),
+        ):
+            mark = telegram.mark()
+            telegram.push_text(ADMIN_ID, text)
+            [reply] = await telegram.wait_for_sent(ADMIN_ID, after=mark)
+            assert expected in (reply.text or ""), (text, reply.text)
+
+    assert knowledge.KnowledgeAdmin(url).get("kipp-baru") is None
+    # Only the message after the dialogue ended reached the assistant.
+    assert [m for _, m in scripted.requests] == ["judul yang tidak boleh tersimpan"]
+
+
+async def test_kb_lihat_buttons_edit_and_retire_with_confirmation(telegram, scripted, tmp_path) -> None:
+    url = kb_database(tmp_path)
+    kb = knowledge.KnowledgeAdmin(url)
+    async with bot_running(telegram, scripted.url, DATABASE_URL=url, ADMIN_TELEGRAM_IDS=str(ADMIN_ID)):
+        mark = telegram.mark()
+        telegram.push_text(ADMIN_ID, "/kb_lihat kipp-apa")
+        [shown] = await telegram.wait_for_sent(ADMIN_ID, after=mark)
+        retire = next(b for b in shown.buttons if "Pensiunkan" in b["text"])
+        mark = telegram.mark()
+        telegram.push_callback(ADMIN_ID, retire["callback_data"], message=shown.message)
+        [question] = await telegram.wait_for_sent(ADMIN_ID, after=mark)
+        assert kb.require("kipp-apa").status == "active"
+        yes = question.buttons[0]
+        mark = telegram.mark()
+        telegram.push_callback(ADMIN_ID, yes["callback_data"], message=question.message)
+        [done] = await telegram.wait_for_sent(ADMIN_ID, after=mark)
+        # The confirmation's buttons are removed, so it cannot be tapped twice.
+        await telegram.wait_for(lambda calls: any(c.method == "editMessageReplyMarkup" for c in calls[mark:]))
+
+    assert "dipensiunkan (versi 2)" in (done.text or "")
+    assert kb.require("kipp-apa").status == "retired"
+    assert scripted.requests == []
