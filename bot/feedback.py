@@ -6,8 +6,8 @@ question (the sender's latest question answered by that entry, from the question
 what was wrong: the user's next text message in that chat (within COMMENT_WINDOW_SECONDS) is stored as the
 comment instead of being sent to the assistant, or the user taps "Lewati".
 
-callback_data is `fb:<+|->:<entry_id>:<version>` or `fb:skip:<feedback_id>`; entry ids are at most 32
-characters, so it stays within Telegram's 64-byte limit.
+callback_data is a signed vote token (see `feedback_buttons`: tied to the answer and the conversation it was sent
+to; one vote per answer per user) or `fb:skip:<feedback_id>`, accepted only from the user who was asked.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandl
 
 import knowledge
 from bot.context import Context
-from bot.feedback_buttons import feedback_keyboard, with_feedback_buttons
+from bot.feedback_buttons import button_key, feedback_keyboard, verify_vote, with_feedback_buttons
 from bot.handlers import sender_id
 
 logger = logging.getLogger(__name__)
@@ -40,7 +40,6 @@ FEEDBACK_PATTERN = r"^fb:"
 HANDLER_GROUP = -3
 COMMENT_WINDOW_SECONDS = 600
 PENDING_KEY = "kb_feedback_comment"
-_VOTE = re.compile(r"^fb:([+-]):([a-z0-9-]{1,32}):(\d{1,9})$")
 _SKIP = re.compile(r"^fb:skip:(\d{1,12})$")
 
 TEXT_THANKS = "Terima kasih atas masukannya! 🙏"
@@ -49,6 +48,8 @@ TEXT_ASK_COMMENT = (
 )
 TEXT_COMMENT_SAVED = "Terima kasih, masukan Anda sudah kami catat untuk memperbaiki jawaban."
 TEXT_SKIPPED = "Baik, terima kasih atas masukannya."
+TEXT_INVALID = "Tombol ini tidak berlaku."
+TEXT_ALREADY_VOTED = "Anda sudah menilai jawaban ini. Terima kasih!"
 TEXT_UNAVAILABLE = "Maaf, masukan Anda belum dapat disimpan saat ini. Silakan coba lagi nanti."
 
 
@@ -71,26 +72,37 @@ async def on_feedback(update: Update, context: Context) -> None:
         return
     skip = _SKIP.match(query.data)
     if skip:
+        pending = context.user_data.get(PENDING_KEY) if context.user_data is not None else None
+        # Only the user who was asked can skip, and only the question that is still open.
+        if not pending or str(pending.get("id")) != skip.group(1) or pending.get("chat") != chat.id:
+            await _answer(query, TEXT_INVALID)
+            return
         await _answer(query, None)
-        if context.user_data is not None:
-            context.user_data.pop(PENDING_KEY, None)
+        context.user_data.pop(PENDING_KEY, None)  # type: ignore[union-attr]
         await _edit(query.edit_message_text(TEXT_SKIPPED))
         return
-    vote = _VOTE.match(query.data)
-    if vote is None:
-        logger.warning("Malformed feedback button %r", query.data)
-        await _answer(query, None)
-        return
-    sign, entry_id, version = vote.group(1), vote.group(2), int(vote.group(3))
     sender = sender_id(chat, update.effective_user)
+    vote = verify_vote(query.data, sender=sender, key=button_key(context.bot_data.settings))
+    if vote is None:
+        # Forged, altered, or tapped by someone the answer was not sent to (in a group): refuse, store nothing.
+        user = update.effective_user
+        logger.warning("Refused a feedback button from user %s: unknown token", user.id if user else None)
+        await _answer(query, TEXT_INVALID)
+        return
+    sign, entry_id, version = "+" if vote.helpful else "-", vote.entry_id, vote.version
     try:
         feedback_id = await asyncio.to_thread(
             admin_for(context).add_feedback,
             sender_id=sender,
             entry_id=entry_id,
             entry_version=version,
-            helpful=sign == "+",
+            helpful=vote.helpful,
+            answer_key=f"{entry_id}:{vote.nonce}",
         )
+    except knowledge.AlreadyVoted:
+        await _answer(query, TEXT_ALREADY_VOTED)
+        await _edit(query.edit_message_reply_markup(reply_markup=None))
+        return
     except knowledge.KnowledgeUnavailable:
         logger.warning("Could not store feedback of %s", sender, exc_info=True)
         await _answer(query, TEXT_UNAVAILABLE)

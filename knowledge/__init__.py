@@ -9,9 +9,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 from knowledge.admin import KnowledgeAdmin
-from knowledge.admin_files import entry_from_record, valid_entry_id
 from knowledge.admin_audit import AuditRecord
-from knowledge.admin_queries import FeedbackRecord
+from knowledge.admin_files import entry_from_record, valid_entry_id
+from knowledge.admin_queries import AlreadyVoted, FeedbackRecord
 from knowledge.admin_types import (
     WIB,
     DayCount,
@@ -34,14 +34,15 @@ from settings import get_settings
 __all__ = [
     "TOPICS",
     "WIB",
+    "AlreadyVoted",
     "AuditRecord",
-    "FeedbackRecord",
     "ContentError",
     "DayCount",
     "DeletionReport",
     "Entry",
     "EntryData",
     "EntryVersionInfo",
+    "FeedbackRecord",
     "Hints",
     "Hit",
     "ImportResult",

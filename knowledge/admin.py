@@ -272,9 +272,19 @@ class KnowledgeAdmin:
         )
 
     def add_feedback(
-        self, *, sender_id: str, entry_id: str, entry_version: int, helpful: bool, question: str | None = None
+        self,
+        *,
+        sender_id: str,
+        entry_id: str,
+        entry_version: int,
+        helpful: bool,
+        question: str | None = None,
+        answer_key: str | None = None,
     ) -> int:
-        """Store a 👍/👎 with the sender's question (looked up if not given); return its id."""
+        """Store a 👍/👎 with the sender's question (looked up if not given); return its id.
+
+        With `answer_key`, a second vote on the same answer by the same sender raises `AlreadyVoted`.
+        """
         return self._kb.run(
             lambda s: aq.add_feedback(
                 s,
@@ -283,6 +293,7 @@ class KnowledgeAdmin:
                 entry_version=entry_version,
                 helpful=helpful,
                 question=question,
+                answer_key=answer_key,
             ),
             write=True,
         )

@@ -21,7 +21,7 @@ from knowledge.admin_review import group_id as group_id
 from knowledge.admin_review import group_key as group_key
 from knowledge.admin_types import EntryVersionInfo, ImportItem, ImportResult, UnansweredGroup
 from knowledge.errors import ContentError, Problem, VersionConflict
-from knowledge.models import Feedback, KbEntry, KbEntryVersion, QuestionLog, utcnow
+from knowledge.models import Feedback, KbEntry, KbEntryVersion, KbFeedbackVote, QuestionLog, utcnow
 from knowledge.text import normalize
 from knowledge.types import ACTIVE, RETIRED, Entry, EntryData, Source
 
@@ -215,11 +215,19 @@ def add_feedback(
     helpful: bool,
     question: str | None = None,
     at: datetime | None = None,
+    answer_key: str | None = None,
 ) -> int:
     """Store a 👍 or 👎 on an answer; the question defaults to the sender's last one answered by that entry.
 
-    Returns the feedback id (to attach a comment later).
+    With `answer_key` (the nonce on the answer's buttons) a second vote of the same sender on the same answer
+    raises `AlreadyVoted`. Returns the feedback id (to attach a comment later).
     """
+    if answer_key is not None:
+        voted = select(KbFeedbackVote.id).where(
+            KbFeedbackVote.sender_id == sender_id, KbFeedbackVote.answer_key == answer_key
+        )
+        if session.execute(voted).first() is not None:
+            raise AlreadyVoted(f"{sender_id} already rated answer {answer_key}")
     if question is None:
         question = last_question(session, sender_id=sender_id, entry_id=entry_id)
     row = Feedback(
@@ -232,7 +240,13 @@ def add_feedback(
     )
     session.add(row)
     session.flush()
+    if answer_key is not None:
+        session.add(KbFeedbackVote(sender_id=sender_id, answer_key=answer_key, feedback_id=row.id, at=row.at))
     return int(row.id)
+
+
+class AlreadyVoted(Exception):
+    """The sender already rated this answer: one vote per answer per user."""
 
 
 def set_feedback_comment(session: Session, *, feedback_id: int, comment: str) -> bool:

@@ -151,6 +151,19 @@ class UnansweredResolution(Base):
     entry_id = Column(String(40), nullable=True)
 
 
+class KbFeedbackVote(Base):
+    """Which answer (by the nonce on its buttons) a conversation already rated: one vote per answer per user."""
+
+    __tablename__ = "kb_feedback_votes"
+    __table_args__ = (Index("ix_kb_feedback_votes_sender_answer", "sender_id", "answer_key", unique=True),)
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    sender_id = Column(String(100), nullable=False)
+    answer_key = Column(String(40), nullable=False)
+    feedback_id = Column(Integer, nullable=False)
+    at = Column(UtcDateTime(), nullable=False, default=utcnow)
+
+
 class KbReviewDismissal(Base):
     """A review-queue group an admin dismissed (not worth an answer), with the reason; it stays dismissed."""
 
