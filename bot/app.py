@@ -33,6 +33,7 @@ from bot import handlers
 from bot.admin import register_admin_handlers
 from bot.context import BotData, Context
 from bot.feedback import register_feedback_handlers
+from bot.persistence import DatabasePersistence
 from bot.privacy import register_privacy_handlers
 from bot.rasa_client import RasaClient
 from settings import Settings
@@ -147,10 +148,16 @@ async def post_shutdown(application: BotApplication) -> None:
 
 
 def build_application(settings: Settings) -> BotApplication:
-    """Build the bot for `settings`: handlers, per-conversation ordering, rate limiting, lifecycle hooks."""
+    """Build the bot for `settings`: handlers, per-conversation ordering, rate limiting, lifecycle hooks.
+
+    Admin drafts, dialogue states, pending 👎 comments and long button payloads are kept in the database
+    (`bot.persistence`), so a restart of the bot loses none of them.
+    """
     base_url, base_file_url = api_urls(settings.telegram_api_base_url)
+    persistence = DatabasePersistence(settings.database_url)
     application: BotApplication = (
         ApplicationBuilder()
+        .persistence(persistence)
         .token(settings.telegram_bot_token)
         .base_url(base_url)
         .base_file_url(base_file_url)
@@ -164,6 +171,7 @@ def build_application(settings: Settings) -> BotApplication:
         .build()
     )
     application.bot_data.settings = settings
+    application.bot_data.payloads = persistence.payloads
 
     new = filters.UpdateType.MESSAGE  # edits have their own handler below
     application.add_handler(CommandHandler("start", handlers.start_command, filters=new))

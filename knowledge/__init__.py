@@ -12,6 +12,7 @@ from knowledge.admin import KnowledgeAdmin
 from knowledge.admin_audit import AuditRecord
 from knowledge.admin_files import entry_from_record, valid_entry_id
 from knowledge.admin_queries import AlreadyVoted, FeedbackRecord
+from knowledge.admin_state import BotStateStore
 from knowledge.admin_types import (
     WIB,
     DayCount,
@@ -36,6 +37,7 @@ __all__ = [
     "WIB",
     "AlreadyVoted",
     "AuditRecord",
+    "BotStateStore",
     "ContentError",
     "DayCount",
     "DeletionReport",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import declarative_base
 from sqlalchemy.types import TypeDecorator
 
@@ -174,6 +174,20 @@ class KbReviewDismissal(Base):
     at = Column(UtcDateTime(), nullable=False, default=utcnow)
     actor = Column(String(100), nullable=False)
     reason = Column(Text, nullable=False)
+
+
+class BotState(Base):
+    """The Telegram bot's persisted state (admin drafts, pending 👎 comments, dialogue states, button payloads).
+
+    Opaque blobs written by the bot through `knowledge.BotStateStore`, so a restart of the bot loses nothing.
+    """
+
+    __tablename__ = "bot_state"
+
+    kind = Column(String(40), primary_key=True)
+    key = Column(String(200), primary_key=True)
+    data = Column(LargeBinary, nullable=False)
+    updated_at = Column(UtcDateTime(), nullable=False, default=utcnow)
 
 
 class KbContentSync(Base):

@@ -155,7 +155,7 @@ def register_admin_handlers(application: Application[Any, Any, Any, Any, Any, An
     count only in the right step), then the commands and action buttons, and last the catch-all for stale
     admin buttons.
     """
-    for conversation in build_conversations():
+    for conversation in build_conversations(persistent=application.persistence is not None):
         application.add_handler(conversation, HANDLER_GROUP)
     for name, callback in ONE_STEP_COMMANDS.items():
         application.add_handler(CommandHandler(name, stopping(callback)), HANDLER_GROUP)

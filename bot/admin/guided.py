@@ -383,16 +383,19 @@ def stopping(callback: Handler) -> Handler:
     return run_and_stop
 
 
-def build_conversations() -> list[ConversationHandler[Any]]:
-    """Return the guided add and edit conversations (per user and chat; "batal" leaves them)."""
+def build_conversations(*, persistent: bool = False) -> list[ConversationHandler[Any]]:
+    """Return the guided add and edit conversations (per user and chat; "batal" leaves them).
+
+    With `persistent`, their states are kept by the application's persistence (a restart loses no draft).
+    """
     # The conversations mix typed answers and buttons, so they are tracked per user and chat, not per message;
     # PTB warns about exactly that combination.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
-        return _conversations()
+        return _conversations(persistent)
 
 
-def _conversations() -> list[ConversationHandler[Any]]:
+def _conversations(persistent: bool) -> list[ConversationHandler[Any]]:
     text = filters.TEXT & ~filters.COMMAND
     cancel_typed = MessageHandler(filters.TEXT & CANCEL_TEXT, stopping(cancel_command))
     cancel = [
@@ -421,6 +424,7 @@ def _conversations() -> list[ConversationHandler[Any]]:
         fallbacks=cancel,
         allow_reentry=True,
         name="kb_tambah",
+        persistent=persistent,
     )
     edit = ConversationHandler(
         entry_points=[
@@ -438,5 +442,6 @@ def _conversations() -> list[ConversationHandler[Any]]:
         fallbacks=cancel,
         allow_reentry=True,
         name="kb_ubah",
+        persistent=persistent,
     )
     return [add, edit]

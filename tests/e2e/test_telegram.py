@@ -15,6 +15,7 @@ import os
 import re
 import signal
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -151,12 +152,15 @@ async def scripted() -> AsyncIterator[ScriptedAssistant]:
 
 
 def bot_settings(telegram: FakeTelegram, rasa_url: str, **env: str) -> Settings:
+    # The bot keeps its state (drafts, pending comments) in DATABASE_URL: never the developer's var/ database.
+    scratch = f"sqlite:///{tempfile.mkdtemp(prefix='bot-state-')}/kb.db"
     return Settings.from_env(
         {
             "TELEGRAM_BOT_TOKEN": telegram.token,
             "TELEGRAM_API_BASE_URL": telegram.base_url,
             "RASA_URL": rasa_url,
             "RASA_TIMEOUT": "60",
+            "DATABASE_URL": scratch,
             **env,
         }
     )
@@ -612,4 +616,35 @@ async def test_kb_lihat_buttons_edit_and_retire_with_confirmation(telegram, scri
 
     assert "dipensiunkan (versi 2)" in (done.text or "")
     assert kb.require("kipp-apa").status == "retired"
+    assert scripted.requests == []
+
+
+async def test_an_admin_draft_survives_a_restart_of_the_bot(telegram, scripted, tmp_path) -> None:
+    url = kb_database(tmp_path)
+    env = {"DATABASE_URL": url, "ADMIN_TELEGRAM_IDS": str(ADMIN_ID)}
+
+    async def say(text: str) -> str:
+        mark = telegram.mark()
+        telegram.push_text(ADMIN_ID, text)
+        [reply] = await telegram.wait_for_sent(ADMIN_ID, after=mark)
+        return reply.text or ""
+
+    async with bot_running(telegram, scripted.url, **env):
+        assert "Id entri baru?" in await say("/kb_tambah")
+        assert "Topik?" in await say("kipp-setelah-restart")
+    # A new application, as after a restart: the dialogue goes on where it was.
+    async with bot_running(telegram, scripted.url, **env):
+        assert "Judul entri?" in await say("kipp")
+        assert "Pertanyaan" in await say("Judul setelah restart")
+        assert "Jawabannya?" in await say("apa yang terjadi setelah restart")
+        assert "Sumber?" in await say("Drafnya tidak hilang.")
+        preview = await say("Kementerian PANRB | https://menpan.go.id/")
+        assert "Periksa entri baru" in preview
+        confirm = telegram.sent(ADMIN_ID)[-1]
+        mark = telegram.mark()
+        telegram.push_callback(ADMIN_ID, confirm.buttons[0]["callback_data"], message=confirm.message)
+        [saved] = await telegram.wait_for_sent(ADMIN_ID, after=mark)
+
+    assert "Tersimpan: kipp-setelah-restart versi 1" in (saved.text or "")
+    assert knowledge.KnowledgeAdmin(url).require("kipp-setelah-restart").title == "Judul setelah restart"
     assert scripted.requests == []
