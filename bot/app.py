@@ -29,7 +29,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import handlers
+from bot import handlers, handoff
 from bot.admin import register_admin_handlers
 from bot.context import BotData, Context
 from bot.feedback import register_feedback_handlers
@@ -131,6 +131,7 @@ async def post_init(application: BotApplication) -> None:
     """Open the assistant client and register the command menu, once the bot is initialized."""
     data = application.bot_data
     data.rasa_client = RasaClient(data.settings.rasa_url, timeout=data.settings.rasa_timeout)
+    handoff.start_expiry(application)
     try:
         await application.bot.set_my_commands(handlers.BOT_COMMANDS)
     except TelegramError as exc:
@@ -140,7 +141,8 @@ async def post_init(application: BotApplication) -> None:
 
 
 async def post_shutdown(application: BotApplication) -> None:
-    """Close the assistant client."""
+    """Close the assistant client and stop the handoff timeouts."""
+    await handoff.stop_expiry(application)
     client = application.bot_data.rasa_client
     application.bot_data.rasa_client = None
     if client is not None:
@@ -192,6 +194,8 @@ def build_application(settings: Settings) -> BotApplication:
     register_feedback_handlers(application)
     register_privacy_handlers(application)
     register_admin_handlers(application)
+    # The handoff runs first of all (group -5): while one is open, nothing reaches the assistant.
+    handoff.register_handoff_handlers(application)
     return application
 
 

@@ -28,6 +28,7 @@ import knowledge
 from bot.context import Context
 from bot.feedback_buttons import button_key, feedback_keyboard, verify_vote, with_feedback_buttons
 from bot.handlers import sender_id
+from bot.handoff import offer_after_thumbs_down, reset_thumbs_down
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +112,8 @@ async def on_feedback(update: Update, context: Context) -> None:
     await _answer(query, TEXT_THANKS)
     # One vote per answer: the buttons go away once used.
     await _edit(query.edit_message_reply_markup(reply_markup=None))
+    if sign == "+":
+        reset_thumbs_down(context)
     if sign == "-":
         if context.user_data is not None:
             context.user_data[PENDING_KEY] = {
@@ -122,6 +125,7 @@ async def on_feedback(update: Update, context: Context) -> None:
             }
         keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Lewati", callback_data=f"fb:skip:{feedback_id}")]])
         await context.bot.send_message(chat.id, TEXT_ASK_COMMENT, reply_markup=keyboard)
+        await offer_after_thumbs_down(context, chat.id)
 
 
 async def on_feedback_comment(update: Update, context: Context) -> bool:

@@ -136,6 +136,8 @@ class Stats:
     entry_feedback: tuple[tuple[str, str, int, int], ...] = ()
     # (topic, 👍, 👎) of the answers rated.
     topic_feedback: tuple[tuple[str, int, int], ...] = ()
+    # Handoffs to a facilitator by how they ended: requested (all), claimed, timeout, still open.
+    handoffs: tuple[tuple[str, int], ...] = ()
 
     @property
     def answer_rate(self) -> float | None:

@@ -176,6 +176,38 @@ class KbReviewDismissal(Base):
     reason = Column(Text, nullable=False)
 
 
+class Handoff(Base):
+    """An officer's request to talk to a facilitator, from request to claim to close (or timeout)."""
+
+    __tablename__ = "kb_handoffs"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    sender_id = Column(String(100), nullable=False, index=True)
+    user_chat_id = Column(Integer, nullable=False, index=True)
+    user_name = Column(String(200), nullable=False, default="")
+    reason = Column(String(40), nullable=False, default="request")
+    status = Column(String(20), nullable=False, index=True)  # requested, claimed, closed, timeout
+    requested_at = Column(UtcDateTime(), nullable=False, default=utcnow, index=True)
+    claimed_at = Column(UtcDateTime(), nullable=True)
+    closed_at = Column(UtcDateTime(), nullable=True)
+    facilitator_id = Column(Integer, nullable=True)
+    facilitator_name = Column(String(200), nullable=True)
+    group_message_id = Column(Integer, nullable=True)
+    closed_by = Column(String(20), nullable=True)
+
+
+class HandoffMessage(Base):
+    """A message relayed during a handoff: which group message stands for it, so a reply finds the officer."""
+
+    __tablename__ = "kb_handoff_messages"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    handoff_id = Column(Integer, ForeignKey("kb_handoffs.id", ondelete="CASCADE"), nullable=False, index=True)
+    group_message_id = Column(Integer, nullable=False, index=True)
+    direction = Column(String(10), nullable=False)  # "in" (officer to group) or "out" (facilitator to officer)
+    at = Column(UtcDateTime(), nullable=False, default=utcnow)
+
+
 class BotState(Base):
     """The Telegram bot's persisted state (admin drafts, pending 👎 comments, dialogue states, button payloads).
 

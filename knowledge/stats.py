@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from knowledge.admin_review import review_groups
 from knowledge.admin_types import WIB, DayCount, Stats
-from knowledge.models import Feedback, KbEntry, QuestionLog
+from knowledge.models import Feedback, Handoff, KbEntry, QuestionLog
 from knowledge.types import TOPICS
 
 # Outcomes that are answers from an entry: confident, and given with a small lead over the runner-up.
@@ -85,6 +85,14 @@ def collect_stats(session: Session, *, days: int = 30, today: date | None = None
         for day, c in sorted(per_day.items())
     )
     everyone = set().union(*senders.values())
+    handoffs: Counter[str] = Counter()
+    for status, claimed_at in session.execute(
+        select(Handoff.status, Handoff.claimed_at).where(Handoff.requested_at >= start, Handoff.requested_at < end)
+    ):
+        handoffs["requested"] += 1
+        handoffs["claimed"] += claimed_at is not None
+        handoffs["timeout"] += status == "timeout"
+        handoffs["open"] += status in ("requested", "claimed")
     return Stats(
         since=since,
         until=until,
@@ -112,6 +120,7 @@ def collect_stats(session: Session, *, days: int = 30, today: date | None = None
                 key=lambda row: (-row[3], -row[2], row[0]),
             )
         ),
+        handoffs=tuple((k, handoffs[k]) for k in ("requested", "claimed", "timeout", "open")) if handoffs else (),
         topic_feedback=tuple(
             sorted(((t, c["helpful"], c["unhelpful"]) for t, c in topic_rated.items()), key=lambda r: r[0])
         ),
@@ -138,6 +147,12 @@ def stats_text(stats: Stats, *, top_feedback: int = 10) -> str:
             + ", ".join(
                 f"{TOPICS.get(t, t)} {_percent(h / (h + u) if h + u else None)}" for t, h, u in stats.topic_feedback
             )
+        )
+    if stats.handoffs:
+        counts = dict(stats.handoffs)
+        lines.append(
+            f"Alih ke fasilitator: {counts['requested']} diminta, {counts['claimed']} diambil, "
+            f"{counts['timeout']} kedaluwarsa, {counts['open']} masih terbuka"
         )
     if stats.top_topics:
         lines.append("Topik teratas: " + ", ".join(f"{TOPICS.get(t, t)} ({n})" for t, n in stats.top_topics))

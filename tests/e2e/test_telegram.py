@@ -648,3 +648,91 @@ async def test_an_admin_draft_survives_a_restart_of_the_bot(telegram, scripted, 
     assert "Tersimpan: kipp-setelah-restart versi 1" in (saved.text or "")
     assert knowledge.KnowledgeAdmin(url).require("kipp-setelah-restart").title == "Judul setelah restart"
     assert scripted.requests == []
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Human handoff
+
+FACILITATOR_ID = 888_001
+
+
+async def test_a_handoff_is_claimed_relayed_both_ways_and_ended(telegram, scripted, tmp_path) -> None:
+    from knowledge.db import get_session_factory
+    from knowledge.queries import log_question
+
+    url, officer, facilitators = kb_database(tmp_path), new_chat(), new_group()
+    with get_session_factory(url).begin() as session:
+        log_question(
+            session, sender_id=f"tg-{officer}", text="kapan KIPP dibuka", normalized="", intent=None, outcome="declined"
+        )
+    env = {"DATABASE_URL": url, "HANDOFF_CHAT_ID": str(facilitators)}
+
+    async def officer_says(text: str, count: int = 1) -> list[SentCall]:
+        mark = telegram.mark()
+        telegram.push_text(officer, text)
+        return await telegram.wait_for_sent(officer, count=count, after=mark)
+
+    async with bot_running(telegram, scripted.url, **env):
+        [offer] = await officer_says("saya mau bicara dengan petugas")
+        assert [b["text"] for b in offer.buttons] == ["🙋 Ya, hubungkan", "Tidak"]
+        mark = telegram.mark()
+        telegram.push_callback(officer, offer.buttons[0]["callback_data"], message=offer.message)
+        [request] = await telegram.wait_for_sent(facilitators, after=mark)
+        [waiting] = await telegram.wait_for_sent(officer, after=mark)
+        assert "Permintaan bantuan" in (request.text or "") and "“kapan KIPP dibuka” → ditolak" in (request.text or "")
+        assert "diteruskan ke fasilitator" in (waiting.text or "")
+
+        mark = telegram.mark()
+        telegram.push_callback(
+            facilitators, request.buttons[0]["callback_data"], user_id=FACILITATOR_ID, message=request.message
+        )
+        [joined] = await telegram.wait_for_sent(officer, after=mark)
+        assert "sudah bergabung" in (joined.text or "")
+
+        relayed = []
+        for text in ("pesan pertama", "pesan kedua"):
+            mark = telegram.mark()
+            telegram.push_text(officer, text)
+            [posted] = await telegram.wait_for_sent(facilitators, after=mark)
+            assert text in (posted.text or "") and posted.reply_to_message_id == request.message["message_id"]
+            relayed.append(posted)
+        for posted, answer in zip(relayed, ("balasan pertama", "balasan kedua"), strict=True):
+            mark = telegram.mark()
+            telegram.push_text(facilitators, answer, user_id=FACILITATOR_ID, reply_to=posted.message)
+            [back] = await telegram.wait_for_sent(officer, after=mark)
+            assert answer in (back.text or "") and "fasilitator" in (back.text or "")
+
+        [ended] = await officer_says("/selesai")
+        assert "Asisten kembali menjawab" in (ended.text or "")
+        [answered] = await officer_says("apa itu kipp")
+
+    assert "jawaban: apa itu kipp" in (answered.text or "")
+    # Nothing of the handoff reached the assistant: only the question after it.
+    assert scripted.requests == [(f"tg-{officer}", "apa itu kipp")]
+    assert any("mengakhiri percakapan" in (c.text or "") for c in telegram.sent(facilitators))
+
+
+async def test_an_unclaimed_handoff_times_out_with_an_apology_and_office_hours(telegram, scripted, tmp_path) -> None:
+    officer, facilitators = new_chat(), new_group()
+    env = {
+        "DATABASE_URL": kb_database(tmp_path),
+        "HANDOFF_CHAT_ID": str(facilitators),
+        "HANDOFF_TIMEOUT_MINUTES": "0",
+        "HANDOFF_OFFICE_HOURS": "Senin–Jumat 08.00–16.00 WIB",
+    }
+    async with bot_running(telegram, scripted.url, **env):
+        telegram.push_text(officer, "/petugas")
+        [offer] = await telegram.wait_for_sent(officer)
+        mark = telegram.mark()
+        telegram.push_callback(officer, offer.buttons[0]["callback_data"], message=offer.message)
+        await telegram.wait_for_sent(facilitators, after=mark)
+        await telegram.wait_for_sent(officer, after=mark)  # "diteruskan ke fasilitator"
+        mark = telegram.mark()
+        telegram.push_text(officer, "halo")
+        replies = await telegram.wait_for_sent(officer, count=2, after=mark)
+
+    assert "belum ada fasilitator" in (replies[0].text or "") and "Senin–Jumat 08.00–16.00 WIB" in (
+        replies[0].text or ""
+    )
+    assert "jawaban: halo" in (replies[1].text or "")
+    assert any("kedaluwarsa" in (c.text or "") for c in telegram.sent(facilitators))
