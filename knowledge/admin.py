@@ -8,9 +8,10 @@ Methods block: async callers run them with `asyncio.to_thread`.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -19,8 +20,10 @@ from knowledge import admin_queries as aq
 from knowledge import queries
 from knowledge.admin_audit import AuditRecord, audit_records
 from knowledge.admin_files import dump_entry_yaml, export_entries, read_import
+from knowledge.admin_flows import flow_funnels
 from knowledge.admin_review import Dismissal, dismiss_group, dismissals
 from knowledge.admin_types import (
+    WIB,
     DeletionReport,
     EntryVersionInfo,
     ImportItem,
@@ -303,8 +306,10 @@ class KnowledgeAdmin:
         return self._kb.run(lambda s: aq.set_feedback_comment(s, feedback_id=feedback_id, comment=comment), write=True)
 
     def stats(self, *, days: int = 30, today: date | None = None, top: int = 5) -> Stats:
-        """Return usage statistics of the last `days` days."""
-        return self._kb.run(lambda s: collect_stats(s, days=days, today=today, top=top))
+        """Return usage statistics of the last `days` days, with the flows' funnels from the conversation store."""
+        stats = self._kb.run(lambda s: collect_stats(s, days=days, today=today, top=top))
+        start = datetime.combine(stats.since, time.min, tzinfo=WIB)
+        return dataclasses.replace(stats, flows=tuple(flow_funnels(self.tracker_db, since=start)))
 
     def delete_person(self, selector: SenderSelector) -> DeletionReport:
         """Delete one person's questions, feedback and conversations."""

@@ -94,6 +94,22 @@ class UnansweredGroup:
 
 
 @dataclass(frozen=True)
+class FlowFunnel:
+    """How one guided flow went: how often it was started, completed, cancelled, and where people left it."""
+
+    name: str
+    starts: int
+    completed: int
+    cancelled: int
+    left_at: tuple[tuple[str, int], ...]  # (step, how many runs ended there without completing), most first
+
+    @property
+    def completion_rate(self) -> float | None:
+        """Return the share of started runs that were completed, or None without starts."""
+        return self.completed / self.starts if self.starts else None
+
+
+@dataclass(frozen=True)
 class DayCount:
     """Questions and feedback of one day (UTC).
 
@@ -138,6 +154,8 @@ class Stats:
     topic_feedback: tuple[tuple[str, int, int], ...] = ()
     # Handoffs to a facilitator by how they ended: requested (all), claimed, timeout, still open.
     handoffs: tuple[tuple[str, int], ...] = ()
+    # The guided flows' funnels (from the conversation store).
+    flows: tuple[FlowFunnel, ...] = ()
 
     @property
     def answer_rate(self) -> float | None:

@@ -154,6 +154,12 @@ def stats_text(stats: Stats, *, top_feedback: int = 10) -> str:
             f"Alih ke fasilitator: {counts['requested']} diminta, {counts['claimed']} diambil, "
             f"{counts['timeout']} kedaluwarsa, {counts['open']} masih terbuka"
         )
+    for flow in stats.flows:
+        left = ", ".join(f"{step} ({n})" for step, n in flow.left_at[:3])
+        lines.append(
+            f"Alur {flow.name}: {flow.starts} dimulai, {flow.completed} selesai ({_percent(flow.completion_rate)}), "
+            f"{flow.cancelled} dibatalkan" + (f"; berhenti di: {left}" if left else "")
+        )
     if stats.top_topics:
         lines.append("Topik teratas: " + ", ".join(f"{TOPICS.get(t, t)} ({n})" for t, n in stats.top_topics))
     if stats.top_entries:

@@ -12,7 +12,9 @@ TELEGRAM_API_BASE_URL points here. Tests push updates, then await what the bot s
 
 What it checks like Telegram does (so a test fails where Telegram would refuse the bot's request): HTML
 parse mode (only Telegram's tags, balanced, `<`, `>` and `&` escaped), the 4096-character text and
-1024-character caption limits counted after entity parsing, and the 64-byte callback_data limit. It can
+1024-character caption limits counted after entity parsing, and the 64-byte callback_data limit. A call of a
+method it does not implement is answered 404 and fails the test when the stand-in is closed (`async with`), so
+every method the bot uses is known here. It can
 answer the next N calls of a method with 429 and a retry_after (`fail_next`), answers getUpdates by long
 polling, and delivers updates to a webhook (with its secret token) once the bot calls setWebhook.
 """
