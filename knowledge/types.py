@@ -115,6 +115,8 @@ class SearchResult:
     hits: tuple[Hit, ...] = field(default_factory=tuple)
     confident: bool = False
     used_context: bool = False
+    # Confident, but the runner-up is close behind: answered, and logged for the admins as uncertain.
+    uncertain: bool = False
 
     @property
     def best(self) -> Hit | None:
