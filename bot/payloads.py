@@ -15,7 +15,19 @@ import re
 # The intents the assistant's buttons use (nlu/domain, actions). A test checks that every button payload in
 # the domain and the actions is one of these, so a new kind of button is added here on purpose.
 BUTTON_INTENTS = frozenset(
-    {"choose_topic", "choose_entry", "inform", "back", "cancel", "affirm", "deny", "show_menu", "greet", "help"}
+    {
+        "choose_topic",
+        "choose_entry",
+        "show_more",
+        "inform",
+        "back",
+        "cancel",
+        "affirm",
+        "deny",
+        "show_menu",
+        "greet",
+        "help",
+    }
 )
 _PAYLOAD = re.compile(r"^/([a-z_]{1,60})(\{.*\})?$", re.DOTALL)
 

@@ -32,7 +32,7 @@ def domain_payloads() -> list[str]:
     for path in sorted((PROJECT_ROOT / "nlu" / "domain").glob("*.yml")):
         walk(yaml.safe_load(path.read_text(encoding="utf-8")))
     for path in sorted(Path(PROJECT_ROOT / "actions").glob("*.py")):
-        found.extend(f"/{name}{{}}" for name in re.findall(r'"/([a-z_]+)"\s*\+\s*json', path.read_text()))
+        found.extend(f"/{name}{{}}" for name in re.findall(r'"/([a-z_]+)"\s*\+', path.read_text()))
     return found
 
 
