@@ -11,6 +11,7 @@ import csv
 import io
 from collections import Counter
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -218,13 +219,19 @@ def stats_csv(stats: Stats) -> str:
 
 
 def stats_chart_png(stats: Stats) -> bytes:
-    """Draw questions per day (answered, ambiguous, declined stacked) and the top topics as one PNG."""
+    """Draw questions per day by outcome with the people asking, the top topics, and the flows' funnel, as one PNG.
+
+    The funnel panel is added only when a flow was started in the period (the figure is then taller).
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(9, 6.5), dpi=100)
+    with_flows = bool(stats.flows)
+    figure = Figure(figsize=(9, 9.5 if with_flows else 6.5), dpi=100)
     FigureCanvasAgg(figure)
-    daily, topics = figure.subplots(2, 1, gridspec_kw={"height_ratios": [3, 2]})
+    ratios = [3, 2, 2] if with_flows else [3, 2]
+    panels = figure.subplots(len(ratios), 1, gridspec_kw={"height_ratios": ratios})
+    daily, topics = panels[0], panels[1]
     positions = list(range(len(stats.days)))
     answered = [d.answered for d in stats.days]
     uncertain = [d.uncertain for d in stats.days]
@@ -236,6 +243,7 @@ def stats_chart_png(stats: Stats) -> bytes:
     daily.bar(positions, uncertain, bottom=answered, color="#9ccc65", label="dijawab ragu")
     daily.bar(positions, ambiguous, bottom=below_ambiguous, color="#f9a825", label="pilihan/belum terjawab")
     daily.bar(positions, declined, bottom=below_declined, color="#c62828", label="ditolak")
+    daily.plot(positions, [d.users for d in stats.days], color="#37474f", marker=".", label="pengguna")
     step = max(1, len(positions) // 12)  # at most ~12 date labels, whatever the period
     daily.set_xticks(positions[::step])
     daily.set_xticklabels([d.day.strftime("%d/%m") for d in stats.days][::step])
@@ -253,7 +261,29 @@ def stats_chart_png(stats: Stats) -> bytes:
     else:
         topics.set_axis_off()
         topics.text(0.5, 0.5, "Belum ada pertanyaan terjawab", ha="center", va="center")
+    if with_flows:
+        _draw_funnel(panels[2], stats)
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def _draw_funnel(axes: Any, stats: Stats) -> None:
+    """Draw each flow's starts, completions and cancels, with the step most people left at."""
+    names = [flow.name.removesuffix("_form") for flow in stats.flows]
+    rows = list(range(len(names)))
+    height = 0.27
+    axes.barh([r - height for r in rows], [f.starts for f in stats.flows], height, color="#1565c0", label="dimulai")
+    axes.barh(rows, [f.completed for f in stats.flows], height, color="#2e7d32", label="selesai")
+    axes.barh([r + height for r in rows], [f.cancelled for f in stats.flows], height, color="#c62828", label="batal")
+    for row, flow in zip(rows, stats.flows, strict=True):
+        if flow.left_at:
+            step, count = flow.left_at[0]
+            axes.text(flow.starts, row - height, f"  berhenti terbanyak: {step} ({count})", va="center", fontsize=8)
+    axes.set_yticks(rows)
+    axes.set_yticklabels(names)
+    axes.invert_yaxis()
+    axes.set_title("Alur terpandu: dimulai, selesai, dibatalkan")
+    axes.legend(loc="lower right", fontsize=8)
+    axes.xaxis.get_major_locator().set_params(integer=True)

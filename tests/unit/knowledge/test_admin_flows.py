@@ -21,7 +21,7 @@ def write_events(path, conversations: dict[str, list[tuple[str, str | None, dict
                 " NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), action_name VARCHAR(255), data TEXT)"
             )
         )
-        at = datetime(2026, 11, 30, 3, tzinfo=timezone.utc).timestamp()
+        at = datetime.now(timezone.utc).timestamp() - 3600  # an hour ago: within "today" of any period
         for sender, events in conversations.items():
             for kind, action, data in events:
                 connection.execute(
@@ -84,7 +84,18 @@ def test_stats_show_the_funnel(tmp_path, db_url) -> None:
 
     path = tmp_path / "tracker.db"
     write_events(path, {"tg-1": COMPLETED, "tg-2": LEFT})
-    stats = KnowledgeAdmin(db_url, tracker_db=str(path)).stats(days=3650)
+    stats = KnowledgeAdmin(db_url, tracker_db=str(path)).stats(days=2)
     assert "Alur readiness_form: 2 dimulai, 1 selesai (50%), 0 dibatalkan; berhenti di: agency_type (1)" in stats_text(
         stats
     )
+
+
+def test_the_chart_gets_a_funnel_panel_when_flows_ran(tmp_path, db_url) -> None:
+    from knowledge import KnowledgeAdmin
+    from knowledge.stats import stats_chart_png
+
+    path = tmp_path / "tracker.db"
+    write_events(path, {"tg-1": COMPLETED, "tg-2": LEFT})
+    png = stats_chart_png(KnowledgeAdmin(db_url, tracker_db=str(path)).stats(days=2))
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert png.startswith(b"\x89PNG") and (width, height) == (900, 950)
