@@ -738,3 +738,53 @@ async def test_an_unclaimed_handoff_times_out_with_an_apology_and_office_hours(t
     )
     assert "jawaban: halo" in (replies[1].text or "")
     assert any("kedaluwarsa" in (c.text or "") for c in telegram.sent(facilitators))
+
+
+async def kb_answer(sender: str, message: str) -> list[dict[str, Any]]:
+    """A scripted reply that is a knowledge-base answer (so it carries 👍/👎)."""
+    return [
+        {"recipient_id": sender, "text": f"Jawaban untuk {message[:40]}"},
+        {"recipient_id": sender, "custom": {"kb_answer": {"entry_id": "kipp-apa", "version": 1}}},
+    ]
+
+
+async def test_skip_edits_the_question_and_two_thumbs_down_offer_a_facilitator(telegram, tmp_path) -> None:
+    url, officer = kb_database(tmp_path), new_chat()
+    async with ScriptedAssistant(kb_answer) as assistant:
+        env = {"DATABASE_URL": url, "HANDOFF_CHAT_ID": str(new_group())}
+        async with bot_running(telegram, assistant.url, **env):
+            for question in ("apa itu kipp", "siapa pesertanya"):
+                mark = telegram.mark()
+                telegram.push_text(officer, question)
+                answer = await wait_for_keyboard(telegram, officer, after=mark)
+                down = answer.buttons[1]
+                mark = telegram.mark()
+                telegram.push_callback(officer, down["callback_data"], message=answer.message)
+                [ask] = await telegram.wait_for_sent(officer, after=mark)
+                # A second tap on the same answer's buttons is not a second vote.
+                telegram.push_callback(officer, answer.buttons[0]["callback_data"], message=answer.message)
+                mark = telegram.mark()
+                telegram.push_callback(officer, ask.buttons[0]["callback_data"], message=ask.message)
+                await telegram.wait_for(
+                    lambda calls, since=mark: any(c.method == "editMessageText" for c in calls[since:])
+                )
+            await telegram.wait_for(lambda _: any("fasilitator" in (c.text or "") for c in telegram.sent(officer)))
+
+    edited = [c for c in telegram.calls if c.method == "editMessageText"]
+    assert len(edited) == 2 and all("terima kasih" in (c.text or "").lower() for c in edited)
+    offer = next(c for c in telegram.sent(officer) if "fasilitator" in (c.text or ""))
+    assert "belum membantu" in (offer.text or "") and offer.buttons[0]["callback_data"] == "ho:yes:thumbs-down"
+    votes = knowledge.KnowledgeAdmin(url).feedback(unhelpful_only=False)
+    assert [v.helpful for v in votes] == [False, False]
+
+
+async def test_the_stand_in_fails_the_test_on_a_method_it_does_not_know() -> None:
+    fake = FakeTelegram()
+    await fake.__aenter__()
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{fake.base_url}{fake.token}/sendDice", data={"chat_id": "1"}) as response,
+    ):
+        assert response.status == 404
+    with pytest.raises(AssertionError, match="sendDice"):
+        await fake.__aexit__(None, None, None)
