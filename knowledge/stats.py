@@ -174,7 +174,8 @@ def stats_text(stats: Stats, *, top_feedback: int = 10) -> str:
     if stats.top_unanswered:
         lines.append("Antrean tinjauan teratas:")
         lines.extend(f"  {g.count:>4}  [{g.group_id}]  {g.example}" for g in stats.top_unanswered)
-    lines.append("Per hari: " + " ".join(f"{d.day.strftime('%d/%m')}:{d.total}" for d in stats.days if d.total))
+    per_day = (f"{d.day.strftime('%d/%m')}:{d.total}/{d.users}org" for d in stats.days if d.total)
+    lines.append("Per hari (pertanyaan/pengguna): " + " ".join(per_day))
     return "\n".join(lines)
 
 

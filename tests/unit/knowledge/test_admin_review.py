@@ -161,3 +161,10 @@ def test_stats_split_confident_uncertain_unanswered_declined(sessions, admin, en
 def test_kb_stats_shows_per_entry_feedback(sessions, admin, entries, kb) -> None:
     admin.add_feedback(sender_id="tg-1", entry_id="mpp-apa", entry_version=1, helpful=False)
     assert "👍  0 👎  1  mpp-apa  Apa itu MPP" in kb("stats").stdout
+
+
+def test_stats_text_shows_questions_and_people_per_day(sessions, admin, entries) -> None:
+    with sessions.begin() as session:
+        for sender in ("tg-1", "tg-1", "tg-2"):
+            log(session, "apa itu kipp", "answered", sender=sender, entry=entries[0], when=at(0))
+    assert "Per hari (pertanyaan/pengguna): 10/03:3/2org" in stats_text(admin.stats(days=3, today=TODAY))
