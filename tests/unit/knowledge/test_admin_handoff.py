@@ -9,6 +9,7 @@ import pytest
 from knowledge import HandoffStore
 from knowledge.models import utcnow
 from settings import Settings, SettingsError
+from tests.factories import entry_data
 
 
 @pytest.fixture
@@ -61,3 +62,26 @@ def test_handoff_settings_are_checked() -> None:
     assert (settings.handoff_chat_id, settings.handoff_timeout_minutes) == (-100123, 5.0)
     with pytest.raises(SettingsError, match="HANDOFF_CHAT_ID"):
         Settings.from_env({"HANDOFF_CHAT_ID": "grup kami"})
+
+
+def test_deleting_a_person_and_the_retention_purge_remove_handoffs_and_votes(store, admin, sessions) -> None:
+    from sqlalchemy import func, select
+
+    from knowledge import SenderSelector
+    from knowledge.models import Handoff, HandoffMessage, KbFeedbackVote
+
+    mine = store.request(sender_id="tg-5", user_chat_id=5, user_name="Ani", reason="request")
+    store.set_group_message(mine.id, 100)
+    other = store.request(sender_id="tg-6", user_chat_id=6, user_name="Budi", reason="request")
+    admin.create(entry_data("kipp-apa"), actor="seed")
+    admin.add_feedback(sender_id="tg-5", entry_id="kipp-apa", entry_version=1, helpful=True, answer_key="a1")
+
+    def count(model) -> int:
+        with sessions() as session:
+            return session.execute(select(func.count()).select_from(model)).scalar_one()
+
+    admin.delete_person(SenderSelector(like=("tg-5",), regex="tg-5"))
+    assert (count(Handoff), count(HandoffMessage), count(KbFeedbackVote)) == (1, 0, 0)
+    assert store.open_for_chat(6).id == other.id
+    admin.purge(retention_days=1, now=utcnow() + timedelta(days=2))
+    assert count(Handoff) == 0
