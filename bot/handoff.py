@@ -41,10 +41,12 @@ logger = logging.getLogger(__name__)
 HANDLER_GROUP = -5
 EXPIRY_CHECK_SECONDS = 30.0
 THUMBS_DOWN_STREAK_KEY = "handoff_thumbs_down_streak"
-# What officers write when they want a person (Indonesian, everyday spelling).
+# What officers write when they want a person (Indonesian, everyday spelling). Kept narrow on purpose: "cara
+# menghubungi admin SINOVIK" is a question for the knowledge base, not a request for a facilitator.
 ASK_FOR_PERSON = re.compile(
-    r"\b(bicara|ngobrol|bincang|hubung\w*|sambung\w*|chat|minta|butuh|perlu|mau)\b.{0,30}"
-    r"\b(petugas|admin|fasilitator|operator|manusia|orang|cs|customer service)\b",
+    r"\b(?:bicara|berbicara|ngobrol|bincang|hubungkan|sambungkan|dihubungkan|disambungkan|hubungi|panggil|"
+    r"minta|butuh|perlu)\b[^.?!\n]{0,25}?\b(?:petugas|admin|fasilitator|operator|manusia|cs)\b"
+    r"(?!\s+(?:sinovik|kipp|jipp|mpp|unpsa|menpan|panrb|pemda|daerah|dinas|instansi|kementerian))",
     re.IGNORECASE,
 )
 
