@@ -15,6 +15,7 @@ import asyncio
 import json
 import logging
 import pickle
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -53,6 +54,7 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], Any]):
         self.payloads = PayloadStore()
         self._payloads = self.payloads
         self._payloads_saved: bytes | None = None
+        self._payloads_checked_at = 0.0
 
     async def _call(self, work: Callable[..., T], *args: Any) -> T:
         return await asyncio.to_thread(work, *args)
@@ -77,7 +79,13 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], Any]):
         except knowledge.KnowledgeUnavailable:
             logger.warning("Could not persist %s data for %s: database unavailable", kind, key)
 
-    async def _save_payloads(self) -> None:
+    async def _save_payloads(self, *, now: bool = False) -> None:
+        # The store may hold thousands of payloads: pickle it at most once per interval (and at shutdown),
+        # not once per changed user.
+        clock = time.monotonic()
+        if not now and clock - self._payloads_checked_at < UPDATE_INTERVAL_SECONDS:
+            return
+        self._payloads_checked_at = clock
         blob = _dump(self._payloads)
         if blob != self._payloads_saved:
             try:
@@ -154,4 +162,4 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], Any]):
 
     async def flush(self) -> None:
         """Save the long button payloads at shutdown (everything else is written as it changes)."""
-        await self._save_payloads()
+        await self._save_payloads(now=True)
