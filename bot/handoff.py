@@ -318,29 +318,39 @@ async def on_claim(update: Update, context: Context) -> None:
     await _send(context, handoff.user_chat_id, TEXT_CLAIMED.format(name=_name(user)))
 
 
-async def on_group_message(update: Update, context: Context) -> None:
-    """Send a facilitator's reply to the officer; /selesai as a reply ends the handoff. Other messages are left."""
+async def on_group_message(update: Update, context: Context) -> bool:
+    """Send a facilitator's reply to the officer; /selesai as a reply ends the handoff. Return if consumed.
+
+    Everything in the facilitators' group is the handoff's and never reaches the assistant, except commands
+    (an admin may use /kb_statistik there).
+    """
     message, user = update.message, update.effective_user
-    if message is None or message.text is None or message.reply_to_message is None or user is None:
-        return
+    if message is None or user is None:
+        return True
+    text = (message.text or "").strip()
+    command = text.split(maxsplit=1)[0].split("@", 1)[0].lower() if text.startswith("/") else ""
+    if command and command != "/selesai":
+        return False
+    if not text or message.reply_to_message is None:
+        return True
     handoff: knowledge.HandoffInfo | None = await _db(context, "by_group_message", message.reply_to_message.message_id)
     if handoff is None:
-        return
-    text = message.text.strip()
+        return True
     if handoff.status != "claimed":
         await _send(context, message.chat_id, "Ambil dulu permintaan ini dengan tombol ✋ Ambil.")
-        return
-    if text.split(maxsplit=1)[0].split("@", 1)[0].lower() == "/selesai":
+        return True
+    if command == "/selesai":
         await _db(context, "close", handoff.id, by="facilitator")
         logger.info("Handoff %d ended by facilitator %s", handoff.id, user.id)
         await _send(context, handoff.user_chat_id, TEXT_ENDED_USER)
         await _send(
             context, message.chat_id, f"🔚 Percakapan #{handoff.id} selesai.", reply_to_message_id=message.message_id
         )
-        return
+        return True
     sent = await _send(context, handoff.user_chat_id, f"👤 {_name(user)} (fasilitator):\n{text}")
     if sent is not None:
         await _db(context, "record_relay", handoff.id, message.message_id, "out")
+    return True
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -372,7 +382,7 @@ def register_handoff_handlers(application: Application[Any, Any, Any, Any, Any, 
         group = filters.Chat(handoff_chat)
         application.add_handler(CallbackQueryHandler(_stopping(on_claim), pattern=r"^ho:claim:"), HANDLER_GROUP)
         # Everything in the facilitators' group is the handoff's: it never reaches the assistant.
-        relay = MessageHandler(group & filters.UpdateType.MESSAGE, _stopping(on_group_message))
+        relay = MessageHandler(group & filters.UpdateType.MESSAGE, _consuming(on_group_message))
         application.add_handler(relay, HANDLER_GROUP)
     application.add_handler(CallbackQueryHandler(_consuming(on_private_button)), HANDLER_GROUP)
 
