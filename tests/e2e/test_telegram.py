@@ -704,6 +704,8 @@ async def test_a_handoff_is_claimed_relayed_both_ways_and_ended(telegram, script
             [back] = await telegram.wait_for_sent(officer, after=mark)
             assert answer in (back.text or "") and "fasilitator" in (back.text or "")
 
+        # Chatter in the facilitators' group (no reply to a relayed message) reaches neither side nor the assistant.
+        telegram.push_text(facilitators, f"@{telegram.username} halo semua", user_id=FACILITATOR_ID)
         [ended] = await officer_says("/selesai")
         assert "Asisten kembali menjawab" in (ended.text or "")
         [answered] = await officer_says("apa itu kipp")
