@@ -25,11 +25,12 @@ from rasa_sdk.types import DomainDict
 
 from actions._kb import resolve_kb
 from actions.direct import direct_line, facts_asked
-from actions.replies import entry_button, part_answer, send_answer, send_rest
+from actions.replies import entry_button, part_answer, send_answer, send_excerpt, send_rest
 from knowledge import (
     TOPICS,
     Entry,
     Hints,
+    Hit,
     KnowledgeBase,
     KnowledgeUnavailable,
     Question,
@@ -47,7 +48,7 @@ INTENT_TOPICS: dict[str, frozenset[str]] = {
     "ask_mpp": frozenset({"mpp"}),
 }
 # When the NLU calls a question out of scope, only a clear knowledge-base match overrides it.
-OUT_OF_SCOPE_OVERRIDE = 0.5
+OUT_OF_SCOPE_OVERRIDE = 0.3
 # Runner-up entries this close to the answer are offered as "related" buttons under it.
 RELATED_MARGIN = 0.05
 # Retrieval reads the start of very long messages; officers paste whole documents sometimes.
@@ -98,7 +99,10 @@ def _outcome(result: SearchResult, intent: str | None) -> str:
     best = result.best
     if best is None:
         return "declined"
-    if intent == "out_of_scope" and not (result.confident and best.score >= OUT_OF_SCOPE_OVERRIDE):
+    # The NLU's out_of_scope is a hint: a message read in the conversation's context, or a clear match, is answered.
+    if intent == "out_of_scope" and not (
+        result.confident and (result.used_context or best.score >= OUT_OF_SCOPE_OVERRIDE)
+    ):
         return "declined"
     if result.confident:
         return "uncertain" if result.uncertain else "answered"
@@ -152,6 +156,10 @@ class ActionAnswerQuestion(Action):
         question: Question,
         intent: str | None,
     ) -> list[dict[str, Any]]:
+        if question.injection:
+            dispatcher.utter_message(response="utter_out_of_scope_en" if question.english else "utter_out_of_scope")
+            kb.log_question(sender_id=tracker.sender_id, text=question.text, intent=intent, outcome="declined")
+            return []
         previous = self._previous(kb, tracker, question)
         if question.asks_more and previous is not None:
             send_rest(dispatcher, previous, english=question.english)
@@ -186,7 +194,7 @@ class ActionAnswerQuestion(Action):
     def _previous(kb: KnowledgeBase, tracker: Tracker, question: Question) -> Entry | None:
         """Return the last answer if it still gives context: recent, and the message names no subject of its own."""
         previous_id = tracker.get_slot("last_entry_id")
-        if not previous_id or question.names_subject:
+        if not previous_id or (question.names_subject and not question.switches_subject):
             return None
         answered_at = tracker.get_slot("last_answer_at")
         if isinstance(answered_at, (int, float)) and time.time() - answered_at > CONTEXT_TTL_SECONDS:
@@ -240,10 +248,15 @@ class ActionAnswerQuestion(Action):
             follow_up=intent == "ask_followup" and whole is None,
             may_follow_up=previous is not None and (short or whole is not None) and not question.names_subject,
             # Parts of one message may share an entry: that only means they were one question.
+            switch_subject=question.switches_subject,
             repeat=question.asks_repeat or whole is not None,
             facts=facts_asked(question),
         )
         result = kb.search(text, hints)
+        if result.in_previous and previous is not None:
+            if result.excerpt:
+                return _Answered(part=text, result=result, outcome="answered")
+            result = _topic_choices(kb, f"{text} {TOPICS.get(previous.topic, '')}", previous)
         # Inside a multi-part message the NLU intent describes the whole message, not this part.
         return _Answered(part=text, result=result, outcome=_outcome(result, intent if whole is None else None))
 
@@ -256,6 +269,10 @@ class ActionAnswerQuestion(Action):
         if found.outcome == "declined" or best is None:
             dispatcher.utter_message(response="utter_out_of_scope_en" if english else "utter_out_of_scope")
             return None
+        if result.in_previous and previous is not None:
+            # Only the lines that answer the follow-up, never the whole previous answer again.
+            send_excerpt(dispatcher, previous, result.excerpt)
+            return previous
         if found.outcome == "ambiguous":
             buttons = [entry_button(hit.entry) for hit in result.hits]
             if result.used_context and previous is not None:
@@ -311,7 +328,8 @@ class ActionSmallTalk(ActionAnswerQuestion):
         text = (tracker.latest_message.get("text") or "").strip()
         intent = (tracker.latest_message.get("intent") or {}).get("name") or "greet"
         question = read_question(text[:MAX_QUERY_CHARS])
-        if question.text != text and len(question.text.split()) >= 2:
+        # "pagi min, kipp itu apa?" or "makasih infonya. oh iya, ketua TPI siapa?": the question is answered.
+        if len(question.text.split()) >= 3 or (question.text != text and len(question.text.split()) >= 2):
             kb = resolve_kb(self._kb)
             try:
                 wrapped = await asyncio.to_thread(kb.search, question.text, Hints())
@@ -321,6 +339,15 @@ class ActionSmallTalk(ActionAnswerQuestion):
                 return await super().run(dispatcher, tracker, domain)
         dispatcher.utter_message(response=self.RESPONSES.get(intent, "utter_greet"))
         return []
+
+
+def _topic_choices(kb: KnowledgeBase, text: str, previous: Entry) -> SearchResult:
+    """Return up to three other entries of the previous answer's topic, as choices."""
+    found = kb.search(text, Hints(topics=frozenset({previous.topic})))
+    hits = tuple(h for h in found.hits if h.entry.topic == previous.topic and h.entry.id != previous.id)
+    if not hits:
+        hits = tuple(Hit(entry=e, score=0.0) for e in kb.topic_entries(previous.topic) if e.id != previous.id)[:3]
+    return SearchResult(hits=hits, confident=False, used_context=True)
 
 
 def _short(text: str, limit: int = 60) -> str:

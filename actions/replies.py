@@ -77,21 +77,27 @@ def citation(sources: list[Source], *, english: bool = False, more: int = 0) -> 
 def split_answer(body: str, limit: int = SHORT_ANSWER_CHARS) -> tuple[str, str]:
     """Split an answer into the direct part shown first and the rest.
 
-    The cut falls between paragraphs, or between the lines of a long first paragraph (a list), so the
-    shown part is never cut mid-sentence; at least the first paragraph or line is shown.
+    The cut falls at the end of a paragraph, or of a line in a long paragraph (a list), never mid-sentence.
+    The first paragraph is shown whole when it is only a little over the limit, and a line that announces a
+    list ("... empat tahap:") is shown with the list, within a larger budget: half a list answers nothing.
     """
     body = body.strip()
-    paragraphs = body.split("\n\n")
-    separator = "\n\n"
-    # A first paragraph a little over the limit is shown whole: a list cut in half answers nothing.
-    if len(paragraphs[0]) > limit * LONG_FIRST_PARAGRAPH_FACTOR:
-        paragraphs, separator = body.split("\n"), "\n"
-    shown = paragraphs[0]
-    for paragraph in paragraphs[1:]:
-        if len(shown) + len(separator) + len(paragraph) > limit:
+    first = body.split("\n\n")[0]
+    cut = len(first) if len(first) <= limit * LONG_FIRST_PARAGRAPH_FACTOR else len(body.split("\n")[0])
+    budget = limit
+    while cut < len(body):
+        if body[:cut].rstrip().endswith(":"):
+            budget = limit * LONG_FIRST_PARAGRAPH_FACTOR
+        following = body.find("\n", cut + 1)
+        following = len(body) if following == -1 else following
+        paragraph_end = body.find("\n\n", cut + 2)
+        paragraph_end = len(body) if paragraph_end == -1 else paragraph_end
+        # Whole paragraphs while they fit, else line by line inside a list.
+        step = paragraph_end if paragraph_end <= budget else following
+        if step > budget:
             break
-        shown = f"{shown}{separator}{paragraph}"
-    return shown.strip(), body[len(shown) :].strip()
+        cut = step
+    return body[:cut].strip(), body[cut:].strip()
 
 
 def answer_body(entry: Entry, *, english: bool = False) -> str:
@@ -137,3 +143,9 @@ def part_answer(entry: Entry, *, english: bool = False, number: int | None = Non
     short, _ = split_answer(answer_body(entry, english=english), limit=PART_ANSWER_CHARS)
     heading = f"{number}. {entry.title}\n" if number is not None else ""
     return f"{heading}{short}\n{citation(ordered_sources(entry)[:1], english=english)}"
+
+
+def send_excerpt(dispatcher: CollectingDispatcher, entry: Entry, excerpt: str) -> None:
+    """Send the lines of an earlier answer that answer a follow-up, with that answer's source."""
+    dispatcher.utter_message(json_message={"kb_answer": {"entry_id": entry.id, "version": entry.version}})
+    dispatcher.utter_message(text=f"{excerpt}\n\n{citation(_sources_that_fit(ordered_sources(entry)))}")

@@ -26,8 +26,11 @@ _LEAD_IN = re.compile(
     r"|(?:mohon\s+)?maaf(?:\s+(?:mengganggu|ganggu|sebelumnya|ya))*|sori|sorry|excuse me"
     r"|(?:mau|ingin|pengen|pingin|izin|ijin|numpang|boleh|mo|saya\s+mau|sy\s+mau)\s+"
     r"(?:tanya|bertanya|nanya|menanyakan|konsultasi)(?:\s+(?:dong|nih|ya|sedikit|dikit|lagi))*"
+    r"|(?:terima\s*kasih|makasih|makasi|thanks|thank\s+you)(?:\s+(?:banyak|ya|infonya|atas\s+\w+|kemarin))*"
+    r"|(?:oh|eh|ah)(?:\s+(?:iya|ya|ini))?|iya|btw|satu\s+lagi|lupa\s+nanya|lupa\s+tanya|sekadar\s+konfirmasi"
+    r"|(?:izin|ijin)(?=\s+(?:pak|bu|min|kak|bapak|ibu)\b|\s*,)"
     r"|(?:can|may)\s+i\s+ask(?:\s+(?:something|a question))?|quick question|i\s+have\s+a\s+question"
-    rf")(?:\s+{_POLITE})*\s*[,.!?:;\-]*)+",
+    rf")\b(?:\s+{_POLITE}\b)*\s*[,.!?:;\-]*)+",
     re.IGNORECASE,
 )
 # Thanks and sign-offs at the end of a message.
@@ -41,7 +44,7 @@ _TRAILER = re.compile(
 _PERSONAL = re.compile(
     r"^\s*(?:saya|sy|aku|kami|kmi|i|i'm|we|we're)\s+(?:ini\s+)?(?:adalah\s+|am\s+|are\s+)?"
     r"(?:staf|staff|pegawai|asn|pns|petugas|operator|admin|analis|kasubag|kasubbag|kabag|kasi|kepala|sekretaris"
-    r"|baru|orang|bertugas|kerja|bekerja|dari|di|ditugaskan|ditugasi|disuruh|diminta|lagi|sedang|new|work|from)\b",
+    r"|baru|orang|bertugas|kerja|bekerja|dari|dr|di|ditugaskan|ditugasi|disuruh|diminta|lagi|sedang|new|work|from)\b",
     re.IGNORECASE,
 )
 _QUESTION_WORD = re.compile(
@@ -111,6 +114,21 @@ _MORE = re.compile(
     r"|detailnya|rinciannya|lanjutannya|tell me more|more details?|in more detail)\b",
     re.IGNORECASE,
 )
+# Attempts to make the assistant say something else than its knowledge base: declined, never obeyed.
+_INJECTION = re.compile(
+    r"\b(?:abaikan|lupakan|hiraukan|ignore|disregard|forget)\b.{0,40}\b(?:instruksi|perintah|aturan|prompt|instructions?"
+    r"|rules|sebelumnya|previous|above)\b|\b(?:system\s+prompt|jailbreak|developer\s+mode|pretend\s+(?:to\s+be|you)"
+    r"|kamu\s+sekarang\s+(?:adalah|jadi)|anggap\s+(?:kamu|dirimu)|berperanlah|act\s+as|you\s+are\s+now)\b"
+    r"|\b(?:katakan|bilang|tulis|jawab)(?:lah)?\s+(?:saja\s+)?(?:bahwa|kalau)\b|\b(?:reply\s+only\s+with|respond\s+only|just\s+say)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+# "kalau jipp?", "how about MPP?": the same question as before, about another subject.
+_SWITCH = re.compile(
+    r"^\s*(?:(?:terus|trus|lalu|nah|and|trs)\s+)?(?:kalau|kalo|klo|kl|gimana|bagaimana|gmn|how|what)"
+    r"(?:\s+(?:dengan|dgn|kalau|kalo|untuk|utk|about|buat))?\b",
+    re.IGNORECASE,
+)
+SWITCH_MAX_WORDS = 5
 _ENGLISH_WORDS = frozenset(
     {
         "what",
@@ -227,6 +245,8 @@ class Question:
     names_subject: bool
     asks_repeat: bool
     asks_more: bool  # "selengkapnya", "jelasin lebih detail": the rest of the last answer
+    switches_subject: bool  # "kalau jipp?": the previous question's aspect, about a subject this names
+    injection: bool  # "abaikan instruksi sebelumnya dan ...": declined
 
 
 def strip_chatter(text: str) -> str:
@@ -240,6 +260,9 @@ def strip_chatter(text: str) -> str:
     text = _TRAILER.sub("", text).strip()
     clauses = [clause for clause in re.split(r"(?<=[,.!])\s+", text) if clause.strip()]
     kept = [clause for clause in clauses if not (_PERSONAL.match(clause) and not _QUESTION_WORD.search(clause))]
+    # "kami di kecamatan pengen inovasinya awet walau camatnya ganti. caranya gimana?": the context is the question.
+    if not _content_words(" ".join(kept)):
+        kept = clauses
     text = _LEAD_IN.sub("", " ".join(kept)).strip(" ,.;:-")
     return text if any(ch.isalnum() for ch in text) else original
 
@@ -252,7 +275,7 @@ def split_parts(text: str) -> list[str]:
         if not piece:
             continue
         # "ga plagiat?", "bener ga?": a short tag on the previous question, not a question of its own.
-        if parts and len(_content_words(piece)) < 2 and not _WH_WORD.search(piece):
+        if parts and len(_content_words(piece)) < 2 and not _WH_WORD.search(piece) and not switches_subject(piece):
             parts[-1] = f"{parts[-1]} {piece}"
         else:
             parts.append(piece)
@@ -299,6 +322,11 @@ def names_subject(text: str) -> bool:
     return any(token in SUBJECT_WORDS for token in tokens(without_groups))
 
 
+def switches_subject(text: str) -> bool:
+    """Return whether a short message asks the previous question about another subject ("kalau jipp?")."""
+    return bool(_SWITCH.match(text)) and len(text.split()) <= SWITCH_MAX_WORDS and names_subject(text)
+
+
 def read_question(text: str) -> Question:
     """Return what `text` asks: the cleaned question, its parts, language and shape."""
     cleaned = strip_chatter(text)
@@ -310,4 +338,6 @@ def read_question(text: str) -> Question:
         names_subject=names_subject(cleaned),
         asks_repeat=bool(_REPEAT.search(cleaned)),
         asks_more=bool(_MORE.search(cleaned)) and len(cleaned.split()) <= 6,
+        switches_subject=switches_subject(cleaned),
+        injection=bool(_INJECTION.search(text)),
     )

@@ -20,6 +20,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from knowledge.query import SUBJECT_WORDS
 from knowledge.text import STOP_WORDS, content_terms, fold, tokens
 from knowledge.types import Entry, Hit, SearchResult
 
@@ -83,6 +84,8 @@ class Hints:
     may_follow_up: bool = False
     # Facts the question is about, known from its shape (a stated age of an innovation: the minimum-age rule).
     facts: frozenset[str] = frozenset()
+    # "kalau jipp?": ask what the previous answer was about (its aspect), for the subject this message names.
+    switch_subject: bool = False
     # The user asked to hear the previous answer again ("ulangi"); otherwise it is never the answer to a follow-up.
     repeat: bool = False
 
@@ -92,12 +95,33 @@ class Hints:
 @lru_cache(maxsize=50_000)
 def _word_analyzer(text: str) -> tuple[str, ...]:
     terms = content_terms(text)
-    return (*terms, *(f"{a}_{b}" for a, b in pairwise(terms)))
+    # Neighbouring pairs in either order: "mpp dasar hukumnya" and "dasar hukum mpp" share "hukum_mpp".
+    return (*terms, *("_".join(sorted(pair)) for pair in pairwise(terms)))
 
 
 @lru_cache(maxsize=50_000)
 def _char_text(text: str) -> str:
     return " ".join(token for token in tokens(text) if token not in STOP_WORDS)
+
+
+def answer_excerpt(entry: Entry, terms: set[str], max_lines: int = 3) -> str:
+    """Return the lines of an entry's answer that say most about `terms` (content terms), in answer order."""
+    lines = [line.strip() for line in entry.answer.splitlines() if line.strip()]
+    ranked = sorted(range(len(lines)), key=lambda i: -len(terms & set(content_terms(lines[i]))))
+    chosen = sorted(i for i in ranked[:max_lines] if terms & set(content_terms(lines[i])))
+    return "\n".join(lines[i] for i in chosen)
+
+
+def aspect_terms(entry: Entry) -> str:
+    """Return what an entry says about its subject, without the subject ("Dasar hukum MPP" -> "dasar hukum")."""
+    subject_words = set(SUBJECT_WORDS) | {w for words in TOPIC_SUBJECTS.values() for w in words.split()}
+    question_words = {"apa", "siapa", "bagaimana", "kapan", "berapa", "mengapa", "kenapa", "mana", "itu"}
+    title = re.sub(r"\([^)]*\)", " ", entry.title)  # "(Perpres 89/2021)": the old subject's own regulation
+    return " ".join(
+        t
+        for t in tokens(title)
+        if t not in subject_words and t not in question_words and t not in STOP_WORDS and not t.isdigit()
+    )
 
 
 def subject_terms(entry: Entry, follow_up: str = "") -> str:
@@ -226,11 +250,15 @@ class KnowledgeIndex:
         """Lower entries that only mention what an "apa itu X" question asks to have defined."""
         if not _DEFINITION.search(text):
             return scores
-        terms = set(content_terms(_DEFINITION.sub(" ", text)))
+        # The thing to define is the rarest word the knowledge base knows; unknown words ("network") say nothing.
+        terms = [term for term in set(content_terms(_DEFINITION.sub(" ", text))) if term in self._idf]
         if not terms:
             return scores
-        focus = max(terms, key=lambda term: self._idf.get(term, self._unknown_idf))
+        focus = max(terms, key=lambda term: self._idf[term])
         named = np.array([focus in vocab for vocab in self._defined])
+        if not named.any():
+            # "apa itu SPBE": answers mention it, none defines it: decline rather than pass off a mention.
+            return np.zeros(len(self.entries))
         return np.where(named, scores, scores * UNNAMED_DEFINITION_PENALTY)
 
     def search(self, text: str, hints: Hints | None = None, limit: int = 3) -> SearchResult:
@@ -246,6 +274,14 @@ class KnowledgeIndex:
         scores = self._penalise_unnamed_definition(text, self.scores(text))
         plain = self._rank(self._apply_hints(scores, hints.topics, hints.year, hints.facts), limit)
         previous = hints.previous
+        if previous is not None and hints.switch_subject:
+            switched = self._rank(
+                self._apply_hints(self.scores(f"{text} {aspect_terms(previous)}"), hints.topics, hints.year),
+                limit,
+                used_context=True,
+                exclude=previous.id,
+            )
+            return switched if switched.confident else plain
         if previous is None or previous.id not in self._by_id or not (hints.follow_up or hints.may_follow_up):
             return plain
         previous_index = self.entries.index(self._by_id[previous.id])
@@ -266,8 +302,26 @@ class KnowledgeIndex:
         clear = (plain_score >= STRONG_ANSWER or in_context.confident) and not spans
         if plain.confident and plain_is_new and (same_subject or clear):
             return plain
+        # "ditetapkan kapan?" after the answer on PermenPANRB 91/2021: the rest of that answer says it.
+        own_terms = set(content_terms(text))
+        if own_terms and own_terms <= self._vocab[previous_index]:
+            hit = Hit(entry=previous, score=float(contextual[previous_index]))
+            excerpt = answer_excerpt(previous, own_terms)
+            return SearchResult(hits=(hit,), confident=False, used_context=True, in_previous=True, excerpt=excerpt)
         # Nothing clear either way: offer choices about the subject of the conversation.
+        if not in_context.hits:
+            return self._subject_choices(contextual, previous, limit)
         return in_context
+
+    def _subject_choices(self, scores: np.ndarray, previous: Entry, limit: int) -> SearchResult:
+        """Return the best entries on the previous answer's topic (other than it) as choices, never as an answer."""
+        order = [
+            i
+            for i in np.argsort(-scores)
+            if self.entries[i].topic == previous.topic and self.entries[i].id != previous.id
+        ][:limit]
+        hits = tuple(Hit(entry=self.entries[i], score=float(scores[i])) for i in order)
+        return SearchResult(hits=hits, confident=False, used_context=True)
 
     def _rank(
         self, scores: np.ndarray, limit: int, *, used_context: bool = False, exclude: str | None = None

@@ -135,6 +135,8 @@ SLANG: dict[str, str] = {
     "hubnya": "hub",
     "mall": "mal",
     "mal": "mal",
+    # Sastrawi stems "percontohan" (pilot) to "contoh" (example): two ideas, kept apart before stemming.
+    "percontohan": "pilot",
     # Officers' abbreviations, expanded to the words the knowledge base uses.
     "verlap": "verifikasi lapangan",
     "juknis": "petunjuk teknis",
@@ -353,7 +355,7 @@ STOP_WORDS = frozenset(
 CONCEPTS: dict[str, tuple[str, ...]] = {
     "tahap": ("tahapan", "langkah", "alur", "step", "steps", "prosedur", "urutan", "mekanisme", "stage", "stages"),
     "awal": ("pertama", "mula", "permulaan", "first", "start", "mulai"),
-    "percontohan": ("pilot", "pionir", "perintis"),
+    "pilot": ("pionir", "perintis"),
     "pimpinan": ("pemimpin", "kepala", "kadis", "bupati", "walikota", "gubernur", "leader", "atasan", "pejabat"),
     "henti": ("mati", "berhenti", "hilang", "bubar", "tenggelam", "mandek", "stop", "hilangnya"),
     "lanjut": ("berkelanjutan", "keberlanjutan", "sustain", "sustainable", "sustainability", "langgeng", "bertahan"),
