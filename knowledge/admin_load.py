@@ -7,8 +7,10 @@ content reaches it. For every entry we remember what the files held when it was 
 - not in the database: created;
 - same content as in the database: unchanged (and remembered as in step);
 - the database still holds what the files held last time: updated from the files (nobody edited it there);
-- otherwise the entry was edited in the database since (an admin edit, an import, a promoted phrasing): it is
-  **kept**, listed, and only `force` overwrites it (recorded in the history and audit as `load-force`).
+- the files still hold what they held last time, but the database was edited since (an admin edit, an import,
+  a promoted phrasing): the database is newer; the entry is kept and listed (`newer_in_db`), nothing to decide;
+- both changed since the last load (and differ): a **conflict**; the entry is kept and listed (`kept`).
+Only `force` overwrites either kind with the files' content (recorded in the history and audit as `load-force`).
 
 Databases loaded before this table existed fall back to the entry's latest version written by a load. Status
 (retired/active) is the database's own business: a load never changes it, so retiring is not an edit here.
@@ -37,22 +39,26 @@ _LOAD_ACTIONS = (LOAD_ACTION, FORCE_ACTION)
 class LoadReport:
     """What a load did (or, for a dry run, would do), by entry id.
 
-    `kept` are entries edited in the database since they were last loaded: not overwritten (unless forced,
-    then they are in `forced`).
+    `newer_in_db` are entries edited in the database while their file stayed as last loaded; `kept` are
+    conflicts, edited in the database while their file changed too. Neither is overwritten unless forced
+    (then they are in `forced`).
     """
 
     created: tuple[str, ...] = ()
     updated: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
     kept: tuple[str, ...] = ()
+    newer_in_db: tuple[str, ...] = ()
     forced: tuple[str, ...] = ()
     dry_run: bool = False
 
     def summary(self) -> str:
         """Return one line such as `created 1, updated 2, unchanged 80, kept 1 (edited in the database)`."""
         line = f"created {len(self.created)}, updated {len(self.updated)}, unchanged {len(self.unchanged)}"
+        if self.newer_in_db:
+            line += f", newer in the database {len(self.newer_in_db)}"
         if self.kept:
-            line += f", kept {len(self.kept)} (edited in the database)"
+            line += f", conflicts {len(self.kept)} (kept: changed in the files and in the database)"
         if self.forced:
             line += f", overwritten {len(self.forced)} (--force)"
         return line
@@ -104,6 +110,7 @@ def load_entries(
     updated: list[str] = []
     unchanged: list[str] = []
     kept: list[str] = []
+    newer: list[str] = []
     forced: list[str] = []
     for data in entries:
         wanted = content_of(data)
@@ -116,14 +123,14 @@ def load_entries(
             if not dry_run:
                 _remember(session, data.id, wanted, current.version)
             continue
-        elif _baseline(session, data.id) == content_of(current.data):
+        elif (baseline := _baseline(session, data.id)) == content_of(current.data):
             updated.append(data.id)
             action = LOAD_ACTION
         elif force:
             forced.append(data.id)
             action = FORCE_ACTION
         else:
-            kept.append(data.id)
+            (newer if baseline == wanted else kept).append(data.id)
             continue
         if dry_run:
             continue
@@ -140,6 +147,7 @@ def load_entries(
         updated=tuple(updated),
         unchanged=tuple(unchanged),
         kept=tuple(kept),
+        newer_in_db=tuple(newer),
         forced=tuple(forced),
         dry_run=dry_run,
     )

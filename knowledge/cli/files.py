@@ -9,9 +9,11 @@ from pathlib import Path
 import click
 
 from knowledge.admin_files import FORMATS, read_import
-from knowledge.cli.common import EXIT_CONFLICT, fail, obj, reports_errors, when
+from knowledge.cli.common import EXIT_CONFLICT, obj, reports_errors, when
 from knowledge.content import CONTENT_DIR, read_content_dir
 from knowledge.service import ensure_seeded, load_content
+
+LIST_AT_MOST = 20  # ids listed per line; a first load creates every entry
 
 
 @click.command()
@@ -25,9 +27,9 @@ def load(ctx: click.Context, content: Path, if_empty: bool, dry_run: bool, force
     """Load the curated content files into the database, never silently losing an edit made there.
 
     The database is the source of truth once loaded; the files seed it. An entry edited in the database since
-    it was last loaded (with `kb edit`, an import, Telegram or a promoted question) is kept and listed, and
-    the command exits with 3: bring the edit into the files with `kb export --for-content --ids ...`, or
-    overwrite it with `--force`.
+    it was last loaded (with `kb edit`, an import, Telegram or a promoted question) is kept and listed; if its
+    file changed too (a conflict) the command exits with 3. Bring the edit into the files with
+    `kb export --for-content --ids ...`, or overwrite it with `--force`.
     """
     c = obj(ctx)
     url = c.admin.database_url
@@ -39,17 +41,30 @@ def load(ctx: click.Context, content: Path, if_empty: bool, dry_run: bool, force
     click.echo(("dry run, would have: " if dry_run else "") + report.summary())
     for label, ids in (("created", report.created), ("updated", report.updated), ("overwritten", report.forced)):
         if ids:
-            click.echo(f"  {label}: {', '.join(ids)}")
-    if report.kept:
-        ids = ",".join(report.kept)
-        raise fail(
-            f"Kept {len(report.kept)} entries edited in the database since they were last loaded "
-            f"(the files' version was not loaded):\n  {', '.join(report.kept)}\n"
-            f"To keep the database's version, copy it into knowledge/content/:\n"
-            f"  kb export --for-content --ids {ids}\n"
-            f"To replace it with the files' version: kb load --force",
-            EXIT_CONFLICT,
+            shown = ", ".join(ids[:LIST_AT_MOST]) + (f", ... ({len(ids)} in all)" if len(ids) > LIST_AT_MOST else "")
+            click.echo(f"  {label}: {shown}")
+    behind = (*report.kept, *report.newer_in_db)
+    if behind:
+        if report.newer_in_db:
+            click.echo(
+                "  newer in the database (edited there; the files still hold the old text): "
+                + ", ".join(report.newer_in_db),
+                err=True,
+            )
+        if report.kept:
+            click.echo(
+                "  conflicts (changed in the files and in the database; neither was overwritten): "
+                + ", ".join(report.kept),
+                err=True,
+            )
+        click.echo(
+            "To bring the database's version into knowledge/content/ (then the next load finds them in step):\n"
+            f"  kb export --for-content --ids {','.join(behind)}\n"
+            "To replace it with the files' version: kb load --force",
+            err=True,
         )
+    if report.kept:
+        raise click.exceptions.Exit(EXIT_CONFLICT)
 
 
 @click.command()

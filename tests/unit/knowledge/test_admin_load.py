@@ -49,8 +49,9 @@ def test_load_keeps_and_reports_an_edit_made_in_the_database(kb, admin, content)
     result = kb("load", "--content", content)
 
     assert result.exit_code == 3
-    assert "kept 2 (edited in the database)" in result.stdout
-    assert "kipp-satu, kipp-dua" in result.stderr
+    assert "newer in the database 1, conflicts 1" in result.stdout
+    assert "newer in the database (edited there; the files still hold the old text): kipp-dua" in result.stderr
+    assert "conflicts (changed in the files and in the database; neither was overwritten): kipp-satu" in result.stderr
     assert "kb export --for-content --ids kipp-satu,kipp-dua" in result.stderr
     assert admin.require("kipp-satu").answer == "Suntingan admin."
     assert admin.require("kipp-satu").version == 2
@@ -105,3 +106,21 @@ def test_retiring_in_the_database_is_not_an_edit_of_the_content(kb, admin, conte
     assert kb("load", "--content", content).exit_code == 0
     entry = admin.require("kipp-satu")
     assert (entry.answer, entry.status) == ("Jawaban berkas baru.", "retired")
+
+
+def test_an_edit_in_the_database_with_unchanged_files_is_newer_not_a_conflict(kb, admin, content) -> None:
+    kb("load", "--content", content)
+    admin.add_phrasing("kipp-dua", "frasa baru dari admin", actor="ani")
+    result = kb("load", "--content", content)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "created 0, updated 0, unchanged 1, newer in the database 1"
+    assert "kb export --for-content --ids kipp-dua" in result.stderr
+    assert "frasa baru dari admin" in admin.require("kipp-dua").questions
+
+
+def test_a_first_load_lists_at_most_twenty_ids(kb, tmp_path) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    write_records(folder / "kipp.yml", [record(f"kipp-entri-{n}") for n in range(25)])
+    created = kb("load", "--content", folder).stdout.splitlines()[1]
+    assert created.startswith("  created: kipp-entri-0, ") and created.endswith(", ... (25 in all)")
