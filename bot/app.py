@@ -30,10 +30,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot import handlers
+from bot import handlers, handoff
 from bot.admin import register_admin_handlers
 from bot.context import BotData, Context
 from bot.feedback import register_feedback_handlers
+from bot.persistence import DatabasePersistence
 from bot.privacy import register_privacy_handlers
 from bot.rasa_client import RasaClient
 from settings import Settings
@@ -131,6 +132,7 @@ async def post_init(application: BotApplication) -> None:
     """Open the assistant client and register the command menu, once the bot is initialized."""
     data = application.bot_data
     data.rasa_client = RasaClient(data.settings.rasa_url, timeout=data.settings.rasa_timeout)
+    handoff.start_expiry(application)
     try:
         await application.bot.set_my_commands(handlers.BOT_COMMANDS)
     except TelegramError as exc:
@@ -140,7 +142,8 @@ async def post_init(application: BotApplication) -> None:
 
 
 async def post_shutdown(application: BotApplication) -> None:
-    """Close the assistant client."""
+    """Close the assistant client and stop the handoff timeouts."""
+    await handoff.stop_expiry(application)
     client = application.bot_data.rasa_client
     application.bot_data.rasa_client = None
     if client is not None:
@@ -148,10 +151,16 @@ async def post_shutdown(application: BotApplication) -> None:
 
 
 def build_application(settings: Settings) -> BotApplication:
-    """Build the bot for `settings`: handlers, per-conversation ordering, rate limiting, lifecycle hooks."""
+    """Build the bot for `settings`: handlers, per-conversation ordering, rate limiting, lifecycle hooks.
+
+    Admin drafts, dialogue states, pending 👎 comments and long button payloads are kept in the database
+    (`bot.persistence`), so a restart of the bot loses none of them.
+    """
     base_url, base_file_url = api_urls(settings.telegram_api_base_url)
+    persistence = DatabasePersistence(settings.database_url)
     application: BotApplication = (
         ApplicationBuilder()
+        .persistence(persistence)
         .token(settings.telegram_bot_token)
         .base_url(base_url)
         .base_file_url(base_file_url)
@@ -167,6 +176,7 @@ def build_application(settings: Settings) -> BotApplication:
         .build()
     )
     application.bot_data.settings = settings
+    application.bot_data.payloads = persistence.payloads
 
     new = filters.UpdateType.MESSAGE  # edits have their own handler below
     application.add_handler(CommandHandler("start", handlers.start_command, filters=new))
@@ -187,6 +197,8 @@ def build_application(settings: Settings) -> BotApplication:
     register_feedback_handlers(application)
     register_privacy_handlers(application)
     register_admin_handlers(application)
+    # The handoff runs first of all (group -5): while one is open, nothing reaches the assistant.
+    handoff.register_handoff_handlers(application)
     return application
 
 

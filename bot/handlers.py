@@ -34,7 +34,8 @@ from telegram.error import NetworkError, TelegramError
 import knowledge
 from bot.context import Context
 from bot.delivery import Target, Typing, deliver, reply_parameters, send_plain
-from bot.feedback_buttons import with_feedback_buttons
+from bot.feedback_buttons import button_key, with_feedback_buttons
+from bot.payloads import known_payload
 from bot.rasa_client import RasaUnavailable
 from bot.render import render_reply
 
@@ -257,7 +258,8 @@ async def relay(update: Update, context: Context, text: str, *, fallback: str | 
         logger.warning("Assistant unavailable for %s: %s", sender, exc)
         await send_plain(context, target, TEXT_ASSISTANT_DOWN)
         return
-    items = with_feedback_buttons(render_reply(messages, context.bot_data.payloads))
+    key = button_key(context.bot_data.settings)
+    items = with_feedback_buttons(render_reply(messages, context.bot_data.payloads), sender=sender, key=key)
     if items:
         await deliver(context, target, items)
     elif fallback is not None:
@@ -410,7 +412,10 @@ async def on_button(update: Update, context: Context) -> None:
     if target is None or not query.data:
         return  # a button on an inline-mode message has no chat to answer in
     payload = context.bot_data.payloads.resolve(query.data)
-    if payload is None:
+    if payload is None or not known_payload(payload):
+        if payload is not None:
+            user = update.effective_user
+            logger.warning("Refused a button of unknown kind from user %s", user.id if user else None)
         await send_plain(context, target, TEXT_BUTTON_EXPIRED)
         return
     await relay(update, context, payload)

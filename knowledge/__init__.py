@@ -9,14 +9,20 @@ from __future__ import annotations
 from functools import lru_cache
 
 from knowledge.admin import KnowledgeAdmin
+from knowledge.admin_audit import AuditRecord
 from knowledge.admin_files import entry_from_record, valid_entry_id
+from knowledge.admin_handoff import Exchange, HandoffInfo, HandoffStore
+from knowledge.admin_queries import AlreadyVoted, FeedbackRecord
+from knowledge.admin_state import BotStateStore
 from knowledge.admin_types import (
+    WIB,
     DayCount,
     DeletionReport,
     EntryVersionInfo,
     ImportResult,
     Stats,
     UnansweredGroup,
+    wib,
 )
 from knowledge.content import read_content_dir
 from knowledge.errors import ContentError, KnowledgeUnavailable, Problem, VersionConflict
@@ -30,12 +36,20 @@ from settings import get_settings
 
 __all__ = [
     "TOPICS",
+    "WIB",
+    "AlreadyVoted",
+    "AuditRecord",
+    "BotStateStore",
     "ContentError",
     "DayCount",
     "DeletionReport",
     "Entry",
     "EntryData",
     "EntryVersionInfo",
+    "Exchange",
+    "FeedbackRecord",
+    "HandoffInfo",
+    "HandoffStore",
     "Hints",
     "Hit",
     "ImportResult",
@@ -65,6 +79,7 @@ __all__ = [
     "stats_csv",
     "stats_text",
     "valid_entry_id",
+    "wib",
 ]
 
 
