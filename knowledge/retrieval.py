@@ -322,10 +322,18 @@ class KnowledgeIndex:
         says_little = len([t for t in content_terms(text) if not t.isdigit()]) < 2
         if in_context.confident and hints.follow_up and says_little:
             return in_context
-        if in_context.confident and in_context.best and in_context.best.score >= CONTEXT_PREFERENCE * plain_score:
-            return in_context
         plain_is_new = plain.best is not None and (plain.best.entry.id != previous.id or hints.repeat)
         same_subject = plain.best is not None and plain.best.entry.topic == previous.topic
+        # "kalau kelompok replikasi?" after kelompok umum: clear on its own, and on the same subject.
+        if (
+            plain.confident
+            and plain_is_new
+            and same_subject
+            and (not in_context.best or plain_score >= in_context.best.score)
+        ):
+            return plain
+        if in_context.confident and in_context.best and in_context.best.score >= CONTEXT_PREFERENCE * plain_score:
+            return in_context
         spans = _spans_subjects(plain)
         clear = (plain_score >= STRONG_ANSWER or in_context.confident) and not spans
         if plain.confident and plain_is_new and (same_subject or clear):
