@@ -19,6 +19,7 @@ from knowledge.admin_types import (
     UnansweredGroup,
 )
 from knowledge.content import read_content_dir
+from knowledge.editions import EditionStore, KippEdition, read_editions_file
 from knowledge.errors import ContentError, KnowledgeUnavailable, Problem, VersionConflict
 from knowledge.privacy import SenderSelector, purge_if_due
 from knowledge.retrieval import Hints
@@ -32,6 +33,7 @@ __all__ = [
     "ContentError",
     "DayCount",
     "DeletionReport",
+    "EditionStore",
     "Entry",
     "EntryData",
     "EntryVersionInfo",
@@ -39,6 +41,7 @@ __all__ = [
     "Hit",
     "ImportResult",
     "KbInfo",
+    "KippEdition",
     "KnowledgeAdmin",
     "KnowledgeBase",
     "KnowledgeUnavailable",
@@ -54,9 +57,11 @@ __all__ = [
     "ensure_seeded",
     "entry_from_record",
     "kb_info",
+    "kipp_editions",
     "load_content",
     "purge_if_due",
     "read_content_dir",
+    "read_editions_file",
     "run_retention",
     "stats_chart_png",
     "stats_csv",
@@ -92,3 +97,8 @@ def run_retention() -> DeletionReport | None:
     """
     settings = get_settings()
     return purge_if_due(settings.database_url, settings.tracker_db, retention_days=settings.retention_days)
+
+
+def kipp_editions() -> list[KippEdition]:
+    """Return the KIPP editions of the configured knowledge base, oldest first (seeded on first use)."""
+    return EditionStore(get_settings().database_url).editions()

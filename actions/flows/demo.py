@@ -7,9 +7,10 @@ bot's previous action was not a demo step. The sample answers are fixed, so ever
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -25,6 +26,7 @@ from actions.flows.institutionalisation_rules import assess, render_checklist
 from actions.flows.kipp_rules import Answers, render_summary
 from actions.flows.plan_document import ReplicationPlan, build_plan_document, document_filename
 from actions.flows.replication import plan_summary
+from knowledge import KippEdition, KnowledgeUnavailable, kipp_editions
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +126,13 @@ def demo_menu(dispatcher: CollectingDispatcher) -> None:
     )
 
 
-def send_step(dispatcher: CollectingDispatcher, script: DemoScript, step: int, today: date) -> None:
+def send_step(
+    dispatcher: CollectingDispatcher,
+    script: DemoScript,
+    step: int,
+    today: date,
+    editions: Sequence[KippEdition] = (),
+) -> None:
     """Send step `step` of a sample run: 0 is the introduction, the last one is the summary."""
     total = len(script.steps) + 1
     if step == 0:
@@ -143,7 +151,7 @@ def send_step(dispatcher: CollectingDispatcher, script: DemoScript, step: int, t
         return
     dispatcher.utter_message(text=f"🎬 {script.title} · langkah {total}/{total}: ringkasan untuk peserta")
     if script.key == "kesiapan":
-        dispatcher.utter_message(text=render_summary(SAMPLE_ANSWERS, today))
+        dispatcher.utter_message(text=render_summary(SAMPLE_ANSWERS, today, editions))
     elif script.key == "replikasi":
         dispatcher.utter_message(text=plan_summary(SAMPLE_PLAN))
         content = build_plan_document(SAMPLE_PLAN, today)
@@ -209,8 +217,13 @@ def _previous_bot_action(tracker: Tracker) -> str | None:
 class ActionDemoNext(Action):
     """Show the next step of the running sample, or say that the demo was left."""
 
-    def __init__(self, today: Callable[[], date] | None = None) -> None:
+    def __init__(
+        self,
+        today: Callable[[], date] | None = None,
+        editions: Callable[[], list[KippEdition]] | None = None,
+    ) -> None:
         self._today = today or date.today
+        self._editions = editions or kipp_editions
 
     def name(self) -> str:
         """Return the action name used in the domain."""
@@ -224,5 +237,12 @@ class ActionDemoNext(Action):
             dispatcher.utter_message(text="Mode demo sudah berakhir. Pilih demo lagi bila ingin memutarnya.")
             demo_menu(dispatcher)
             return [SlotSet("demo_flow", None), SlotSet("demo_step", None)]
-        send_step(dispatcher, script, step, self._today())
+        editions: list[KippEdition] = []
+        if script.key == "kesiapan" and step == len(script.steps) + 1:
+            try:
+                editions = await asyncio.to_thread(self._editions)
+            except KnowledgeUnavailable:
+                dispatcher.utter_message(response="utter_kb_unavailable")
+                return []
+        send_step(dispatcher, script, step, self._today(), editions)
         return [SlotSet("demo_step", float(step))]

@@ -14,14 +14,14 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.flows.answers import parse_lever, parse_regulation
+from actions.flows.answers import LEVER_STATES, REGULATION_LABELS, REGULATION_STATES, parse_lever, parse_regulation
 from actions.flows.base import FlowValidationAction, Outcome
-from actions.flows.institutionalisation_rules import LEVERS, assess, render_checklist
+from actions.flows.institutionalisation_rules import LEVERS, STATE_WORDS, assess, render_checklist
 
 logger = logging.getLogger(__name__)
 
 INSTITUTIONALISATION_SLOTS = tuple(lever.slot for lever in LEVERS)
-TEXT_LEVER = "Jawab «ya», «sebagian» (sedang diproses), atau «belum»; atau ketuk salah satu tombol."
+TEXT_LEVER = "Jawab «ya», «sebagian» (sedang diproses), «belum», atau «tidak tahu»; atau ketuk salah satu tombol."
 
 
 class ValidateInstitutionalisationForm(FlowValidationAction):
@@ -41,11 +41,16 @@ class ValidateInstitutionalisationForm(FlowValidationAction):
             return Outcome.invalid(
                 "Pilih: Perda, Perkada (Perbup/Perwali/Pergub), SK pimpinan, sedang disusun, atau belum ada."
             )
-        return Outcome.ok("inst_regulation", state)
+        typed = str(value).strip() not in REGULATION_STATES
+        return Outcome.ok("inst_regulation", state, note=f"Tercatat: {REGULATION_LABELS[state]}." if typed else None)
 
     def _lever(self, slot: str, value: Any) -> Outcome:
         state = parse_lever(str(value))
-        return Outcome.invalid(TEXT_LEVER) if state is None else Outcome.ok(slot, state)
+        if state is None:
+            return Outcome.invalid(TEXT_LEVER)
+        # A typed answer is echoed as understood, so "tidak tahu" visibly becomes "belum diketahui", not "belum".
+        typed = str(value).strip() not in LEVER_STATES
+        return Outcome.ok(slot, state, note=f"Tercatat: {STATE_WORDS[state]}." if typed else None)
 
     def check_inst_budget(self, value: Any, tracker: Tracker) -> Outcome:
         """Accept yes, partial or no for the budget line."""
@@ -81,7 +86,7 @@ class ActionInstitutionalisationSummary(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         """Run when institutionalisation_form is complete."""
-        states = {slot: str(tracker.get_slot(slot) or "no") for slot in INSTITUTIONALISATION_SLOTS}
+        states = {slot: str(tracker.get_slot(slot) or "unknown") for slot in INSTITUTIONALISATION_SLOTS}
         checklist = assess(states)
         dispatcher.utter_message(text=render_checklist(checklist))
         logger.info("institutionalisation checklist sent: score=%d", checklist.score)

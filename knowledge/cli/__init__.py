@@ -13,7 +13,7 @@ import logging
 import click
 
 from knowledge.admin import KnowledgeAdmin
-from knowledge.cli import entries, files, insights
+from knowledge.cli import editions, entries, files, insights
 from knowledge.cli.common import CliContext
 from settings import SettingsError, configure_logging, get_settings
 
@@ -39,7 +39,7 @@ def cli(ctx: click.Context, database_url: str | None, actor: str | None, verbose
     )
 
 
-for module in (files, entries, insights):
+for module in (files, entries, insights, editions):
     for command in module.COMMANDS:
         cli.add_command(command)
 

@@ -88,7 +88,7 @@ def test_replication_plan_reaches_summary_and_sends_the_document(rasa_stack) -> 
 def test_institutionalisation_check_reaches_its_score(rasa_stack) -> None:
     sender = rasa_stack.new_sender("institutionalisation")
     assert "(1/7)" in say(rasa_stack, sender, "saya mau cek pelembagaan inovasi")
-    invalid = say(rasa_stack, sender, "entahlah")
+    invalid = say(rasa_stack, sender, "qwerty")
     assert "Perda" in invalid and "(1/7)" in invalid
     for answer, expected in (("perbup", "(2/7)"), ("ya", "(3/7)"), ("belum", "(4/7)"), ("ya", "(5/7)")):
         assert expected in say(rasa_stack, sender, answer)
