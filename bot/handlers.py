@@ -36,7 +36,7 @@ from bot.context import Context
 from bot.delivery import Target, Typing, deliver, reply_parameters, send_plain
 from bot.feedback_buttons import with_feedback_buttons
 from bot.rasa_client import RasaUnavailable
-from bot.render import render_reply
+from bot.render import OutgoingText, render_reply
 
 logger = logging.getLogger(__name__)
 
@@ -236,7 +236,37 @@ def _trim(text: str) -> tuple[str, bool]:
     return cut.rstrip(), True
 
 
-async def relay(update: Update, context: Context, text: str, *, fallback: str | None = TEXT_NO_ANSWER) -> None:
+def _same_question(old: str, new_html: str) -> bool:
+    """Return whether a new reply re-asks the question of an earlier message (same first line)."""
+    first_old = old.strip().splitlines()[0] if old.strip() else ""
+    first_new = html.unescape(re.sub(r"<[^>]+>", "", new_html)).strip().splitlines()
+    return bool(first_old) and bool(first_new) and first_new[0] == first_old
+
+
+async def _edit_in_place(context: Context, tapped: Message, item: OutgoingText) -> bool:
+    """Replace the tapped message with `item` (a multi-select checklist re-drawn); False if Telegram refuses."""
+    try:
+        await context.bot.edit_message_text(
+            item.html,
+            chat_id=tapped.chat_id,
+            message_id=tapped.message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=item.keyboard,
+        )
+    except TelegramError as exc:
+        logger.debug("Could not edit message %s in place: %s", tapped.message_id, exc)
+        return False
+    return True
+
+
+async def relay(
+    update: Update,
+    context: Context,
+    text: str,
+    *,
+    fallback: str | None = TEXT_NO_ANSWER,
+    tapped: Message | None = None,
+) -> None:
     """Send `text` to the assistant as this conversation and deliver its reply.
 
     While the assistant works the chat shows "typing…". If the assistant cannot be reached the user gets a
@@ -258,9 +288,19 @@ async def relay(update: Update, context: Context, text: str, *, fallback: str | 
         await send_plain(context, target, TEXT_ASSISTANT_DOWN)
         return
     items = with_feedback_buttons(render_reply(messages, context.bot_data.payloads))
-    if items:
+    # A tap that only re-draws the question it was on (the documents checklist ticking a box) edits that
+    # message instead of stacking a new copy of it under every tap.
+    single = items[0] if len(items) == 1 and isinstance(items[0], OutgoingText) else None
+    edited = (
+        tapped is not None
+        and single is not None
+        and single.keyboard is not None
+        and _same_question(tapped.text or "", single.html)
+        and await _edit_in_place(context, tapped, single)
+    )
+    if items and not edited:
         await deliver(context, target, items)
-    elif fallback is not None:
+    elif not items and fallback is not None:
         logger.info("The assistant sent no message for %s", sender)
         await send_plain(context, target, fallback)
     logger.info(
@@ -277,8 +317,10 @@ async def relay(update: Update, context: Context, text: str, *, fallback: str | 
 
 
 async def start_command(update: Update, context: Context) -> None:
-    """Greet the user on /start; the assistant's greeting carries the topic keyboard."""
-    await relay(update, context, GREET_INTENT)
+    """Greet the user on /start, or open a flow from a deep link (t.me/<bot>?start=kesiapan, e.g. a QR code)."""
+    args = getattr(context, "args", None) or []
+    payload = str(args[0]).lower() if args else ""
+    await relay(update, context, FLOW_COMMANDS.get(payload, GREET_INTENT))
 
 
 def flow_command(intent: str) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
@@ -413,7 +455,8 @@ async def on_button(update: Update, context: Context) -> None:
     if payload is None:
         await send_plain(context, target, TEXT_BUTTON_EXPIRED)
         return
-    await relay(update, context, payload)
+    tapped = query.message if isinstance(query.message, Message) else None
+    await relay(update, context, payload, tapped=tapped)
 
 
 async def on_other_message(update: Update, context: Context) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from actions.flows.dates import StartDate
+
 # Intents the flow rules answer in the middle of a flow (nlu/data/rules/flows.yml), then resume.
 DIGRESSION_INTENTS = frozenset(
     {
@@ -39,7 +41,12 @@ _QUESTION_START = re.compile(
     r"dimana|di mana|kemana|ke mana|mana|bisakah|bolehkah|haruskah|perlukah|jelaskan|jelasin|tolong jelaskan|"
     r"maksudnya|mau tanya|boleh tanya|numpang tanya|tanya|what|how|why|who|when)\b"
 )
+_SKIP = re.compile(r"^(skip|skip aja|skip dulu|lewati|lewatin|lewat|lompati|lompat|nanti saja|nanti aja|pass)[.!]*$")
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+# Markers kept in a slot instead of an answer: a skipped optional step, or one left empty after re-asks.
+SKIPPED = "__dilewati__"
+LEFT_EMPTY = "__kosong__"
+MARKER_WORDS = {SKIPPED: "— (dilewati)", LEFT_EMPTY: "— (belum diisi)"}
 MAX_FREE_TEXT = 1000
 
 
@@ -56,6 +63,40 @@ def is_cancel_phrase(text: str) -> bool:
 def is_back_phrase(text: str) -> bool:
     """Return whether the whole message says "go back" ("kembali", "balik", "sebelumnya")."""
     return bool(_BACK.match(normalise(text)))
+
+
+def is_skip_phrase(text: str) -> bool:
+    """Return whether the whole message says "skip this step" ("lewati", "skip", "nanti saja")."""
+    return bool(_SKIP.match(normalise(text)))
+
+
+def shown(value: object) -> str:
+    """Return an answer for a summary or document: markers become words, everything else as given."""
+    return MARKER_WORDS.get(str(value), str(value)) if value is not None else "belum diisi"
+
+
+def describe_answer(slot: str, value: object) -> str:
+    """Return an earlier answer in words, for "kembali" ("Jawaban Anda tadi: «Pemda»")."""
+    if isinstance(value, str) and value in MARKER_WORDS:
+        return MARKER_WORDS[value]
+    labels: dict[str, dict[str, str]] = {
+        "agency_type": AGENCY_LABELS,
+        "kipp_history": KIPP_HISTORY_LABELS,
+        "inst_regulation": REGULATION_LABELS,
+    }
+    if slot in labels:
+        return labels[slot].get(str(value), str(value))
+    if isinstance(value, bool):
+        return "ya" if value else "tidak"
+    if isinstance(value, list):
+        return ", ".join(DOCUMENT_LABELS.get(str(v), str(v)) for v in value) or "belum ada"
+    if isinstance(value, dict) and "months" in value:
+        return f"{value['months']} bulan" + (f", mulai {value['start']}" if value.get("start") else "")
+    if slot.startswith("inst_"):
+        return {"yes": "ada", "partial": "sebagian", "no": "belum", "unknown": "tidak tahu"}.get(str(value), str(value))
+    if slot == "innovation_start" and isinstance(value, str):
+        return StartDate.from_slot(value).label()
+    return str(value)
 
 
 def looks_like_question(text: str) -> bool:
@@ -198,8 +239,10 @@ _NO = re.compile(r"^(tidak|tdk|gak|ga|nggak|ngga|enggak|engga|ndak|no|n|bukan|be
 
 
 def parse_yes_no(text: str) -> bool | None:
-    """Return True for "ya"/"sudah", False for "tidak"/"bukan"/"belum", None otherwise."""
-    cleaned = normalise(text)
+    """Return True for "ya"/"sudah" (or "1", the first button), False for "tidak"/"belum" (or "2"), else None."""
+    cleaned = normalise(text).rstrip(".)")
+    if cleaned in {"1", "2"}:
+        return cleaned == "1"
     if _NO.match(cleaned):
         return False
     if _YES.match(cleaned):
@@ -267,13 +310,22 @@ _BUDGET_TABLE = (
 )
 
 
+# Answers that name no source of money ("secepatnya" answers "when", "ya" answers nothing).
+_BUDGET_JUNK = re.compile(
+    r"^(ya|iya|ada|sudah|udah|belum|blm|secepatnya|segera|nanti|besok|tahun depan|tidak tahu|belum tahu|gak tahu|"
+    r"entah|ok|oke|tbd|banyak|sedikit|cukup|kurang|terserah)[.!]*$"
+)
+
+
 def parse_budget(text: str) -> str | None:
     """Return the budget source as a label; a source typed in other words is kept as typed."""
-    key = _first_match(text, _BUDGET_TABLE)
+    key = _by_number(text, tuple(BUDGET_LABELS)) or _first_match(text, _BUDGET_TABLE)
     if key is None and normalise(text) in BUDGET_LABELS:
         key = normalise(text)
     if key is not None:
         return BUDGET_LABELS[key]
+    if _BUDGET_JUNK.match(normalise(text)):
+        return None
     return None if free_text_problem(text) else " ".join(text.split())
 
 
@@ -287,7 +339,7 @@ STUDY_VISIT_LABELS = {
 
 def parse_study_visit(text: str) -> str | None:
     """Return the studi tiru plan as a label for a tapped option, or the officer's own words."""
-    key = normalise(text)
+    key = _by_number(text, tuple(STUDY_VISIT_LABELS)) or normalise(text)
     if key in STUDY_VISIT_LABELS:
         return STUDY_VISIT_LABELS[key]
     return None if free_text_problem(text, min_chars=4) else " ".join(text.split())

@@ -21,7 +21,7 @@ FLOW_SLOTS: tuple[str, ...] = (
     "rep_problem", "rep_innovation", "rep_origin", "rep_modification", "rep_team", "rep_lead",
     "rep_budget", "rep_timeline", "rep_indicators", "rep_study_visit",
     "inst_regulation", "inst_budget", "inst_performance", "inst_sop", "inst_team_sk", "inst_community",
-    "inst_replicated",
+    "inst_replicated", "flow_retries",
 )  # fmt: skip
 CONTROLS_HINT = (
     "Ketik «kembali» untuk mengubah jawaban sebelumnya atau «batal» untuk berhenti. "

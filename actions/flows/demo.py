@@ -1,8 +1,9 @@
 """Demo mode for facilitators: list the flows, then play a scripted sample run one step per tap.
 
 Triggered by start_demo ("/demo" on Telegram) and the "Lanjut ▶" button (demo_next). The demo is not a form:
-any other message is handled as usual, and a later "Lanjut ▶" then finds that the demo was left, because the
-bot's previous action was not a demo step. The sample answers are fixed, so every run shows the same thing.
+any other message is handled as usual (a facilitator's typed question is answered), and a later "Lanjut ▶"
+carries on from the step shown last. "batal" or starting a real flow ends the demo. The sample answers are
+fixed, so every run shows the same thing.
 """
 
 from __future__ import annotations
@@ -29,8 +30,6 @@ from actions.flows.replication import plan_summary
 from knowledge import KippEdition, KnowledgeUnavailable, kipp_editions
 
 logger = logging.getLogger(__name__)
-
-DEMO_ACTIONS = frozenset({"action_demo", "action_demo_next"})
 
 
 @dataclass(frozen=True)
@@ -118,7 +117,8 @@ def demo_menu(dispatcher: CollectingDispatcher) -> None:
     """Send the list of flows that can be demonstrated."""
     dispatcher.utter_message(
         text="🎬 Mode demo fasilitator. Pilih alur yang ingin diperagakan; setiap ketukan «Lanjut ▶» menampilkan "
-        "satu langkah dengan contoh jawaban peserta. Ketik pesan apa saja untuk keluar dari mode demo.",
+        "satu langkah dengan contoh jawaban peserta. Pertanyaan yang diketik di tengah demo tetap dijawab, lalu demo "
+        "lanjut dengan «Lanjut ▶»; ketik «batal» untuk keluar.",
         buttons=[
             {"title": script.title, "payload": '/start_demo{"demo_flow":"' + script.key + '"}'}
             for script in SCRIPTS.values()
@@ -201,19 +201,6 @@ class ActionDemo(Action):
         return [*events, SlotSet("demo_flow", script.key), SlotSet("demo_step", 0.0)]
 
 
-def _previous_bot_action(tracker: Tracker) -> str | None:
-    """Return the last action before the latest user message (ignoring action_listen)."""
-    seen_user = False
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            if seen_user:
-                return None
-            seen_user = True
-        elif seen_user and event.get("event") == "action" and event.get("name") != "action_listen":
-            return str(event.get("name"))
-    return None
-
-
 class ActionDemoNext(Action):
     """Show the next step of the running sample, or say that the demo was left."""
 
@@ -233,7 +220,9 @@ class ActionDemoNext(Action):
         """Run on each "Lanjut ▶" tap."""
         script = SCRIPTS.get(str(tracker.get_slot("demo_flow")))
         step = int(tracker.get_slot("demo_step") or 0) + 1
-        if script is None or _previous_bot_action(tracker) not in DEMO_ACTIONS or step > len(script.steps) + 1:
+        # A question typed during the demo is answered as usual and leaves the demo where it was: the slots, not
+        # the previous action, say whether a demo is running ("batal" and starting a flow clear them).
+        if script is None or step > len(script.steps) + 1:
             dispatcher.utter_message(text="Mode demo sudah berakhir. Pilih demo lagi bila ingin memutarnya.")
             demo_menu(dispatcher)
             return [SlotSet("demo_flow", None), SlotSet("demo_step", None)]

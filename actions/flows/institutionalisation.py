@@ -7,7 +7,7 @@ actions/flows/institutionalisation_rules.py.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -29,6 +29,17 @@ class ValidateInstitutionalisationForm(FlowValidationAction):
 
     FORM = "institutionalisation_form"
     SLOTS = INSTITUTIONALISATION_SLOTS
+    # Any lever may be skipped or left empty: it is then reported as unknown, never as missing.
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset(INSTITUTIONALISATION_SLOTS)
+    MAY_LEAVE_EMPTY: ClassVar[frozenset[str]] = frozenset(INSTITUTIONALISATION_SLOTS)
+
+    def skipped_value(self, slot: str) -> Any:
+        """Return "unknown": a skipped lever is not a missing one."""
+        return "unknown"
+
+    def empty_value(self, slot: str) -> Any:
+        """Return "unknown" for a lever whose answers could not be read."""
+        return "unknown"
 
     def name(self) -> str:
         """Return the action name used in the domain."""

@@ -52,6 +52,17 @@ class ValidateReadinessForm(FlowValidationAction):
     FORM = "readiness_form"
     SLOTS = READINESS_SLOTS
     COMPANIONS: ClassVar[dict[str, tuple[str, ...]]] = {"documents": ("documents_draft",)}
+    # The verdict needs the start date, the KIPP history and the replication answer; those are never skipped.
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset({"documents"})
+    MAY_LEAVE_EMPTY: ClassVar[frozenset[str]] = frozenset({"agency_type", "documents"})
+
+    def skipped_value(self, slot: str) -> Any:
+        """Return no documents for a skipped documents question."""
+        return [] if slot == "documents" else super().skipped_value(slot)
+
+    def empty_value(self, slot: str) -> Any:
+        """Return no documents, or the marker, for a step left empty."""
+        return [] if slot == "documents" else super().empty_value(slot)
 
     def name(self) -> str:
         """Return the action name used in the domain."""

@@ -18,7 +18,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.flows.answers import free_text_problem, normalise, parse_budget, parse_study_visit
+from actions.flows.answers import free_text_problem, normalise, parse_budget, parse_study_visit, shown
 from actions.flows.base import FlowValidationAction, Outcome
 from actions.flows.dates import DateError, Timeline, parse_timeline
 from actions.flows.plan_document import (
@@ -70,6 +70,9 @@ class ValidateReplicationForm(FlowValidationAction):
     FORM = "replication_form"
     SLOTS = REPLICATION_SLOTS
     FREE_TEXT: ClassVar[frozenset[str]] = frozenset({*FREE_TEXT_RULES, "rep_budget", "rep_study_visit"})
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset({"rep_team", "rep_lead", "rep_budget", "rep_study_visit"})
+    # The schedule table needs a duration, so only the timeline is never left empty.
+    MAY_LEAVE_EMPTY: ClassVar[frozenset[str]] = frozenset(set(REPLICATION_SLOTS) - {"rep_timeline"})
 
     def name(self) -> str:
         """Return the action name used in the domain."""
@@ -138,18 +141,22 @@ class ValidateReplicationForm(FlowValidationAction):
 
 def replication_plan(tracker: Tracker) -> ReplicationPlan:
     """Return the answers of a completed replication flow from the tracker's slots."""
-    slot = tracker.get_slot
+
+    def slot(name: str) -> str:
+        return shown(tracker.get_slot(name))  # skipped or empty steps are marked, never blank
+
+    timeline = tracker.get_slot("rep_timeline")
     return ReplicationPlan(
-        problem=str(slot("rep_problem")),
-        innovation=str(slot("rep_innovation")),
-        origin=str(slot("rep_origin")),
-        modification=str(slot("rep_modification")),
-        team=str(slot("rep_team")),
-        lead=str(slot("rep_lead")),
-        budget=str(slot("rep_budget")),
-        timeline=Timeline.from_slot(slot("rep_timeline") or {"months": 6}),
-        indicators=str(slot("rep_indicators")),
-        study_visit=str(slot("rep_study_visit")),
+        problem=slot("rep_problem"),
+        innovation=slot("rep_innovation"),
+        origin=slot("rep_origin"),
+        modification=slot("rep_modification"),
+        team=slot("rep_team"),
+        lead=slot("rep_lead"),
+        budget=slot("rep_budget"),
+        timeline=Timeline.from_slot(timeline if isinstance(timeline, dict) else {"months": 6}),
+        indicators=slot("rep_indicators"),
+        study_visit=slot("rep_study_visit"),
     )
 
 

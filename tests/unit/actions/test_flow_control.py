@@ -107,7 +107,7 @@ async def test_demo_replication_finale_sends_the_document() -> None:
     assert any("document" in (m.get("custom") or {}) for m in dispatcher.messages)
 
 
-async def test_any_other_message_leaves_demo_mode() -> None:
+async def test_a_question_typed_during_the_demo_does_not_end_it() -> None:
     dispatcher = CollectingDispatcher()
     tracker = flow_tracker(
         None,
@@ -118,6 +118,14 @@ async def test_any_other_message_leaves_demo_mode() -> None:
         demo_flow="kesiapan",
         demo_step=2,
     )
+    events = await ActionDemoNext(today=lambda: TODAY).run(dispatcher, tracker, {})
+    assert events == [SlotSet("demo_step", 3.0)]
+    assert "langkah 3/6" in texts(dispatcher)
+
+
+async def test_lanjut_after_the_demo_was_closed_says_so() -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = flow_tracker(None, None, "/demo_next", "demo_next", events=demo_events("action_cancel_flow"))
     events = await ActionDemoNext().run(dispatcher, tracker, {})
     assert events == [SlotSet("demo_flow", None), SlotSet("demo_step", None)]
     assert "Mode demo sudah berakhir" in texts(dispatcher)
