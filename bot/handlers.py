@@ -11,6 +11,7 @@ User text is logged at DEBUG only.
 from __future__ import annotations
 
 import asyncio
+import base64
 import html
 import importlib.metadata
 import logging
@@ -236,6 +237,36 @@ def _trim(text: str) -> tuple[str, bool]:
     return cut.rstrip(), True
 
 
+TEXT_DOCUMENT_GONE = "Dokumen ini tidak bisa diambil sekarang. Ulangi alurnya untuk membuatnya kembali."
+
+
+def attach_documents(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Fetch the documents the assistant sent by reference (`document.ref`) from the knowledge base.
+
+    The flows store their .docx files there so the conversation keeps only a short id; the bytes are read
+    here, just before sending. A document that cannot be found becomes a short apology instead.
+    """
+    out = []
+    for message in messages:
+        custom = message.get("custom")
+        spec = custom.get("document") if isinstance(custom, dict) else None
+        if not isinstance(spec, dict) or not spec.get("ref") or spec.get("content_b64"):
+            out.append(message)
+            continue
+        try:
+            stored = knowledge.load_document(str(spec["ref"]))
+        except knowledge.KnowledgeUnavailable:
+            stored = None
+        if stored is None:
+            logger.warning("Document %s could not be loaded", spec["ref"])
+            out.append({"text": TEXT_DOCUMENT_GONE})
+            continue
+        content = base64.b64encode(stored.content).decode("ascii")
+        document = {**spec, "filename": spec.get("filename") or stored.filename, "content_b64": content}
+        out.append({**message, "custom": {**custom, "document": document}})
+    return out
+
+
 def _same_question(old: str, new_html: str) -> bool:
     """Return whether a new reply re-asks the question of an earlier message (same first line)."""
     first_old = old.strip().splitlines()[0] if old.strip() else ""
@@ -287,6 +318,8 @@ async def relay(
         logger.warning("Assistant unavailable for %s: %s", sender, exc)
         await send_plain(context, target, TEXT_ASSISTANT_DOWN)
         return
+    if any(isinstance(m.get("custom"), dict) and "document" in m["custom"] for m in messages):
+        messages = await asyncio.to_thread(attach_documents, messages)
     items = with_feedback_buttons(render_reply(messages, context.bot_data.payloads))
     # A tap that only re-draws the question it was on (the documents checklist ticking a box) edits that
     # message instead of stacking a new copy of it under every tap.

@@ -19,6 +19,7 @@ from knowledge.admin_types import (
     UnansweredGroup,
 )
 from knowledge.content import read_content_dir
+from knowledge.documents import DocumentStore, StoredDocument
 from knowledge.editions import EditionStore, KippEdition, read_editions_file
 from knowledge.errors import ContentError, KnowledgeUnavailable, Problem, VersionConflict
 from knowledge.privacy import SenderSelector, purge_if_due
@@ -33,6 +34,7 @@ __all__ = [
     "ContentError",
     "DayCount",
     "DeletionReport",
+    "DocumentStore",
     "EditionStore",
     "Entry",
     "EntryData",
@@ -50,6 +52,7 @@ __all__ = [
     "SenderSelector",
     "Source",
     "Stats",
+    "StoredDocument",
     "UnansweredGroup",
     "VersionConflict",
     "default_admin",
@@ -59,10 +62,12 @@ __all__ = [
     "kb_info",
     "kipp_editions",
     "load_content",
+    "load_document",
     "purge_if_due",
     "read_content_dir",
     "read_editions_file",
     "run_retention",
+    "save_document",
     "stats_chart_png",
     "stats_csv",
     "stats_text",
@@ -102,3 +107,13 @@ def run_retention() -> DeletionReport | None:
 def kipp_editions() -> list[KippEdition]:
     """Return the KIPP editions of the configured knowledge base, oldest first (seeded on first use)."""
     return EditionStore(get_settings().database_url).editions()
+
+
+def save_document(filename: str, content: bytes, *, owner: str) -> str:
+    """Store a generated document in the configured knowledge base and return its reference."""
+    return DocumentStore(get_settings().database_url).save(filename, content, owner=owner)
+
+
+def load_document(ref: str) -> StoredDocument | None:
+    """Return a stored document by reference, or None if there is none."""
+    return DocumentStore(get_settings().database_url).load(ref)

@@ -9,7 +9,6 @@ fixed, so every run shows the same thing.
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.flows.control import reset_events
 from actions.flows.dates import StartDate, Timeline
+from actions.flows.documents import Saver, send_document
 from actions.flows.institutionalisation_rules import assess, render_checklist
 from actions.flows.kipp_rules import Answers, render_summary
 from actions.flows.plan_document import ReplicationPlan, build_plan_document, document_filename
@@ -43,6 +43,7 @@ class DemoScript:
 
 
 SAMPLE_PLAN = ReplicationPlan(
+    agency="Dinas Lingkungan Hidup Kota Contoh, Bidang Pengelolaan Sampah",
     problem="Sampah rumah tangga di tiga kelurahan menumpuk di TPS karena angkutan ke TPA tidak mencukupi.",
     innovation="TOSS (Tempat Olah Sampah Setempat)",
     origin="Pemkab Klungkung",
@@ -82,6 +83,7 @@ SCRIPTS: dict[str, DemoScript] = {
         "Rencana aksi replikasi",
         "/start_replication_plan",
         (
+            ("Instansi dan unit mana yang menjalankan replikasi?", SAMPLE_PLAN.agency),
             ("Masalah layanan apa yang ingin diselesaikan?", SAMPLE_PLAN.problem),
             ("Inovasi apa yang akan direplikasi?", SAMPLE_PLAN.innovation),
             ("Dari instansi mana asalnya?", SAMPLE_PLAN.origin),
@@ -126,12 +128,14 @@ def demo_menu(dispatcher: CollectingDispatcher) -> None:
     )
 
 
-def send_step(
+async def send_step(
     dispatcher: CollectingDispatcher,
+    tracker: Tracker,
     script: DemoScript,
     step: int,
     today: date,
     editions: Sequence[KippEdition] = (),
+    saver: Saver | None = None,
 ) -> None:
     """Send step `step` of a sample run: 0 is the introduction, the last one is the summary."""
     total = len(script.steps) + 1
@@ -154,15 +158,13 @@ def send_step(
         dispatcher.utter_message(text=render_summary(SAMPLE_ANSWERS, today, editions))
     elif script.key == "replikasi":
         dispatcher.utter_message(text=plan_summary(SAMPLE_PLAN))
-        content = build_plan_document(SAMPLE_PLAN, today)
-        dispatcher.utter_message(
-            json_message={
-                "document": {
-                    "filename": document_filename(SAMPLE_PLAN),
-                    "content_b64": base64.b64encode(content).decode("ascii"),
-                    "caption": "Contoh draf rencana aksi replikasi (demo)",
-                }
-            }
+        await send_document(
+            dispatcher,
+            tracker,
+            filename=document_filename(SAMPLE_PLAN),
+            content=build_plan_document(SAMPLE_PLAN, today),
+            caption="Contoh draf rencana aksi replikasi (demo)",
+            saver=saver,
         )
     else:
         dispatcher.utter_message(text=render_checklist(assess(SAMPLE_LEVERS)))
@@ -196,7 +198,7 @@ class ActionDemo(Action):
         if script is None:
             demo_menu(dispatcher)
             return [*events, SlotSet("demo_flow", None), SlotSet("demo_step", None)]
-        send_step(dispatcher, script, 0, self._today())
+        await send_step(dispatcher, tracker, script, 0, self._today())
         logger.info("demo started: %s", script.key)
         return [*events, SlotSet("demo_flow", script.key), SlotSet("demo_step", 0.0)]
 
@@ -208,9 +210,11 @@ class ActionDemoNext(Action):
         self,
         today: Callable[[], date] | None = None,
         editions: Callable[[], list[KippEdition]] | None = None,
+        saver: Saver | None = None,
     ) -> None:
         self._today = today or date.today
         self._editions = editions or kipp_editions
+        self._saver = saver
 
     def name(self) -> str:
         """Return the action name used in the domain."""
@@ -233,5 +237,5 @@ class ActionDemoNext(Action):
             except KnowledgeUnavailable:
                 dispatcher.utter_message(response="utter_kb_unavailable")
                 return []
-        send_step(dispatcher, script, step, self._today(), editions)
+        await send_step(dispatcher, tracker, script, step, self._today(), editions, self._saver)
         return [SlotSet("demo_step", float(step))]

@@ -7,6 +7,8 @@ actions/flows/institutionalisation_rules.py.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import date
 from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
@@ -16,6 +18,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.flows.answers import LEVER_STATES, REGULATION_LABELS, REGULATION_STATES, parse_lever, parse_regulation
 from actions.flows.base import FlowValidationAction, Outcome
+from actions.flows.documents import Saver, send_document, summary_document
 from actions.flows.institutionalisation_rules import LEVERS, STATE_WORDS, assess, render_checklist
 
 logger = logging.getLogger(__name__)
@@ -89,7 +92,11 @@ class ValidateInstitutionalisationForm(FlowValidationAction):
 
 
 class ActionInstitutionalisationSummary(Action):
-    """Send the checklist score, gaps and recommendations, then clear the answers."""
+    """Send the checklist score, gaps and recommendations (also as .docx), then clear the answers."""
+
+    def __init__(self, today: Callable[[], date] | None = None, saver: Saver | None = None) -> None:
+        self._today = today or date.today
+        self._saver = saver
 
     def name(self) -> str:
         """Return the action name used in the domain."""
@@ -99,6 +106,15 @@ class ActionInstitutionalisationSummary(Action):
         """Run when institutionalisation_form is complete."""
         states = {slot: str(tracker.get_slot(slot) or "unknown") for slot in INSTITUTIONALISATION_SLOTS}
         checklist = assess(states)
-        dispatcher.utter_message(text=render_checklist(checklist))
+        text = render_checklist(checklist)
+        dispatcher.utter_message(text=text)
+        await send_document(
+            dispatcher,
+            tracker,
+            filename="cek-pelembagaan-inovasi.docx",
+            content=summary_document("Cek Pelembagaan Inovasi", text, self._today()),
+            caption="Hasil cek pelembagaan, untuk disimpan atau dicetak",
+            saver=self._saver,
+        )
         logger.info("institutionalisation checklist sent: score=%d", checklist.score)
         return [SlotSet(slot, None) for slot in INSTITUTIONALISATION_SLOTS]

@@ -32,6 +32,7 @@ from actions.flows.answers import (
 )
 from actions.flows.base import FlowValidationAction, Outcome
 from actions.flows.dates import DateError, StartDate, parse_start
+from actions.flows.documents import Saver, send_document, summary_document
 from actions.flows.kipp_rules import Answers, render_summary
 from knowledge import KippEdition, KnowledgeUnavailable, kipp_editions
 
@@ -180,10 +181,12 @@ class ActionReadinessSummary(Action):
         self,
         today: Callable[[], date] | None = None,
         editions: Callable[[], list[KippEdition]] | None = None,
+        saver: Saver | None = None,
     ) -> None:
         self._today = today or date.today
         # The KIPP editions come from the knowledge base, so admins add a year without a release.
         self._editions = editions or kipp_editions
+        self._saver = saver
 
     def name(self) -> str:
         """Return the action name used in the domain."""
@@ -197,6 +200,15 @@ class ActionReadinessSummary(Action):
         except KnowledgeUnavailable:
             dispatcher.utter_message(response="utter_kb_unavailable")
             return []
-        dispatcher.utter_message(text=render_summary(answers, self._today(), editions))
+        summary = render_summary(answers, self._today(), editions)
+        dispatcher.utter_message(text=summary)
+        await send_document(
+            dispatcher,
+            tracker,
+            filename="cek-kesiapan-kipp.docx",
+            content=summary_document("Cek Kesiapan KIPP", summary, self._today()),
+            caption="Ringkasan cek kesiapan KIPP, untuk disimpan atau dicetak",
+            saver=self._saver,
+        )
         logger.info("readiness summary sent: agency=%s history=%s", answers.agency_type, answers.kipp_history)
         return [SlotSet(slot, None) for slot in (*READINESS_SLOTS, "documents_draft")]

@@ -3,10 +3,14 @@ re-drawn in place on each tap."""
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from telegram.error import BadRequest
 
+import knowledge
 from bot import handlers
+from knowledge import DocumentStore
 
 from .conftest import message, text_message, update
 
@@ -76,3 +80,26 @@ async def test_a_refused_edit_falls_back_to_a_new_message(context, assistant) ->
     context.bot.edit_message_text.side_effect = BadRequest("message is not modified")
     await handlers.on_button(update(context.bot, callback_query=tap(1001, "/x", f"{QUESTION}\nTercentang: -")), context)
     context.bot.send_message.assert_awaited_once()
+
+
+# Documents sent by reference ----------------------------------------------------------------------------------
+
+
+def test_a_document_reference_is_resolved_from_the_knowledge_base(tmp_path, monkeypatch) -> None:
+    store = DocumentStore(f"sqlite:///{tmp_path / 'kb.db'}")
+    ref = store.save("rencana.docx", b"PK-docx-bytes", owner="tg-1")
+    monkeypatch.setattr(knowledge, "load_document", store.load)
+    [message] = handlers.attach_documents([{"custom": {"document": {"ref": ref, "filename": "rencana.docx"}}}])
+    assert base64.b64decode(message["custom"]["document"]["content_b64"]) == b"PK-docx-bytes"
+    [gone] = handlers.attach_documents([{"custom": {"document": {"ref": "tidak-ada", "filename": "x.docx"}}}])
+    assert gone == {"text": handlers.TEXT_DOCUMENT_GONE}
+
+
+async def test_the_bot_sends_a_stored_document_as_a_file(context, assistant, tmp_path, monkeypatch) -> None:
+    store = DocumentStore(f"sqlite:///{tmp_path / 'kb.db'}")
+    ref = store.save("rencana.docx", b"PK-docx-bytes", owner="tg-1001")
+    monkeypatch.setattr(knowledge, "load_document", store.load)
+    assistant.answer = lambda s, t: [{"custom": {"document": {"ref": ref, "filename": "rencana.docx"}}}]
+    await handlers.on_text(update(context.bot, message=text_message(1001, "buat dokumen")), context)
+    sent = context.bot.send_document.call_args.kwargs
+    assert sent["filename"] == "rencana.docx" and sent["document"] == b"PK-docx-bytes"
