@@ -59,6 +59,17 @@ def heading(doc: DocxDocument, text: str, level: int = 1) -> Paragraph:
     return keep_with_next(doc.add_heading(text, level=level))
 
 
+# The chat's marks, as characters common document fonts have (LibreOffice drew ✅ as an empty box).
+_MARKS = {"✅": "✔", "⚠️": "⚠", "⛔": "✖"}
+
+
+def printable(text: str) -> str:
+    """Return chat text for a document: verdict marks as plain symbols, pictographs (📋, 🏛) dropped."""
+    for mark, plain in _MARKS.items():
+        text = text.replace(mark, plain)
+    return "".join(ch for ch in text if ord(ch) <= 0xFFFF).strip()
+
+
 def summary_document(title: str, summary: str, today: date) -> bytes:
     """Return a chat summary (lines, "Heading:" lines, "• " bullets, a final "Sumber:" line) as .docx bytes."""
     doc = Document()
@@ -68,9 +79,8 @@ def summary_document(title: str, summary: str, today: date) -> bytes:
     doc.add_paragraph(
         f"Disusun {format_day(today)} bersama Klinik Inovasi Bot: panduan diskusi, bukan keputusan resmi."
     )
-    lines = summary.splitlines()[1:]  # the first line is the chat title, replaced by the document title
-    for line in lines:
-        text = line.strip()
+    for line in summary.splitlines():
+        text = printable(line)
         if not text:
             continue
         if text.startswith("Sumber: "):

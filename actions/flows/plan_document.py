@@ -14,6 +14,8 @@ from datetime import date
 
 from docx import Document
 from docx.document import Document as DocxDocument
+from docx.enum.table import WD_ROW_HEIGHT_RULE
+from docx.shared import Cm
 
 from actions.flows.dates import MONTH_NAMES, Timeline, format_day
 from actions.flows.documents import heading, keep_with_next
@@ -247,6 +249,10 @@ def build_plan_document(plan: ReplicationPlan, today: date) -> bytes:
     heading(doc, SECTIONS[11])
     keep_with_next(doc.add_paragraph("Rencana aksi ini disusun dan disetujui oleh:"))
     _table(doc, ("", "Disusun oleh", "Disetujui oleh"), [(row, "", "") for row in APPROVAL_ROWS])
+    approval = doc.tables[-1]
+    for row in approval.rows[1:]:  # room to write by hand; the signature needs the most
+        row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+        row.height = Cm(2.0) if row.cells[0].text == APPROVAL_ROWS[-1] else Cm(0.9)
 
     heading(doc, SECTIONS[12])
     for source in SOURCES:

@@ -194,7 +194,7 @@ def test_a_busy_officer_reaches_a_correct_replication_plan(rasa_stack) -> None:
     final = rasa_stack.send(sender, "buat dokumen")
     summary = texts(final)
     assert "Draf rencana aksi replikasi «ALAMAT»" in summary and "Bidang Pelayanan dan operator kecamatan" in summary
-    assert "APBD 2027" in summary and "6 bulan, mulai Januari 2027" in summary
+    assert "Anggaran: APBD" in summary and "6 bulan, mulai Januari 2027" in summary
     assert any("document" in (m.get("custom") or {}) for m in final)
 
 

@@ -89,6 +89,7 @@ def test_the_plan_has_an_approval_block_with_places_for_names_positions_and_date
     assert [c.text for c in approval.rows[0].cells] == ["", "Disusun oleh", "Disetujui oleh"]
     assert [row.cells[0].text for row in approval.rows[1:]] == list(APPROVAL_ROWS)
     assert all(row.cells[1].text == "" and row.cells[2].text == "" for row in approval.rows[1:])
+    assert approval.rows[-1].height.cm >= 1.5  # room for a signature
 
 
 def test_the_plan_names_the_replicating_agency_and_splits_baseline_from_target() -> None:
@@ -121,7 +122,7 @@ async def test_the_readiness_check_is_also_saved_as_a_document() -> None:
     doc = Document(io.BytesIO(saved.files["cek-kesiapan-kipp.docx"]))
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
     assert headings == ["Kelompok KIPP 2025", "Yang masih kurang", "Langkah berikutnya", "Sumber"]
-    assert any("Kelompok umum: cocok" in p.text for p in doc.paragraphs)
+    assert any(p.text.startswith("✔ Kelompok umum: cocok") for p in doc.paragraphs)
     assert_headings_kept_with_what_follows(doc)
 
 
@@ -135,7 +136,8 @@ async def test_the_institutionalisation_checklist_is_also_saved_as_a_document() 
     doc = Document(io.BytesIO(saved.files["cek-pelembagaan-inovasi.docx"]))
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "Rekomendasi" in [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
-    assert "skor" in text and "Dukungan anggaran" in text and "Sumber" in text
+    assert "Hasil cek pelembagaan: skor 45/100" in text and "Dukungan anggaran" in text and "Sumber" in text
+    assert not any(ord(ch) > 0xFFFF for ch in text)  # no pictographs a document font cannot draw
     assert SlotSet("inst_budget", None) in events
     assert "skor" in texts(dispatcher)
 
