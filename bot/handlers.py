@@ -240,11 +240,13 @@ def _trim(text: str) -> tuple[str, bool]:
 TEXT_DOCUMENT_GONE = "Dokumen ini tidak bisa diambil sekarang. Ulangi alurnya untuk membuatnya kembali."
 
 
-def attach_documents(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Fetch the documents the assistant sent by reference (`document.ref`) from the knowledge base.
+def attach_documents(
+    messages: list[dict[str, Any]], load: Callable[[str], knowledge.StoredDocument | None]
+) -> list[dict[str, Any]]:
+    """Fetch the documents the assistant sent by reference (`document.ref`) with `load`.
 
-    The flows store their .docx files there so the conversation keeps only a short id; the bytes are read
-    here, just before sending. A document that cannot be found becomes a short apology instead.
+    The flows store their .docx files in the knowledge base so the conversation keeps only a short id; the
+    bytes are read here, just before sending. A document that cannot be found becomes a short apology.
     """
     out = []
     for message in messages:
@@ -254,7 +256,7 @@ def attach_documents(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
             out.append(message)
             continue
         try:
-            stored = knowledge.load_document(str(spec["ref"]))
+            stored = load(str(spec["ref"]))
         except knowledge.KnowledgeUnavailable:
             stored = None
         if stored is None:
@@ -319,7 +321,8 @@ async def relay(
         await send_plain(context, target, TEXT_ASSISTANT_DOWN)
         return
     if any(isinstance(m.get("custom"), dict) and "document" in m["custom"] for m in messages):
-        messages = await asyncio.to_thread(attach_documents, messages)
+        store = knowledge.DocumentStore(context.bot_data.settings.database_url)
+        messages = await asyncio.to_thread(attach_documents, messages, store.load)
     items = with_feedback_buttons(render_reply(messages, context.bot_data.payloads))
     # A tap that only re-draws the question it was on (the documents checklist ticking a box) edits that
     # message instead of stacking a new copy of it under every tap.

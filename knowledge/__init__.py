@@ -62,7 +62,6 @@ __all__ = [
     "kb_info",
     "kipp_editions",
     "load_content",
-    "load_document",
     "purge_if_due",
     "read_content_dir",
     "read_editions_file",
@@ -112,8 +111,3 @@ def kipp_editions() -> list[KippEdition]:
 def save_document(filename: str, content: bytes, *, owner: str) -> str:
     """Store a generated document in the configured knowledge base and return its reference."""
     return DocumentStore(get_settings().database_url).save(filename, content, owner=owner)
-
-
-def load_document(ref: str) -> StoredDocument | None:
-    """Return a stored document by reference, or None if there is none."""
-    return DocumentStore(get_settings().database_url).load(ref)

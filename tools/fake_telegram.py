@@ -569,6 +569,23 @@ class FakeTelegram:
         message["message_id"] = call.params["message_id"]
         return message
 
+    async def _api_editMessageText(self, call: SentCall) -> dict[str, Any] | bool:
+        text = str(call.params.get("text") or "")
+        call.visible_text, call.links = self._visible(call, text)
+        if not call.visible_text.strip():
+            raise BadRequest("Bad Request: message text is empty")
+        if _utf16_len(call.visible_text) > MAX_TEXT_LENGTH:
+            raise BadRequest("Bad Request: message is too long")
+        self._check_markup(call)
+        if "inline_message_id" in call.params:
+            return True
+        chat = self._require_chat(call)
+        if not isinstance(call.params.get("message_id"), int):
+            raise BadRequest("Bad Request: message identifier is not specified")
+        message = self._bot_message(chat, call, text=call.visible_text, edit_date=int(time.time()))
+        message["message_id"] = call.params["message_id"]
+        return message
+
     async def _api_deleteMessage(self, call: SentCall) -> bool:
         self._require_chat(call)
         return True

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import io
+from collections.abc import AsyncIterator
 
 import pytest
 from docx import Document
 
 from actions.flows.plan_document import SECTIONS
 from knowledge import DocumentStore
+from tests.e2e.test_telegram import bot_running, new_chat, wait_until_quiet
+from tests.e2e.test_telegram import texts as tg_texts
+from tools.fake_telegram import FakeTelegram
 
 pytestmark = pytest.mark.e2e
 
@@ -215,3 +219,42 @@ def test_a_busy_officer_reaches_a_correct_institutionalisation_score(rasa_stack)
     summary = say(rasa_stack, sender, "blm")
     assert "2 pengungkit belum diketahui" in summary and "Belum diketahui" in summary
     assert "Sumber:" in summary
+
+
+# --- On Telegram (the stand-in Bot API): deep link, the checklist edited in place, the stored document ----------
+
+
+@pytest.fixture
+async def fake_telegram() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as fake:
+        yield fake
+
+
+async def test_telegram_deep_link_checklist_in_place_and_stored_document(fake_telegram, rasa_stack) -> None:
+    telegram, chat = fake_telegram, new_chat()
+    async with bot_running(telegram, rasa_stack.rasa_url, DATABASE_URL=rasa_stack.database_url):
+        telegram.push_text(chat, "/start kesiapan")  # what t.me/<bot>?start=kesiapan sends
+        assert "(1/5)" in "\n".join(tg_texts(await wait_until_quiet(telegram, chat, after=0)))
+        for answer in ("pemda", "Maret 2023", "belum pernah ikut", "tidak"):
+            mark = telegram.mark()
+            telegram.push_text(chat, answer)
+            replies = await wait_until_quiet(telegram, chat, after=mark)
+        checklist = next(call for call in replies if call.buttons and "(5/5)" in (call.text or ""))
+        sk = next(b for b in checklist.buttons if "SK inisiator" in b["text"])
+        mark = telegram.mark()
+        telegram.push_callback(chat, sk["callback_data"], message=checklist.message)
+        await telegram.wait_for(lambda _: bool(telegram.sent(chat, "editMessageText", after=mark)), timeout=60)
+        [edit] = telegram.sent(chat, "editMessageText", after=mark)
+        assert edit.params["message_id"] == checklist.message["message_id"]
+        assert any(b["text"].startswith("☑ SK inisiator") for b in edit.buttons)
+        assert telegram.sent(chat, after=mark) == []  # one message, ticks toggled: nothing new sent
+        done = next(b for b in edit.buttons if "Selesai" in b["text"])
+        mark = telegram.mark()
+        telegram.push_callback(chat, done["callback_data"], message=edit.message)
+        await telegram.wait_for(lambda _: bool(telegram.sent(chat, "sendDocument", after=mark)), timeout=60)
+        summary = "\n".join(tg_texts(telegram.sent(chat, after=mark)))
+        [document] = telegram.sent(chat, "sendDocument", after=mark)
+    assert "Ringkasan cek kesiapan KIPP" in summary and "SK inisiator/tim inovasi" in summary
+    upload = document.files["document"]
+    assert upload.filename == "cek-kesiapan-kipp.docx"
+    assert "Cek Kesiapan KIPP" in [p.text for p in Document(io.BytesIO(upload.content)).paragraphs]

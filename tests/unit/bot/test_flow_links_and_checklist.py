@@ -8,9 +8,9 @@ import base64
 import pytest
 from telegram.error import BadRequest
 
-import knowledge
 from bot import handlers
 from knowledge import DocumentStore
+from settings import Settings
 
 from .conftest import message, text_message, update
 
@@ -85,20 +85,22 @@ async def test_a_refused_edit_falls_back_to_a_new_message(context, assistant) ->
 # Documents sent by reference ----------------------------------------------------------------------------------
 
 
-def test_a_document_reference_is_resolved_from_the_knowledge_base(tmp_path, monkeypatch) -> None:
+def test_a_document_reference_is_resolved_from_the_knowledge_base(tmp_path) -> None:
     store = DocumentStore(f"sqlite:///{tmp_path / 'kb.db'}")
     ref = store.save("rencana.docx", b"PK-docx-bytes", owner="tg-1")
-    monkeypatch.setattr(knowledge, "load_document", store.load)
-    [message] = handlers.attach_documents([{"custom": {"document": {"ref": ref, "filename": "rencana.docx"}}}])
+    [message] = handlers.attach_documents(
+        [{"custom": {"document": {"ref": ref, "filename": "rencana.docx"}}}], store.load
+    )
     assert base64.b64decode(message["custom"]["document"]["content_b64"]) == b"PK-docx-bytes"
-    [gone] = handlers.attach_documents([{"custom": {"document": {"ref": "tidak-ada", "filename": "x.docx"}}}])
+    missing = [{"custom": {"document": {"ref": "tidak-ada", "filename": "x.docx"}}}]
+    [gone] = handlers.attach_documents(missing, store.load)
     assert gone == {"text": handlers.TEXT_DOCUMENT_GONE}
 
 
-async def test_the_bot_sends_a_stored_document_as_a_file(context, assistant, tmp_path, monkeypatch) -> None:
-    store = DocumentStore(f"sqlite:///{tmp_path / 'kb.db'}")
-    ref = store.save("rencana.docx", b"PK-docx-bytes", owner="tg-1001")
-    monkeypatch.setattr(knowledge, "load_document", store.load)
+async def test_the_bot_sends_a_stored_document_as_a_file(context, assistant, tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    ref = DocumentStore(url).save("rencana.docx", b"PK-docx-bytes", owner="tg-1001")
+    context.bot_data.settings = Settings(database_url=url)
     assistant.answer = lambda s, t: [{"custom": {"document": {"ref": ref, "filename": "rencana.docx"}}}]
     await handlers.on_text(update(context.bot, message=text_message(1001, "buat dokumen")), context)
     sent = context.bot.send_document.call_args.kwargs
