@@ -183,9 +183,9 @@ async def test_summary_action_sends_the_summary_and_clears_the_answers() -> None
     slots = {"agency_type": "bumn", "innovation_start": "2021-01", "kipp_history": "never", "adapts_top": False,
              "documents": ["sk_inisiator"]}  # fmt: skip
     dispatcher = CollectingDispatcher()
-    events = await ActionReadinessSummary(today=lambda: TODAY, editions=lambda: EDITIONS).run(
-        dispatcher, flow_tracker(None, None, "", **slots), {}
-    )
+    events = await ActionReadinessSummary(
+        today=lambda: TODAY, editions=lambda: EDITIONS, saver=lambda *a, **k: "ref"
+    ).run(dispatcher, flow_tracker(None, None, "", **slots), {})
     reply = texts(dispatcher)
     assert "✅ Kelompok umum" in reply and "PSO" in reply and "Sumber:" in reply
     assert SlotSet("innovation_start", None) in events and SlotSet("documents_draft", None) in events

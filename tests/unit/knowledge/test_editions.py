@@ -10,7 +10,7 @@ import yaml
 from sqlalchemy import select
 
 from actions.flows.readiness import ActionReadinessSummary
-from knowledge import EditionStore, read_editions_file
+from knowledge import DocumentStore, EditionStore, read_editions_file
 from knowledge.models import KippEditionRow
 from tests.unit.actions.test_flow_base import flow_tracker, texts
 
@@ -77,7 +77,9 @@ def test_kb_edisi_remove(kb, db_url, tmp_path) -> None:
 async def test_the_readiness_check_judges_against_an_edition_an_admin_added(kb, db_url, tmp_path) -> None:
     slots = {"agency_type": "pemda", "innovation_start": "2024-01", "kipp_history": "never", "adapts_top": False,
              "documents": []}  # fmt: skip
-    action = ActionReadinessSummary(today=lambda: date(2026, 11, 30), editions=EditionStore(db_url).editions)
+    action = ActionReadinessSummary(
+        today=lambda: date(2026, 11, 30), editions=EditionStore(db_url).editions, saver=DocumentStore(db_url).save
+    )
     before = await _summary(action, slots)
     assert "Acuan: aturan KIPP 2025" in before and "belum terbit" in before
     kb("edisi", "import", write_editions(tmp_path / "2026.yml", NEXT))
