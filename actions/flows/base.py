@@ -43,7 +43,7 @@ MAX_CONTROL_WORDS = 8
 TEXT_BACK = "Baik, kembali ke pertanyaan sebelumnya."
 TEXT_FIRST_STEP = "Ini pertanyaan pertama, jadi belum ada langkah sebelumnya. Ketik «batal» untuk berhenti."
 TEXT_USE_BUTTONS = "Pertanyaan ini masih menunggu jawaban Anda. Jawab di bawah ini, atau ketik «batal» untuk berhenti."
-TEXT_SKIPPED = "Baik, pertanyaan ini dilewati; di ringkasan ditandai «dilewati»."
+TEXT_SKIPPED = "Baik, pertanyaan ini dilewati dan ditandai di ringkasan."
 TEXT_NOT_SKIPPABLE = "Pertanyaan ini perlu dijawab untuk hasilnya, jadi tidak bisa dilewati."
 TEXT_LEFT_EMPTY = (
     "Jawabannya belum bisa saya baca, jadi pertanyaan ini saya kosongkan dulu dan saya tandai «belum diisi». "

@@ -28,6 +28,10 @@ OK, UNSURE, NO = "✅", "⚠️", "⛔"
 Finding = tuple[bool | None, str]
 
 
+class NoEdition(LookupError):
+    """The knowledge base holds no KIPP edition with a registration closing date to judge against."""
+
+
 @dataclass(frozen=True)
 class Reference:
     """The edition a check judges against and the day ages are counted to."""
@@ -46,7 +50,7 @@ def choose_reference(editions: Sequence[KippEdition], today: date) -> Reference:
     """
     dated = sorted((e for e in editions if e.registration_closes), key=lambda e: e.year)
     if not dated:
-        raise ValueError("no KIPP edition with a registration closing date in the knowledge base")
+        raise NoEdition("no KIPP edition with a registration closing date in the knowledge base")
     upcoming = [e for e in dated if e.registration_closes and e.registration_closes >= today]
     edition = upcoming[0] if upcoming else dated[-1]
     announced = tuple(e for e in editions if e.year > edition.year and not e.registration_closes)

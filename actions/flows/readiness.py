@@ -33,7 +33,7 @@ from actions.flows.answers import (
 from actions.flows.base import FlowValidationAction, Outcome
 from actions.flows.dates import DateError, StartDate, parse_start
 from actions.flows.documents import Saver, send_document, summary_document
-from actions.flows.kipp_rules import Answers, render_summary
+from actions.flows.kipp_rules import Answers, NoEdition, render_summary
 from knowledge import KippEdition, KnowledgeUnavailable, kipp_editions
 
 logger = logging.getLogger(__name__)
@@ -197,10 +197,11 @@ class ActionReadinessSummary(Action):
         answers = readiness_answers(tracker)
         try:
             editions = await asyncio.to_thread(self._editions)
-        except KnowledgeUnavailable:
+            summary = render_summary(answers, self._today(), editions)
+        except (KnowledgeUnavailable, NoEdition):
+            logger.warning("readiness summary: no usable KIPP edition in the knowledge base")
             dispatcher.utter_message(response="utter_kb_unavailable")
             return []
-        summary = render_summary(answers, self._today(), editions)
         dispatcher.utter_message(text=summary)
         await send_document(
             dispatcher,

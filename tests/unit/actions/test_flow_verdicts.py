@@ -167,3 +167,17 @@ def test_unknown_answers_are_reported_apart_from_the_gaps() -> None:
     validator = ValidateInstitutionalisationForm()
     outcome = validator.check_inst_budget("tidak tahu", flow_tracker("institutionalisation_form", "inst_budget", ""))
     assert outcome.slots == {"inst_budget": "unknown"} and outcome.note == "Tercatat: belum diketahui."
+
+
+async def test_no_usable_edition_gets_the_knowledge_base_apology_not_a_crash() -> None:
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.flows.readiness import ActionReadinessSummary
+
+    undated = [KippEdition(2026, ("umum",), sources=("uji",))]
+    slots = {"agency_type": "pemda", "innovation_start": "2023-03", "kipp_history": "never", "adapts_top": False,
+             "documents": []}  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    action = ActionReadinessSummary(today=lambda: TODAY, editions=lambda: undated, saver=lambda *a, **k: "ref")
+    assert await action.run(dispatcher, flow_tracker(None, None, "", **slots), {}) == []
+    assert dispatcher.messages[0]["response"] == "utter_kb_unavailable"
