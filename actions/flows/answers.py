@@ -41,7 +41,9 @@ _QUESTION_START = re.compile(
     r"dimana|di mana|kemana|ke mana|mana|bisakah|bolehkah|haruskah|perlukah|jelaskan|jelasin|tolong jelaskan|"
     r"maksudnya|mau tanya|boleh tanya|numpang tanya|tanya|what|how|why|who|when)\b"
 )
-_SKIP = re.compile(r"^(skip|skip aja|skip dulu|lewati|lewatin|lewat|lompati|lompat|nanti saja|nanti aja|pass)[.!]*$")
+_SKIP = re.compile(
+    r"^(skip|lewati|lewatin|lewat|lompati|lompat|pass|nanti)( (aja|saja|dulu|deh|ya|yang ini|pertanyaan ini))*[.!]*$"
+)
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 # Markers kept in a slot instead of an answer: a skipped optional step, or one left empty after re-asks.
 SKIPPED = "__dilewati__"

@@ -10,7 +10,7 @@ import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.flows.answers import LEFT_EMPTY, SKIPPED, parse_budget, parse_study_visit, parse_yes_no
+from actions.flows.answers import LEFT_EMPTY, SKIPPED, is_skip_phrase, parse_budget, parse_study_visit, parse_yes_no
 from actions.flows.base import SWITCH_MARK, TEXT_LEFT_EMPTY, TEXT_NOT_SKIPPABLE
 from actions.flows.dates import parse_start
 from actions.flows.institutionalisation import ValidateInstitutionalisationForm
@@ -41,6 +41,12 @@ async def validate(form: Any, requested: str, text: str, intent: str = "inform",
 )
 def test_dates_and_durations_as_officers_write_them(text: str, label: str) -> None:
     assert parse_start(text, TODAY).label() == label
+
+
+@pytest.mark.parametrize("text", ["lewati", "Lewati aja", "skip dulu", "lewatin yang ini", "nanti saja", "pass"])
+def test_skip_phrases(text: str) -> None:
+    assert is_skip_phrase(text)
+    assert not is_skip_phrase("lewat WhatsApp karena warga jarang memakai aplikasi")
 
 
 def test_digits_pick_buttons() -> None:
