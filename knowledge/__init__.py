@@ -23,6 +23,7 @@ from knowledge.documents import DocumentStore, StoredDocument
 from knowledge.editions import EditionStore, KippEdition, read_editions_file
 from knowledge.errors import ContentError, KnowledgeUnavailable, Problem, VersionConflict
 from knowledge.privacy import SenderSelector, purge_if_due
+from knowledge.query import Question, read_question
 from knowledge.retrieval import Hints
 from knowledge.service import KnowledgeBase, ensure_seeded, load_content
 from knowledge.stats import stats_chart_png, stats_csv, stats_text
@@ -48,6 +49,7 @@ __all__ = [
     "KnowledgeBase",
     "KnowledgeUnavailable",
     "Problem",
+    "Question",
     "SearchResult",
     "SenderSelector",
     "Source",
@@ -65,6 +67,7 @@ __all__ = [
     "purge_if_due",
     "read_content_dir",
     "read_editions_file",
+    "read_question",
     "run_retention",
     "save_document",
     "stats_chart_png",
