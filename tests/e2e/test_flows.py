@@ -209,7 +209,7 @@ def test_a_busy_officer_reaches_a_correct_institutionalisation_score(rasa_stack)
     unknown = say(rasa_stack, sender, "ga tau")
     assert "Tercatat: belum diketahui." in unknown and "(3/7)" in unknown
     assert "(4/7)" in say(rasa_stack, sender, "lewati")
-    question = say(rasa_stack, sender, "apa itu perjanjian kinerja?")
+    question = say(rasa_stack, sender, "apa itu JIPP?")
     assert "Sumber:" in question and "(4/7)" in question
     assert "(5/7)" in say(rasa_stack, sender, "ya")
     switch = say(rasa_stack, sender, "/start_readiness_check")
