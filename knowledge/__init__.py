@@ -25,6 +25,8 @@ from knowledge.admin_types import (
     wib,
 )
 from knowledge.content import read_content_dir
+from knowledge.documents import DocumentStore, StoredDocument
+from knowledge.editions import EditionStore, KippEdition, read_editions_file
 from knowledge.errors import ContentError, KnowledgeUnavailable, Problem, VersionConflict
 from knowledge.privacy import SenderSelector, purge_if_due
 from knowledge.query import Question, read_question
@@ -43,6 +45,8 @@ __all__ = [
     "ContentError",
     "DayCount",
     "DeletionReport",
+    "DocumentStore",
+    "EditionStore",
     "Entry",
     "EntryData",
     "EntryVersionInfo",
@@ -54,6 +58,7 @@ __all__ = [
     "Hit",
     "ImportResult",
     "KbInfo",
+    "KippEdition",
     "KnowledgeAdmin",
     "KnowledgeBase",
     "KnowledgeUnavailable",
@@ -63,6 +68,7 @@ __all__ = [
     "SenderSelector",
     "Source",
     "Stats",
+    "StoredDocument",
     "UnansweredGroup",
     "VersionConflict",
     "default_admin",
@@ -70,11 +76,14 @@ __all__ = [
     "ensure_seeded",
     "entry_from_record",
     "kb_info",
+    "kipp_editions",
     "load_content",
     "purge_if_due",
     "read_content_dir",
+    "read_editions_file",
     "read_question",
     "run_retention",
+    "save_document",
     "stats_chart_png",
     "stats_csv",
     "stats_text",
@@ -110,3 +119,13 @@ def run_retention() -> DeletionReport | None:
     """
     settings = get_settings()
     return purge_if_due(settings.database_url, settings.tracker_db, retention_days=settings.retention_days)
+
+
+def kipp_editions() -> list[KippEdition]:
+    """Return the KIPP editions of the configured knowledge base, oldest first (seeded on first use)."""
+    return EditionStore(get_settings().database_url).editions()
+
+
+def save_document(filename: str, content: bytes, *, owner: str) -> str:
+    """Store a generated document in the configured knowledge base and return its reference."""
+    return DocumentStore(get_settings().database_url).save(filename, content, owner=owner)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import declarative_base
 from sqlalchemy.types import TypeDecorator
 
@@ -245,3 +245,28 @@ class Maintenance(Base):
 
     name = Column(String(40), primary_key=True)
     last_run_at = Column(UtcDateTime(), nullable=False)
+
+
+class KippEditionRow(Base):
+    """One KIPP year: its dates, groups and the rules the sources state for it (see knowledge/editions.py)."""
+
+    __tablename__ = "kipp_editions"
+
+    year = Column(Integer, primary_key=True)
+    registration_opens = Column(Date, nullable=True)
+    registration_closes = Column(Date, nullable=True)
+    data = Column(JSON, nullable=False)  # groups, stated minimum ages and rules, guideline, sources, note
+    updated_by = Column(String(100), nullable=False)
+    updated_at = Column(UtcDateTime(), nullable=False, default=utcnow)
+
+
+class FlowDocument(Base):
+    """A document a guided flow generated, kept here so the conversation carries only its id."""
+
+    __tablename__ = "flow_documents"
+
+    id = Column(String(36), primary_key=True)
+    filename = Column(String(200), nullable=False)
+    content = Column(LargeBinary, nullable=False)
+    owner = Column(String(100), nullable=False, index=True)  # the conversation (sender id) it was made for
+    created_at = Column(UtcDateTime(), nullable=False, default=utcnow, index=True)

@@ -14,7 +14,7 @@ import logging
 import click
 
 from knowledge.admin import KnowledgeAdmin
-from knowledge.cli import entries, files, insights, trail
+from knowledge.cli import editions, entries, files, insights, trail
 from knowledge.cli.common import CliContext
 from settings import SettingsError, configure_logging, get_settings
 
@@ -40,7 +40,7 @@ def cli(ctx: click.Context, database_url: str | None, actor: str | None, verbose
     )
 
 
-for module in (files, entries, insights, trail):
+for module in (files, entries, insights, trail, editions):
     for command in module.COMMANDS:
         cli.add_command(command)
 # The review queue was first only the unanswered questions; the old name keeps working.
