@@ -414,7 +414,6 @@ STOP_WORDS = frozenset(
         "happened",
         "there",
         "much",
-        "did",
         "has",
         "have",
         "was",
