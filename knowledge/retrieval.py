@@ -52,7 +52,8 @@ COVERAGE_POWER = 0.5
 UNNAMED_DEFINITION_PENALTY = 0.5
 _DEFINITION = re.compile(
     r"^\s*(?:apa\s+(?:itu|sih|ya|arti|artinya|maksud|maksudnya|kepanjangan|singkatan)|apaan|arti|what\s+is|what's"
-    r"|what\s+are|definisi|pengertian)\b|\b(?:itu\s+apa|tuh\s+apa|itu\s+apaan|apaan\s+tuh|apaan|stands\s+for)\b",
+    r"|what\s+are|definisi|pengertian)\b|\b(?:itu\s+apa|tuh\s+apa|itu\s+apaan|apaan\s+tuh|apaan|stands\s+for)\b"
+    r"|\b(?:maksudnya|artinya|pengertiannya)\s*\??\s*$",
     re.IGNORECASE,
 )
 _ABBREVIATION = re.compile(r"\(([A-Z][A-Za-z]{1,9})\)")
@@ -290,12 +291,11 @@ class KnowledgeIndex:
         """Lower entries that only mention what an "apa itu X" question asks to have defined."""
         if not _DEFINITION.search(text):
             return scores
-        # The thing to define is the rarest word the knowledge base knows; unknown words ("network") say nothing.
-        terms = [term for term in set(content_terms(_DEFINITION.sub(" ", text))) if term in self._idf]
+        # Only words the knowledge base knows can be defined by it; unknown words ("network") say nothing.
+        terms = {term for term in content_terms(_DEFINITION.sub(" ", text)) if term in self._idf}
         if not terms:
             return scores
-        focus = max(terms, key=lambda term: self._idf[term])
-        named = np.array([focus in vocab for vocab in self._defined])
+        named = np.array([bool(terms & vocab) for vocab in self._defined])
         if not named.any():
             # "apa itu SPBE": answers mention it, none defines it: decline rather than pass off a mention.
             return np.zeros(len(self.entries))

@@ -289,6 +289,7 @@ STOP_WORDS = frozenset(
         "lah",
         "nih",
         "tuh",
+        "tu",
         "kok",
         "loh",
         "lho",

@@ -97,3 +97,20 @@ def test_short_follow_up_about_a_detail_of_the_last_answer_gets_the_line_that_gi
     assert result.in_previous and result.best.entry.id == previous.id
     assert re.search(expected, result.excerpt)
     assert len(result.excerpt) < len(previous.answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("apa itu perjanjian kinerja", "pelembagaan-cara"),  # defined by a "... maksudnya" phrasing
+        ("DID buat pemenang kipp itu apa", "kipp-did"),  # the title's bracketed abbreviation
+        ("kipp tu sebenernya lomba apaan sih?", "kipp-apa-itu"),
+    ],
+)
+def test_definition_question_is_answered_by_the_entry_that_defines_it(kb, question: str, entry_id: str) -> None:
+    result = kb.search(question)
+    assert result.confident and result.best.entry.id == entry_id
+
+
+def test_definition_of_a_term_no_entry_defines_is_not_answered(kb) -> None:
+    assert not kb.search("apa itu SPBE?").hits
