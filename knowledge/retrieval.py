@@ -39,7 +39,7 @@ OFFER_THRESHOLD = 0.17  # below this nothing is relevant enough to offer
 # admins see it beside the unanswered questions.
 UNCERTAIN_MARGIN = 0.03
 TOPIC_BOOST = 1.15
-YEAR_BOOST = 1.10
+YEAR_BOOST = 1.25
 FACT_BOOST = 1.3
 PREVIOUS_ENTRY_PENALTY = 0.5  # a follow-up asks something new about the same subject
 # A subject-less message read in context is answered in context unless the plain reading is much better...

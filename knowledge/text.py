@@ -134,6 +134,7 @@ SLANG: dict[str, str] = {
     "jippnya": "jipp",
     "hubnya": "hub",
     "mall": "mal",
+    "ibukota": "ibu kota",
     "mal": "mal",
     # English words folded onto the Indonesian ones, on both sides of the match (answer_en is indexed too),
     # so "legal basis for public service malls" meets "dasar hukum mal pelayanan publik".
