@@ -253,7 +253,9 @@ class ActionAnswerQuestion(Action):
         hints = Hints(
             topics=frozenset(topics),
             # A part without a year of its own takes the message's ("kipp 2025 temanya apa dan pemenangnya?").
-            year=_entity(tracker, "year") if whole is None else _year(text) or _year(whole.text),
+            # The conversation's year carries over: "kategorinya apa aja?" after the KIPP 2025 theme.
+            year=(_entity(tracker, "year") if whole is None else _year(text) or _year(whole.text))
+            or (_year(previous.title) if previous is not None and not question.names_subject else None),
             previous=previous,
             follow_up=(intent == "ask_followup" and whole is None)
             or (previous is not None and (question.relates or _year_only(text))),
@@ -354,7 +356,8 @@ class ActionSmallTalk(ActionAnswerQuestion):
 
 
 def _year(text: str) -> str | None:
-    match = re.search(r"\b(?:19|20)\d\d\b", text)
+    # A year on its own, not the year of a regulation number ("89/2020").
+    match = re.search(r"(?<![/\d])\b(?:19|20)\d\d\b", text)
     return match.group(0) if match else None
 
 

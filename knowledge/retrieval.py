@@ -124,8 +124,10 @@ _ASKED_VALUE = (
         re.compile(r"\d+\s*(?:hari|minggu|bulan|tahun)", re.I),
     ),
     (re.compile(r"\b(?:kapan|kpn|when|tanggal|tgl)\b", re.I), re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\b", re.I)),
+    (re.compile(r"\b(?:tahun|thn)\s+(?:berapa|brp)\b|\bwhat\s+year\b", re.I), re.compile(r"\b(?:19|20)\d\d\b")),
+    (re.compile(r"\b(?:berapa|brp)\s+(?:kali|banyak|jumlah)\b|\bhow\s+(?:many|often)\b", re.I), re.compile(r"\b\d+\b")),
 )
-_QUESTION_TERMS = frozenset({"berapa", "kapan", "siapa", "mana", "lama", "tahun", "apa", "bagaimana"})
+_QUESTION_TERMS = frozenset({"berapa", "kapan", "siapa", "mana", "lama", "tahun", "apa", "bagaimana", "kali", "jumlah"})
 
 
 def detail_in(entry: Entry, follow_up: str, max_lines: int = 2) -> str:
@@ -364,6 +366,13 @@ class KnowledgeIndex:
             return in_context
         plain_is_new = plain.best is not None and (plain.best.entry.id != previous.id or hints.repeat)
         same_subject = plain.best is not None and plain.best.entry.topic == previous.topic
+        # "kalau bumn?" after "bumd boleh ikut?": nothing clear on its own, and the last answer says it.
+        own_terms = set(content_terms(text))
+        if own_terms and own_terms <= self._vocab[previous_index] and plain_score < STRONG_ANSWER:
+            excerpt = answer_excerpt(previous, own_terms)
+            if excerpt:
+                hit = Hit(entry=previous, score=float(contextual[previous_index]))
+                return SearchResult(hits=(hit,), used_context=True, in_previous=True, excerpt=excerpt)
         # "kalau kelompok replikasi?" after kelompok umum: clear on its own, and on the same subject.
         if (
             plain.confident
@@ -379,7 +388,6 @@ class KnowledgeIndex:
         if plain.confident and plain_is_new and (same_subject or clear):
             return plain
         # "ditetapkan kapan?" after the answer on PermenPANRB 91/2021: the rest of that answer says it.
-        own_terms = set(content_terms(text))
         if own_terms and own_terms <= self._vocab[previous_index]:
             hit = Hit(entry=previous, score=float(contextual[previous_index]))
             excerpt = answer_excerpt(previous, own_terms)
