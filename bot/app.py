@@ -129,7 +129,9 @@ def api_urls(base_url: str) -> tuple[str, str]:
 async def post_init(application: BotApplication) -> None:
     """Open the assistant client and register the command menu, once the bot is initialized."""
     data = application.bot_data
-    data.rasa_client = RasaClient(data.settings.rasa_url, timeout=data.settings.rasa_timeout)
+    data.rasa_client = RasaClient(
+        data.settings.rasa_url, timeout=data.settings.rasa_timeout, token=data.settings.rasa_token
+    )
     try:
         await application.bot.set_my_commands(handlers.BOT_COMMANDS)
     except TelegramError as exc:

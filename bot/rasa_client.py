@@ -35,11 +35,16 @@ class RasaClient:
         base_url: str,
         *,
         timeout: float,
+        token: str = "",
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        """Create the client; `transport` lets tests answer requests with `httpx.MockTransport`."""
+        """Create the client; `token` is RASA_TOKEN, `transport` lets tests answer with `httpx.MockTransport`."""
+        if not token:
+            logger.warning("RASA_TOKEN is not set: the assistant will refuse this bot's messages")
         self._client = httpx.AsyncClient(
             base_url=base_url,
+            # The REST channel refuses every message without the shared token (nlu/channels.py).
+            headers={"Authorization": f"Bearer {token}"} if token else None,
             timeout=httpx.Timeout(timeout, connect=min(timeout, _MAX_CONNECT_TIMEOUT)),
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=50, keepalive_expiry=_KEEPALIVE_EXPIRY),
             transport=transport,
@@ -57,6 +62,8 @@ class RasaClient:
             response = await self._client.post(WEBHOOK_PATH, json={"sender": sender_id, "message": text})
         except httpx.HTTPError as exc:
             raise RasaUnavailable(f"request to the assistant failed: {type(exc).__name__}") from exc
+        if response.status_code in (401, 403):
+            logger.error("The assistant refused the bot's token: check that RASA_TOKEN matches the running assistant")
         if not response.is_success:
             raise RasaUnavailable(f"the assistant answered HTTP {response.status_code}")
         try:

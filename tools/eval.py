@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import yaml
 
-from settings import PROJECT_ROOT, get_settings
+from settings import PROJECT_ROOT, bearer, get_settings
 
 DEFAULT_CASES = PROJECT_ROOT.parent / "shared" / "eval" / "dev.yml"
 DECLINE = re.compile(
@@ -64,7 +64,7 @@ def run_cases(cases: list[dict[str, Any]], rasa_url: str) -> list[Outcome]:
     """Run every case against the assistant at `rasa_url`."""
     url = f"{rasa_url}/webhooks/rest/webhook"
     outcomes = []
-    with httpx.Client(timeout=30) as client:
+    with httpx.Client(timeout=30, headers=bearer(get_settings().rasa_token)) as client:
         for case in cases:
             sender = f"eval-{uuid.uuid4().hex[:12]}"
             kind = case.get("kind", "answer")

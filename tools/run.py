@@ -14,7 +14,7 @@ from pathlib import Path
 from types import FrameType
 
 from knowledge import ContentError, ensure_seeded
-from settings import configure_logging, get_settings
+from settings import configure_logging, get_settings, remove_run_tokens, write_run_tokens
 from tools.stack import Stack
 
 logger = logging.getLogger("klinik.run")
@@ -44,10 +44,13 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    # `make chat`, `make eval` and a bot started by hand find this run's token there (when none is configured).
+    write_run_tokens(stack.settings)
     try:
         seconds = stack.start()
     except RuntimeError as exc:
         logger.error("%s", exc)
+        remove_run_tokens()
         return 1
     logger.info("assistant ready in %.1f s: POST %s/webhooks/rest/webhook", seconds, settings.rasa_url)
     if not with_bot:
@@ -62,6 +65,7 @@ def main() -> int:
         time.sleep(0.5)
     logger.info("stopping...")
     stack.stop()
+    remove_run_tokens()
     logger.info("stopped")
     return exit_code
 

@@ -111,3 +111,30 @@ async def test_the_timeout_is_explicit() -> None:
     await client.aclose()
     assert timeout.read == 7.5
     assert timeout.connect is not None and timeout.connect <= 5.0
+
+
+async def test_sends_the_shared_token_with_every_message() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=[])
+
+    client = RasaClient("http://rasa.test:5005", timeout=2.0, token="t" * 32, transport=httpx.MockTransport(handler))
+    await client.send_message("tg-1", "halo")
+    await client.send_message("tg-1", "lagi")
+    await client.aclose()
+
+    assert [request.headers["authorization"] for request in seen] == [f"Bearer {'t' * 32}"] * 2
+
+
+async def test_a_refused_token_is_reported_as_unavailable() -> None:
+    client = RasaClient(
+        "http://rasa.test:5005",
+        timeout=2.0,
+        token="wrong" * 5,
+        transport=httpx.MockTransport(lambda _: httpx.Response(401, json={"error": "missing or wrong token"})),
+    )
+    with pytest.raises(RasaUnavailable, match="401"):
+        await client.send_message("tg-1", "halo")
+    await client.aclose()
