@@ -89,6 +89,11 @@ class Settings:
     action_server_token: str = field(default="", repr=False)
     rasa_model: str = str(PROJECT_ROOT / "models" / "current.tar.gz")
     rasa_timeout: float = 15.0
+    # Per-conversation limits at the REST channel (nlu/rate_limit.py): far above a person's pace, so only a
+    # script flooding one conversation is refused (HTTP 429), and never at the other chats' expense.
+    sender_rate_per_minute: float = 60.0
+    sender_burst: int = 20
+    sender_max_in_flight: int = 3
     kb_refresh_seconds: float = 2.0
     telegram_bot_token: str = field(default="", repr=False)
     telegram_api_base_url: str = DEFAULT_TELEGRAM_API_BASE_URL
@@ -141,6 +146,9 @@ class Settings:
             action_server_token=tokens["ACTION_SERVER_TOKEN"],
             rasa_model=env.get("RASA_MODEL", "") or cls.rasa_model,
             rasa_timeout=_float(env, "RASA_TIMEOUT", cls.rasa_timeout, problems),
+            sender_rate_per_minute=_float(env, "SENDER_RATE_PER_MINUTE", cls.sender_rate_per_minute, problems),
+            sender_burst=_int(env, "SENDER_BURST", cls.sender_burst, problems),
+            sender_max_in_flight=_int(env, "SENDER_MAX_IN_FLIGHT", cls.sender_max_in_flight, problems),
             kb_refresh_seconds=_float(env, "KB_REFRESH_SECONDS", cls.kb_refresh_seconds, problems),
             telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
             telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL", "") or cls.telegram_api_base_url,

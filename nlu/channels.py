@@ -8,10 +8,14 @@ back), so every client keeps working; what changes is what gets through:
   to post as an officer, read their flow answers back or `/restart` their conversation.
 - **Validation** before NLU runs (`nlu.channel_input`): a JSON object, a well-formed sender, a string
   message, cleaned of invalid Unicode and trimmed to the bot's limit. Bad requests get a 4xx that says why.
+- **Fairness**: per-conversation limits (`nlu.rate_limit`): a rate and a cap on turns waiting in one
+  conversation, answered with 429 and `Retry-After`. With the text trimmed before NLU, no single message
+  or sender can hold up the other chats.
 - **`?stream=true`** answers in Rasa's streaming format (one JSON message per line), sent when the turn
   is done, instead of hanging on Rasa 3.6's broken streaming code.
 - **An apology** whenever a turn produced no reply at all (the action server down, an action failed),
-  which a user would otherwise read as a dead bot.
+  which a user would otherwise read as a dead bot, and instead of the reply when the conversation could
+  not be loaded or saved (`nlu.tracker_store.TrackerStoreUnavailable`): the turn is then not stored at all.
 
 Logs name the sender and the outcome; what the user wrote is logged at DEBUG only, errors included.
 It runs inside the Rasa server and imports only Rasa, Sanic and settings.
@@ -35,7 +39,9 @@ from sanic.response import HTTPResponse
 
 from nlu import rasa_speedups
 from nlu.channel_input import BadRequest, TurnRequest, parse_turn
+from nlu.rate_limit import SenderLimiter
 from nlu.safe_logging import describe_error
+from nlu.tracker_store import TrackerStoreUnavailable
 from settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -54,9 +60,15 @@ def _error(status: int, message: str) -> HTTPResponse:
 class RestWithApology(RestInput):
     """REST input channel that checks the shared token, validates each request, and always answers."""
 
-    def __init__(self, token: str | None = None) -> None:
-        """Use `token` (tests) or RASA_TOKEN from settings as the secret every request must carry."""
-        self._token = get_settings().rasa_token if token is None else token
+    def __init__(self, token: str | None = None, limiter: SenderLimiter | None = None) -> None:
+        """Use `token` and `limiter` (tests), or RASA_TOKEN and the per-sender limits from settings."""
+        settings = get_settings()
+        self._token = settings.rasa_token if token is None else token
+        self._limiter = limiter or SenderLimiter(
+            per_minute=settings.sender_rate_per_minute,
+            burst=settings.sender_burst,
+            max_in_flight=settings.sender_max_in_flight,
+        )
 
     @classmethod
     def name(cls) -> str:
@@ -95,7 +107,16 @@ class RestWithApology(RestInput):
                 return _error(exc.status, str(exc))
             if turn.trimmed:
                 logger.info("message from %s trimmed from %d characters", turn.sender, turn.original_length)
-            messages = await self.run_turn(on_new_message, turn)
+            refusal = self._limiter.acquire(turn.sender)
+            if refusal is not None:
+                logger.warning("refused a turn for %s: %s", turn.sender, refusal.reason)
+                return response.json(
+                    {"error": refusal.reason}, status=429, headers={"Retry-After": str(refusal.retry_after)}
+                )
+            try:
+                messages = await self.run_turn(on_new_message, turn)
+            finally:
+                self._limiter.release(turn.sender)
             if request.args.get("stream", "").lower() in _STREAM_VALUES:
                 # Rasa's streaming format: one JSON message per line. Sent once the turn is done.
                 lines = "".join(json.dumps(message) + "\n" for message in messages)
@@ -113,6 +134,11 @@ class RestWithApology(RestInput):
         logger.debug("turn for %s: %r", turn.sender, turn.text)
         try:
             await on_new_message(message)
+        except TrackerStoreUnavailable:
+            # The conversation could not be read or saved: nothing of this turn was stored, so an answer
+            # computed without its context (or not kept for the next message) must not be shown as if it were.
+            logger.error("turn for sender %s not answered: its conversation could not be loaded or saved", turn.sender)
+            output.messages.clear()
         except CancelledError:
             logger.error("turn for sender %s was cancelled (timeout)", turn.sender)
         except Exception as exc:

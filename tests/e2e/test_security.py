@@ -6,6 +6,7 @@ links, requests that crashed or stalled a turn, conversations shared by requests
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from pathlib import Path
@@ -137,3 +138,20 @@ def test_stream_mode_answers_in_rasas_line_format(rasa_stack) -> None:
     assert response.status_code == 200
     messages = [json.loads(line) for line in response.text.splitlines() if line.strip()]
     assert any("Sumber:" in (m.get("text") or "") for m in messages), messages
+
+
+async def test_a_flooding_sender_is_refused_while_another_chat_is_answered(rasa_stack) -> None:
+    flood, calm = rasa_stack.new_sender("flood"), rasa_stack.new_sender("calm")
+    async with httpx.AsyncClient(headers=rasa_stack.stack.auth_headers(), timeout=120) as client:
+
+        async def ask(sender: str, text: str) -> httpx.Response:
+            return await client.post(webhook(rasa_stack), json={"sender": sender, "message": text})
+
+        flood_requests = [ask(flood, "apa itu kipp") for _ in range(12)]
+        *flooded, answered = await asyncio.gather(*flood_requests, ask(calm, "apa itu jipp"))
+    statuses = sorted(response.status_code for response in flooded)
+    assert 200 in statuses and 429 in statuses, statuses
+    refused = next(response for response in flooded if response.status_code == 429)
+    assert int(refused.headers["Retry-After"]) >= 1 and refused.json()["error"]
+    assert answered.status_code == 200
+    assert "Sumber:" in "\n".join(m.get("text") or "" for m in answered.json())

@@ -64,6 +64,7 @@ async def test_out_of_scope_question_is_declined_and_logged(kb) -> None:
     )
     assert events == []
     assert dispatcher.messages[0]["response"] == "utter_out_of_scope"
+    assert kb.writer.flush(timeout=30)  # question logging happens off the answer path
     declined = kb.run(lambda session: queries.logged_questions(session, outcome="declined"))
     assert any("gaji" in row.text for row in declined)
 
