@@ -102,6 +102,10 @@ class Settings:
     telegram_webhook_secret: str = field(default="", repr=False)
     telegram_webhook_port: int = 8443
     telegram_webhook_listen: str = "127.0.0.1"
+    # The bot's persistent outbox of answers not yet accepted by Telegram (bot/outbox.py). Empty means
+    # var/outbox-<bot id>.db, one per bot token, so two bots never send each other's answers.
+    outbox_db: str = ""
+    outbox_give_up_seconds: float = 3600.0
     admin_telegram_ids: frozenset[int] = frozenset()
     ops_chat_id: int | None = None
     retention_days: int = 180
@@ -157,6 +161,8 @@ class Settings:
             telegram_webhook_secret=secret,
             telegram_webhook_port=_int(env, "TELEGRAM_WEBHOOK_PORT", cls.telegram_webhook_port, problems),
             telegram_webhook_listen=env.get("TELEGRAM_WEBHOOK_LISTEN", "").strip() or cls.telegram_webhook_listen,
+            outbox_db=env.get("OUTBOX_DB", "").strip(),
+            outbox_give_up_seconds=_float(env, "OUTBOX_GIVE_UP_SECONDS", cls.outbox_give_up_seconds, problems),
             admin_telegram_ids=_id_list(env, "ADMIN_TELEGRAM_IDS", problems),
             ops_chat_id=ops_chat_id,
             retention_days=_int(env, "RETENTION_DAYS", cls.retention_days, problems),
@@ -166,6 +172,14 @@ class Settings:
         if problems:
             raise SettingsError("Invalid configuration:\n- " + "\n- ".join(problems))
         return settings
+
+    @property
+    def outbox_path(self) -> str:
+        """Return the outbox database of this bot: OUTBOX_DB, else one file per bot (its token's id part)."""
+        if self.outbox_db:
+            return self.outbox_db
+        bot_id = "".join(ch for ch in self.telegram_bot_token.split(":", 1)[0] if ch.isalnum()) or "bot"
+        return str(VAR_DIR / f"outbox-{bot_id}.db")
 
     def with_tokens(self) -> Settings:
         """Return these settings with a fresh random token for each link that has none (one run's secrets)."""

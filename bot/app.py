@@ -8,6 +8,7 @@ application inside an existing event loop (end-to-end tests and the benchmark).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -32,7 +33,9 @@ from telegram.ext import (
 from bot import handlers
 from bot.admin import register_admin_handlers
 from bot.context import BotData, Context
+from bot.delivery import send_pending
 from bot.feedback import register_feedback_handlers
+from bot.outbox import Outbox, OutboxWorker
 from bot.privacy import register_privacy_handlers
 from bot.rasa_client import RasaClient
 from settings import Settings
@@ -132,6 +135,10 @@ async def post_init(application: BotApplication) -> None:
     data.rasa_client = RasaClient(
         data.settings.rasa_url, timeout=data.settings.rasa_timeout, token=data.settings.rasa_token
     )
+    # Answers Telegram did not accept wait in the outbox and are retried, across restarts (bot/outbox.py).
+    data.outbox = Outbox(data.settings.outbox_path, give_up_seconds=data.settings.outbox_give_up_seconds)
+    data.outbox_worker = OutboxWorker(data.outbox, functools.partial(send_pending, application.bot))
+    data.outbox_worker.start()
     try:
         await application.bot.set_my_commands(handlers.BOT_COMMANDS)
     except TelegramError as exc:
@@ -141,7 +148,14 @@ async def post_init(application: BotApplication) -> None:
 
 
 async def post_shutdown(application: BotApplication) -> None:
-    """Close the assistant client."""
+    """Stop the outbox worker (queued answers stay for the next start) and close the assistant client."""
+    data = application.bot_data
+    if data.outbox_worker is not None:
+        await data.outbox_worker.stop()
+        data.outbox_worker = None
+    if data.outbox is not None:
+        data.outbox.close()
+        data.outbox = None
     client = application.bot_data.rasa_client
     application.bot_data.rasa_client = None
     if client is not None:
