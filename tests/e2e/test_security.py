@@ -155,3 +155,38 @@ async def test_a_flooding_sender_is_refused_while_another_chat_is_answered(rasa_
     assert int(refused.headers["Retry-After"]) >= 1 and refused.json()["error"]
     assert answered.status_code == 200
     assert "Sumber:" in "\n".join(m.get("text") or "" for m in answered.json())
+
+
+def log_text(rasa_stack, name: str) -> str:
+    path = rasa_stack.stack.service(name).log_path
+    assert path is not None
+    return path.read_text(errors="replace")
+
+
+def test_a_failing_action_call_answers_without_the_tracker_and_logs_no_user_text(rasa_stack) -> None:
+    marker = f"rahasia-{rasa_stack.new_sender('marker')}"
+    url = f"http://127.0.0.1:{rasa_stack.settings.action_port}/webhook"
+    call = {
+        "next_action": "action_answer_question",
+        "sender_id": "tg-1",
+        # A latest message that is not an object makes the action fail inside rasa-sdk.
+        "tracker": {"sender_id": "tg-1", "slots": {}, "latest_message": marker, "events": []},
+        "domain": {},
+        "version": "3.6.2",
+    }
+    response = httpx.post(url, json=call, headers=bearer(rasa_stack.settings.action_server_token), timeout=30)
+    assert response.status_code == 500
+    assert marker not in response.text
+    assert marker not in log_text(rasa_stack, "actions")
+
+
+def test_user_text_stays_out_of_the_logs_when_a_turn_fails(rasa_stack) -> None:
+    marker = f"rahasia-{rasa_stack.new_sender('marker')}"
+    actions = rasa_stack.stack.service("actions")
+    actions.stop()
+    try:
+        reply = rasa_stack.reply_text(rasa_stack.new_sender(), f"apa itu kipp {marker}")
+        assert "Maaf" in reply
+    finally:
+        rasa_stack.restart_service("actions")
+    assert marker not in log_text(rasa_stack, "rasa")
