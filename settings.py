@@ -89,6 +89,8 @@ class Settings:
     action_server_token: str = field(default="", repr=False)
     rasa_model: str = str(PROJECT_ROOT / "models" / "current.tar.gz")
     rasa_timeout: float = 15.0
+    # How long the bot keeps trying to connect while Rasa restarts, before it apologises.
+    rasa_connect_retry_seconds: float = 30.0
     # Per-conversation limits at the REST channel (nlu/rate_limit.py): far above a person's pace, so only a
     # script flooding one conversation is refused (HTTP 429), and never at the other chats' expense.
     sender_rate_per_minute: float = 60.0
@@ -150,6 +152,9 @@ class Settings:
             action_server_token=tokens["ACTION_SERVER_TOKEN"],
             rasa_model=env.get("RASA_MODEL", "") or cls.rasa_model,
             rasa_timeout=_float(env, "RASA_TIMEOUT", cls.rasa_timeout, problems),
+            rasa_connect_retry_seconds=_float(
+                env, "RASA_CONNECT_RETRY_SECONDS", cls.rasa_connect_retry_seconds, problems
+            ),
             sender_rate_per_minute=_float(env, "SENDER_RATE_PER_MINUTE", cls.sender_rate_per_minute, problems),
             sender_burst=_int(env, "SENDER_BURST", cls.sender_burst, problems),
             sender_max_in_flight=_int(env, "SENDER_MAX_IN_FLIGHT", cls.sender_max_in_flight, problems),

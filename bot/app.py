@@ -133,7 +133,10 @@ async def post_init(application: BotApplication) -> None:
     """Open the assistant client and register the command menu, once the bot is initialized."""
     data = application.bot_data
     data.rasa_client = RasaClient(
-        data.settings.rasa_url, timeout=data.settings.rasa_timeout, token=data.settings.rasa_token
+        data.settings.rasa_url,
+        timeout=data.settings.rasa_timeout,
+        token=data.settings.rasa_token,
+        connect_retry_seconds=data.settings.rasa_connect_retry_seconds,
     )
     # Answers Telegram did not accept wait in the outbox and are retried, across restarts (bot/outbox.py).
     data.outbox = Outbox(data.settings.outbox_path, give_up_seconds=data.settings.outbox_give_up_seconds)

@@ -37,7 +37,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from nlu import rasa_speedups
+from nlu import connect_retry, rasa_speedups
 from nlu.channel_input import BadRequest, TurnRequest, parse_turn
 from nlu.rate_limit import SenderLimiter
 from nlu.safe_logging import describe_error
@@ -46,8 +46,10 @@ from settings import get_settings
 
 logger = logging.getLogger(__name__)
 
-# Rasa always loads this channel, so this is where the speed-ups for its hot spots are switched on.
+# Rasa always loads this channel, so this is where the speed-ups for its hot spots, and the retry of
+# refused connections to a restarting action server, are switched on.
 rasa_speedups.install()
+connect_retry.install()
 
 APOLOGY = "Maaf, asisten sedang mengalami gangguan dan belum bisa menjawab. Silakan coba lagi beberapa saat lagi."
 _STREAM_VALUES = {"true", "1", "yes"}
