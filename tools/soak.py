@@ -251,15 +251,24 @@ async def phase_kills(stack: Stack, supervisor_lock: threading.Lock) -> bool:
             turn = 0
             while not stop.is_set():
                 turn += 1
-                try:
-                    response = await client.post(
-                        url, json={"sender": f"kill-{run}-{number}", "message": QUESTIONS[turn % len(QUESTIONS)]}
-                    )
-                except httpx.HTTPError:
-                    tally.add("refused-while-down")  # Rasa itself was down: the bot would apologise
-                    await asyncio.sleep(0.5)
-                    continue
-                if "Sumber:" in response.text:
+                message = {"sender": f"kill-{run}-{number}", "message": QUESTIONS[turn % len(QUESTIONS)]}
+                # Like the bot: a refused connection (Rasa restarting) is tried again for 30 s.
+                deadline = time.monotonic() + 30
+                while True:
+                    try:
+                        response = await client.post(url, json=message)
+                        break
+                    except httpx.ConnectError:
+                        if time.monotonic() > deadline:
+                            response = None
+                            break
+                        await asyncio.sleep(0.5)
+                    except httpx.HTTPError:
+                        response = None
+                        break
+                if response is None:
+                    tally.add("unanswered")
+                elif "Sumber:" in response.text:
                     tally.add("answered")
                 elif APOLOGY_MARK in response.text:
                     tally.add("apology")
@@ -285,9 +294,11 @@ async def phase_kills(stack: Stack, supervisor_lock: threading.Lock) -> bool:
         await asyncio.gather(killer(), *(conversation(number) for number in range(20)))
     back = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in recoveries)
     print(f"kills     {tally.summary()}; back after: {back}")
-    return all(seconds <= 20 for _, seconds in recoveries) and not any(
-        name.startswith("other") for name in tally.statuses
-    )
+    # In flight at a kill: at most one turn per conversation per kill may end in an apology (or be cut off).
+    in_flight_allowance = 20 * len(recoveries)
+    lost = tally.statuses["apology"] + tally.statuses["unanswered"]
+    others = sum(count for name, count in tally.statuses.items() if name.startswith("other"))
+    return all(seconds <= 20 for _, seconds in recoveries) and lost <= in_flight_allowance and others == 0
 
 
 # ----------------------------------------------------------------------------------------------------------------
