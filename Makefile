@@ -68,8 +68,8 @@ test-stories: $(STAMP) $(MODEL) ## Check the dialogue test stories (fails on any
 	$(RASA) test core --stories tests/conversations --model $(MODEL) --fail-on-prediction-errors --out results/stories \
 	  2>&1 | grep -vE "^(Processed|Processing)|it/s" ; test $${PIPESTATUS[0]} -eq 0
 
-eval: $(STAMP) ## Score the running assistant on ../shared/eval/dev.yml
-	$(PY) -m tools.eval
+eval: $(STAMP) ## Score the running assistant and a BM25 baseline on tests/eval (ARGS="--url ... --split heldout")
+	$(PY) -m tools.eval $(ARGS)
 
 bench: $(STAMP) $(MODEL) ## Measure reply latency, cold start and memory
 	$(PY) -m tools.bench

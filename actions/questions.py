@@ -1,8 +1,11 @@
-"""Actions that answer questions from the knowledge base: free questions, chosen entries and topics.
+"""Actions that answer questions from the knowledge base: free questions, chosen entries, topics, "more".
 
 Triggered by the question intents, follow-ups, nlu_fallback and out_of_scope (see
-nlu/data/rules/questions.yml). Retrieval decides between answering with a citation, offering the top
-candidates as buttons, and declining politely; every outcome is logged for the admins.
+nlu/data/rules/questions.yml). A message is first read like a person would (`knowledge.read_question`):
+greetings and personal context set aside, one question or several, English or Indonesian, yes/no or not.
+A message that leaves its subject out is read with the conversation's last answer (its subject, year and
+group) until the context expires. Retrieval then decides between answering with a citation, offering
+choices, and declining politely; every question and its outcome is logged for the admins.
 """
 
 from __future__ import annotations
@@ -10,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 import unicodedata
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -19,8 +24,19 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions._kb import resolve_kb
-from actions.replies import entry_button, send_answer
-from knowledge import TOPICS, Entry, Hints, KnowledgeBase, KnowledgeUnavailable, SearchResult
+from actions.direct import direct_line, facts_asked
+from actions.replies import entry_button, part_answer, send_answer, send_excerpt, send_rest
+from knowledge import (
+    TOPICS,
+    Entry,
+    Hints,
+    Hit,
+    KnowledgeBase,
+    KnowledgeUnavailable,
+    Question,
+    SearchResult,
+    read_question,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -32,15 +48,28 @@ INTENT_TOPICS: dict[str, frozenset[str]] = {
     "ask_mpp": frozenset({"mpp"}),
 }
 # When the NLU calls a question out of scope, only a clear knowledge-base match overrides it.
-OUT_OF_SCOPE_OVERRIDE = 0.55
+OUT_OF_SCOPE_OVERRIDE = 0.3
 # Runner-up entries this close to the answer are offered as "related" buttons under it.
 RELATED_MARGIN = 0.05
 # Retrieval reads the start of very long messages; officers paste whole documents sometimes.
 MAX_QUERY_CHARS = 1000
 LONG_MESSAGE_CHARS = 1500
-# A follow-up is short: "dasar hukumnya apa?", "terus langkah pertamanya?".
-FOLLOW_UP_MAX_WORDS = 6
-ENGLISH_HINTS = frozenset({"what", "how", "who", "when", "which", "does", "is", "are", "the", "can", "why"})
+# A follow-up is short: "dasar hukumnya apa?", "terus langkah pertamanya?", "kalau kelompok replikasi?".
+FOLLOW_UP_MAX_WORDS = 7
+# After this long without a question, the last answer no longer explains a message without a subject.
+CONTEXT_TTL_SECONDS = 30 * 60
+MAX_PARTS = 3
+
+TEXTS = {
+    False: {
+        "unanswered_part": "Untuk “{part}”, saya belum menemukan jawabannya. Coba tanyakan terpisah dengan kata lain.",
+        "about": "Tentang {subject}, maksud Anda:",
+    },
+    True: {
+        "unanswered_part": "For “{part}”, I could not find an answer. Please ask it on its own, in other words.",
+        "about": "About {subject}, do you mean:",
+    },
+}
 
 
 def _is_readable(text: str) -> bool:
@@ -52,14 +81,40 @@ def _is_readable(text: str) -> bool:
     return latin / len(letters) >= 0.6
 
 
-def _is_english(text: str) -> bool:
-    words = re.findall(r"[a-z]+", text.lower())
-    return len(words) >= 3 and sum(word in ENGLISH_HINTS for word in words) >= 2
-
-
 def _entity(tracker: Tracker, name: str) -> str | None:
     value = next(tracker.get_latest_entity_values(name), None)
     return str(value) if value is not None else None
+
+
+@dataclass(frozen=True)
+class _Answered:
+    """One part of a message and what retrieval made of it."""
+
+    part: str
+    result: SearchResult
+    outcome: str  # answered, uncertain, ambiguous or declined
+
+
+def _outcome(result: SearchResult, intent: str | None) -> str:
+    best = result.best
+    if best is None:
+        return "declined"
+    # The NLU's out_of_scope is a hint: a message read in the conversation's context, or a clear match, is answered.
+    if intent == "out_of_scope" and not (
+        result.confident and (result.used_context or best.score >= OUT_OF_SCOPE_OVERRIDE)
+    ):
+        return "declined"
+    if result.confident:
+        return "uncertain" if result.uncertain else "answered"
+    return "ambiguous"
+
+
+def _context_events(entry: Entry) -> list[dict[str, Any]]:
+    return [
+        SlotSet("last_entry_id", entry.id),
+        SlotSet("last_topic", entry.topic),
+        SlotSet("last_answer_at", time.time()),
+    ]
 
 
 class ActionAnswerQuestion(Action):
@@ -84,10 +139,10 @@ class ActionAnswerQuestion(Action):
             return []
         if len(text) > LONG_MESSAGE_CHARS:
             dispatcher.utter_message(response="utter_too_long")
-        query = text[:MAX_QUERY_CHARS]
+        question = read_question(text[:MAX_QUERY_CHARS])
         kb = resolve_kb(self._kb)
         try:
-            return await asyncio.to_thread(self._answer, kb, dispatcher, tracker, query, intent)
+            return await asyncio.to_thread(self._answer, kb, dispatcher, tracker, question, intent)
         except KnowledgeUnavailable:
             logger.exception("knowledge base unavailable")
             dispatcher.utter_message(response="utter_kb_unavailable")
@@ -98,55 +153,229 @@ class ActionAnswerQuestion(Action):
         kb: KnowledgeBase,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
-        query: str,
+        question: Question,
         intent: str | None,
     ) -> list[dict[str, Any]]:
+        if question.injection:
+            dispatcher.utter_message(response="utter_out_of_scope_en" if question.english else "utter_out_of_scope")
+            kb.log_question(sender_id=tracker.sender_id, text=question.text, intent=intent, outcome="declined")
+            return []
+        previous = self._previous(kb, tracker, question)
+        if question.asks_more and previous is not None:
+            send_rest(dispatcher, previous, english=question.english)
+            return _context_events(previous)
+        parts = self._answer_parts(kb, tracker, question, intent, previous)
+        if len(parts) > 1 and sum(p.outcome in {"answered", "uncertain"} for p in parts) >= 1:
+            answered = self._send_parts(dispatcher, parts, english=question.english)
+        else:
+            whole = self._search(kb, tracker, question.text, intent, previous, question)
+            parts = [whole]
+            answered = self._send_single(dispatcher, whole, question, previous)
+        for part in parts:
+            best = part.result.best
+            kb.log_question(
+                sender_id=tracker.sender_id,
+                text=part.part,
+                intent=intent,
+                outcome=part.outcome,
+                entry=best.entry if best and part.outcome in {"answered", "uncertain"} else None,
+                score=best.score if best else None,
+            )
+            logger.info(
+                "question intent=%s outcome=%s entry=%s context=%s",
+                intent,
+                part.outcome,
+                best.entry.id if best else None,
+                part.result.used_context,
+            )
+        return _context_events(answered) if answered else []
+
+    @staticmethod
+    def _previous(kb: KnowledgeBase, tracker: Tracker, question: Question) -> Entry | None:
+        """Return the last answer if it still gives context: recent, and the message names no subject of its own."""
         previous_id = tracker.get_slot("last_entry_id")
-        previous = kb.entry(previous_id) if previous_id else None
+        if not previous_id or (question.names_subject and not question.switches_subject):
+            return None
+        answered_at = tracker.get_slot("last_answer_at")
+        if isinstance(answered_at, (int, float)) and time.time() - answered_at > CONTEXT_TTL_SECONDS:
+            return None
+        return kb.entry(previous_id)
+
+    def _answer_parts(
+        self,
+        kb: KnowledgeBase,
+        tracker: Tracker,
+        question: Question,
+        intent: str | None,
+        previous: Entry | None,
+    ) -> list[_Answered]:
+        """Search each question of a multi-part message; a later part is read with an earlier part's answer."""
+        if len(question.parts) < 2:
+            return []
+        answered: list[_Answered] = []
+        context = previous
+        for part in question.parts[:MAX_PARTS]:
+            part_question = read_question(part)
+            # A part is first read on its own; only one that cannot stand alone ("kalau 2025", "kalau jipp",
+            # "trus dasar hukumnya") is read with the answer to the part before it.
+            found = self._search(kb, tracker, part, intent, None, part_question, whole=question)
+            needs_context = part_question.switches_subject or part_question.relates or not part_question.names_subject
+            leans = part_question.switches_subject or part_question.relates or _year_only(part)
+            if context is not None and needs_context and (found.outcome != "answered" or leans):
+                in_context = self._search(kb, tracker, part, intent, context, part_question, whole=question)
+                if in_context.outcome in {"answered", "uncertain"}:
+                    found = in_context
+            if found.outcome in {"answered", "uncertain"} and found.result.best:
+                context = found.result.best.entry
+            answered.append(found)
+        # Several parts that all land on one entry were one question after all.
+        distinct = {
+            p.result.best.entry.id if p.result.best and p.outcome != "declined" else f"unanswered-{i}"
+            for i, p in enumerate(answered)
+        }
+        return answered if len(distinct) > 1 else []
+
+    @staticmethod
+    def _search(
+        kb: KnowledgeBase,
+        tracker: Tracker,
+        text: str,
+        intent: str | None,
+        previous: Entry | None,
+        question: Question,
+        whole: Question | None = None,
+    ) -> _Answered:
         topic = _entity(tracker, "topic")
         topics = set(INTENT_TOPICS.get(intent or "", frozenset()))
         if topic in TOPICS:
             topics.add(topic)
+        short = len(text.split()) <= FOLLOW_UP_MAX_WORDS
         hints = Hints(
             topics=frozenset(topics),
-            year=_entity(tracker, "year"),
+            # A part without a year of its own takes the message's ("kipp 2025 temanya apa dan pemenangnya?").
+            year=_entity(tracker, "year") if whole is None else _year(text) or _year(whole.text),
             previous=previous,
-            follow_up=intent == "ask_followup",
-            may_follow_up=topic is None and len(query.split()) <= FOLLOW_UP_MAX_WORDS,
+            follow_up=(intent == "ask_followup" and whole is None)
+            or (previous is not None and (question.relates or _year_only(text))),
+            may_follow_up=previous is not None and (short or whole is not None) and not question.names_subject,
+            # Parts of one message may share an entry: that only means they were one question.
+            switch_subject=question.switches_subject,
+            repeat=question.asks_repeat or whole is not None,
+            facts=facts_asked(question),
+            doubtful=intent == "out_of_scope" and whole is None,
         )
-        result = kb.search(query, hints)
-        outcome = self._respond(dispatcher, result, intent, english=_is_english(query))
-        best = result.best
-        kb.log_question(
-            sender_id=tracker.sender_id,
-            text=query,
-            intent=intent,
-            outcome=outcome,
-            entry=best.entry if best and outcome == "answered" else None,
-            score=best.score if best else None,
-        )
-        logger.info("question intent=%s outcome=%s entry=%s", intent, outcome, best.entry.id if best else None)
-        if outcome == "answered" and best:
-            return [SlotSet("last_entry_id", best.entry.id), SlotSet("last_topic", best.entry.topic)]
-        return []
+        result = kb.search(text, hints)
+        if result.in_previous and previous is not None:
+            if result.excerpt:
+                return _Answered(part=text, result=result, outcome="answered")
+            result = _topic_choices(kb, f"{text} {TOPICS.get(previous.topic, '')}", previous)
+        # Inside a multi-part message the NLU intent describes the whole message, not this part.
+        return _Answered(part=text, result=result, outcome=_outcome(result, intent if whole is None else None))
 
     @staticmethod
-    def _respond(dispatcher: CollectingDispatcher, result: SearchResult, intent: str | None, *, english: bool) -> str:
-        best = result.best
-        if best is None:
-            dispatcher.utter_message(response="utter_out_of_scope")
-            return "declined"
-        if intent == "out_of_scope" and not (result.confident and best.score >= OUT_OF_SCOPE_OVERRIDE):
-            dispatcher.utter_message(response="utter_out_of_scope")
-            return "declined"
-        if result.confident:
-            send_answer(dispatcher, best.entry, english=english)
-            related = [hit.entry for hit in result.hits[1:] if best.score - hit.score <= RELATED_MARGIN]
-            if related:
-                dispatcher.utter_message(response="utter_related", buttons=[entry_button(e) for e in related])
-            return "answered"
-        dispatcher.utter_message(response="utter_candidates", buttons=[entry_button(hit.entry) for hit in result.hits])
-        return "ambiguous"
+    def _send_single(
+        dispatcher: CollectingDispatcher, found: _Answered, question: Question, previous: Entry | None
+    ) -> Entry | None:
+        english = question.english
+        result, best = found.result, found.result.best
+        if found.outcome == "declined" or best is None:
+            dispatcher.utter_message(response="utter_out_of_scope_en" if english else "utter_out_of_scope")
+            return None
+        if result.in_previous and previous is not None:
+            # Only the lines that answer the follow-up, never the whole previous answer again.
+            send_excerpt(dispatcher, previous, result.excerpt)
+            return previous
+        if found.outcome == "ambiguous":
+            buttons = [entry_button(hit.entry) for hit in result.hits]
+            if result.used_context and previous is not None:
+                subject = TOPICS.get(previous.topic, previous.topic)
+                dispatcher.utter_message(text=TEXTS[english]["about"].format(subject=subject), buttons=buttons)
+            else:
+                dispatcher.utter_message(
+                    response="utter_candidates_en" if english else "utter_candidates", buttons=buttons
+                )
+            return None
+        related = [hit.entry for hit in result.hits[1:] if best.score - hit.score <= RELATED_MARGIN]
+        lead = direct_line(question, best.entry) if question.yes_no else None
+        send_answer(
+            dispatcher, best.entry, english=english, lead=lead, buttons=[entry_button(e) for e in related] or None
+        )
+        return best.entry
+
+    @staticmethod
+    def _send_parts(dispatcher: CollectingDispatcher, parts: list[_Answered], *, english: bool) -> Entry | None:
+        """Answer each part with its own source in one reply; name the parts without an answer."""
+        first: Entry | None = None
+        sections: list[str] = []
+        seen: set[str] = set()
+        for number, part in enumerate(parts, start=1):
+            best = part.result.best
+            if part.outcome in {"answered", "uncertain"} and best and best.entry.id not in seen:
+                seen.add(best.entry.id)
+                first = first or best.entry
+                sections.append(part_answer(best.entry, english=english, number=number))
+            elif not (best and best.entry.id in seen):
+                sections.append(f"{number}. " + TEXTS[english]["unanswered_part"].format(part=_short(part.part)))
+        if first is not None:
+            dispatcher.utter_message(json_message={"kb_answer": {"entry_id": first.id, "version": first.version}})
+        dispatcher.utter_message(text="\n\n".join(sections))
+        return first
+
+
+class ActionSmallTalk(ActionAnswerQuestion):
+    """Answer a greeting, thanks or goodbye, unless it wraps a real question, which is then answered."""
+
+    RESPONSES: ClassVar[dict[str, str]] = {
+        "greet": "utter_greet",
+        "thanks": "utter_you_are_welcome",
+        "goodbye": "utter_goodbye",
+    }
+
+    def name(self) -> str:
+        """Return the action name used in the domain."""
+        return "action_small_talk"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        """Run on greet, thanks and goodbye."""
+        text = (tracker.latest_message.get("text") or "").strip()
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or "greet"
+        question = read_question(text[:MAX_QUERY_CHARS])
+        # "pagi min, kipp itu apa?" or "makasih infonya. oh iya, ketua TPI siapa?": the question is answered.
+        if len(question.text.split()) >= 3 or (question.text != text and len(question.text.split()) >= 2):
+            kb = resolve_kb(self._kb)
+            try:
+                wrapped = await asyncio.to_thread(kb.search, question.text, Hints())
+            except KnowledgeUnavailable:
+                wrapped = SearchResult()
+            if wrapped.confident:
+                return await super().run(dispatcher, tracker, domain)
+        dispatcher.utter_message(response=self.RESPONSES.get(intent, "utter_greet"))
+        return []
+
+
+def _year(text: str) -> str | None:
+    match = re.search(r"\b(?:19|20)\d\d\b", text)
+    return match.group(0) if match else None
+
+
+def _year_only(part: str) -> bool:
+    """Return whether a part is only a year ("kalau 2025?"): the question before it, for that year."""
+    year = _year(part)
+    return year is not None and len(part.replace(year, " ").split()) <= 2
+
+
+def _topic_choices(kb: KnowledgeBase, text: str, previous: Entry) -> SearchResult:
+    """Return up to three other entries of the previous answer's topic, as choices."""
+    found = kb.search(text, Hints(topics=frozenset({previous.topic})))
+    hits = tuple(h for h in found.hits if h.entry.topic == previous.topic and h.entry.id != previous.id)
+    if not hits:
+        hits = tuple(Hit(entry=e, score=0.0) for e in kb.topic_entries(previous.topic) if e.id != previous.id)[:3]
+    return SearchResult(hits=hits, confident=False, used_context=True)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class ActionAnswerEntry(Action):
@@ -161,20 +390,45 @@ class ActionAnswerEntry(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         """Run when a `/choose_entry{"entry_id": ...}` button is tapped."""
-        entry_id = _entity(tracker, "entry_id")
-        kb = resolve_kb(self._kb)
-        try:
-            entry: Entry | None = await asyncio.to_thread(kb.entry, entry_id) if entry_id else None
-        except KnowledgeUnavailable:
-            logger.exception("knowledge base unavailable")
-            dispatcher.utter_message(response="utter_kb_unavailable")
-            return []
+        entry = await _chosen_entry(self._kb, dispatcher, tracker)
         if entry is None:
-            # The entry was retired after the buttons were sent.
-            dispatcher.utter_message(response="utter_not_understood")
             return []
         send_answer(dispatcher, entry)
-        return [SlotSet("last_entry_id", entry.id), SlotSet("last_topic", entry.topic)]
+        return _context_events(entry)
+
+
+class ActionShowMore(Action):
+    """Show the rest of an answer and all its sources ("Selengkapnya")."""
+
+    def __init__(self, kb: KnowledgeBase | None = None) -> None:
+        self._kb = kb
+
+    def name(self) -> str:
+        """Return the action name used in the domain."""
+        return "action_show_more"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        """Run when a `/show_more{"entry_id": ...}` button is tapped."""
+        entry = await _chosen_entry(self._kb, dispatcher, tracker)
+        if entry is None:
+            return []
+        send_rest(dispatcher, entry, english=_entity(tracker, "en") == "1")
+        return _context_events(entry)
+
+
+async def _chosen_entry(kb: KnowledgeBase | None, dispatcher: CollectingDispatcher, tracker: Tracker) -> Entry | None:
+    """Return the entry a button named, or tell the user why there is none."""
+    entry_id = _entity(tracker, "entry_id")
+    try:
+        entry = await asyncio.to_thread(resolve_kb(kb).entry, entry_id) if entry_id else None
+    except KnowledgeUnavailable:
+        logger.exception("knowledge base unavailable")
+        dispatcher.utter_message(response="utter_kb_unavailable")
+        return None
+    if entry is None:
+        # The entry was retired after the buttons were sent, or the payload was forged.
+        dispatcher.utter_message(response="utter_not_understood")
+    return entry
 
 
 class ActionShowTopic(Action):

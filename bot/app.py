@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import Update
+from telegram import LinkPreviewOptions, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -25,6 +25,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    Defaults,
     ExtBot,
     MessageHandler,
     filters,
@@ -174,6 +175,8 @@ def build_application(settings: Settings) -> BotApplication:
         .base_url(base_url)
         .base_file_url(base_file_url)
         .context_types(ContextTypes(bot_data=BotData))
+        # Answers cite their sources as links; a preview of the first one would fill the phone screen.
+        .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .concurrent_updates(ConversationOrderedProcessor(MAX_CONCURRENT_UPDATES))
         .rate_limiter(BotRateLimiter(max_retries=MAX_RATE_LIMIT_RETRIES))
         # No job queue: nothing is scheduled, and its extra conflicts with Rasa's APScheduler pin.

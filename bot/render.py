@@ -166,6 +166,33 @@ def to_html(text: str) -> str:
     return "".join(parts)
 
 
+_SOURCES_LINE = re.compile(
+    r"^(?P<label>Sumber|Source|Sources): (?P<items>.+?)(?P<more> \(\+\d+ [^()]*\))?$", re.MULTILINE
+)
+_CITED_SOURCE = re.compile(r"^(?P<title>.*\S)\s+\((?P<url>https?://[^\s()<>]+)\)$")
+
+
+def link_sources(text: str) -> str:
+    """Turn each `Title (https://...)` of a `Sumber:` line into a `[Title](https://...)` link.
+
+    The assistant writes plain citations so that every channel can read them; on Telegram a linked title is
+    shorter on a phone than a full address (link previews are off, so nothing else is shown for it).
+    """
+
+    def link_items(match: re.Match[str]) -> str:
+        items = []
+        for item in match.group("items").split("; "):
+            cited = _CITED_SOURCE.match(item.strip())
+            if cited is None:
+                items.append(item)
+                continue
+            title = cited.group("title").replace("[", "(").replace("]", ")")
+            items.append(f"[{title}]({cited.group('url')})")
+        return f"{match.group('label')}: " + "; ".join(items) + (match.group("more") or "")
+
+    return _SOURCES_LINE.sub(link_items, text)
+
+
 def split_text(text: str, limit: int = MAX_TEXT_LENGTH) -> list[str]:
     """Split `text` into chunks of at most `limit` UTF-16 units: at paragraphs, then lines, then hard.
 
@@ -330,7 +357,7 @@ class _ReplyBuilder:
             logger.debug("Ignoring custom message keys %s", other)
         marker = _kb_answer(custom)
         text = message.get("text")
-        text = text.strip() if isinstance(text, str) else ""
+        text = link_sources(text.strip()) if isinstance(text, str) else ""
         buttons = message.get("buttons")
         keyboard = build_keyboard(buttons, self.payloads) if isinstance(buttons, list) else None
         image = message.get("image")

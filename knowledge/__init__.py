@@ -21,6 +21,7 @@ from knowledge.admin_types import (
 from knowledge.content import read_content_dir
 from knowledge.errors import ContentError, KnowledgeUnavailable, Problem, VersionConflict
 from knowledge.privacy import SenderSelector, purge_if_due
+from knowledge.query import Question, read_question
 from knowledge.retrieval import Hints
 from knowledge.service import KnowledgeBase, ensure_seeded, load_content
 from knowledge.stats import stats_chart_png, stats_csv, stats_text
@@ -43,6 +44,7 @@ __all__ = [
     "KnowledgeBase",
     "KnowledgeUnavailable",
     "Problem",
+    "Question",
     "SearchResult",
     "SenderSelector",
     "Source",
@@ -57,6 +59,7 @@ __all__ = [
     "load_content",
     "purge_if_due",
     "read_content_dir",
+    "read_question",
     "run_retention",
     "stats_chart_png",
     "stats_csv",

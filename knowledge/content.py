@@ -6,6 +6,7 @@ file loads nothing and its error says exactly where to look.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -23,6 +24,8 @@ MAX_ANSWER_LENGTH = 3000
 REQUIRED_KEYS = ("id", "topic", "title", "questions", "answer", "sources")
 OPTIONAL_KEYS = ("answer_en", "facts")
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
+
+logger = logging.getLogger(__name__)
 
 
 def _text(record: Mapping[str, Any], key: str, where: tuple[str, str], problems: list[Problem]) -> str:
@@ -170,8 +173,21 @@ def read_yaml_records(path: Path) -> list[tuple[str, str, Any]]:
     return [(name, f"entry #{index + 1}", record) for index, record in enumerate(data)]
 
 
+def missing_translations(entries: Iterable[EntryData]) -> list[str]:
+    """Return the ids of entries without an English answer, in file order.
+
+    English questions get English answers, so every curated entry should carry an `answer_en` kept in
+    step with the Indonesian one. A missing translation is a warning, not an error: the entry still
+    answers Indonesian questions, and an admin import must not be refused for it.
+    """
+    return [entry.id for entry in entries if not entry.answer_en]
+
+
 def read_content_dir(directory: Path = CONTENT_DIR) -> list[EntryData]:
-    """Read and validate every `*.yml` file in `directory`; raise ContentError listing every problem."""
+    """Read and validate every `*.yml` file in `directory`; raise ContentError listing every problem.
+
+    Entries without `answer_en` are valid but reported as one warning naming their ids.
+    """
     files = sorted(directory.glob("*.yml"))
     if not files:
         raise ContentError([Problem(str(directory), "", "", "holds no *.yml content files")])
@@ -188,4 +204,7 @@ def read_content_dir(directory: Path = CONTENT_DIR) -> list[EntryData]:
         problems.extend(exc.problems)
     if problems:
         raise ContentError(problems)
+    untranslated = missing_translations(entries)
+    if untranslated:
+        logger.warning("%d entries have no answer_en (English answer): %s", len(untranslated), ", ".join(untranslated))
     return entries

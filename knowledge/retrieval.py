@@ -10,6 +10,7 @@ the right answer.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,6 +20,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from knowledge.query import SUBJECT_WORDS
 from knowledge.text import STOP_WORDS, content_terms, fold, tokens
 from knowledge.types import Entry, Hit, SearchResult
 
@@ -33,11 +35,40 @@ WORD_SHARE = 0.65  # word view vs character view
 # Calibrated with `make retrieval-report` (held-out phrasings, off-topic examples) and `make eval`.
 ANSWER_THRESHOLD = 0.20  # below this the best entry is only offered as a choice
 OFFER_THRESHOLD = 0.17  # below this nothing is relevant enough to offer
-CLEAR_MARGIN = 0.0  # how far the best entry must lead the runner-up to be answered outright
+# An answer that leads the runner-up by less than this is still given, but logged as uncertain so the
+# admins see it beside the unanswered questions.
+UNCERTAIN_MARGIN = 0.03
 TOPIC_BOOST = 1.15
 YEAR_BOOST = 1.10
-PREVIOUS_ENTRY_PENALTY = 0.8  # a follow-up asks something new about the same subject
+FACT_BOOST = 1.3
+PREVIOUS_ENTRY_PENALTY = 0.5  # a follow-up asks something new about the same subject
+# A subject-less message read in context is answered in context unless the plain reading is much better...
+CONTEXT_PREFERENCE = 0.75
+# ...and a plain reading about another subject must be this clear to win over offering choices.
+STRONG_ANSWER = 0.45
+SUBJECT_SPREAD = 0.8  # a candidate of another topic this close means the question names no subject
 COVERAGE_POWER = 0.5
+# "apa itu X" is answered only by an entry whose title or phrasings name X, not one that mentions it.
+UNNAMED_DEFINITION_PENALTY = 0.5
+_DEFINITION = re.compile(
+    r"^\s*(?:apa\s+(?:itu|sih|ya|arti|artinya|maksud|maksudnya|kepanjangan|singkatan)|apaan|arti|what\s+is|what's"
+    r"|what\s+are|definisi|pengertian)\b|\b(?:itu\s+apa|tuh\s+apa|itu\s+apaan|apaan\s+tuh|apaan|stands\s+for)\b",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_GROUP_WORDS = frozenset({"umum", "khusus", "replikasi"})
+# What each topic is called when a follow-up leaves the subject out ("dasar hukumnya?" after an MPP answer).
+TOPIC_SUBJECTS: dict[str, str] = {
+    "kipp": "kipp kompetisi inovasi",
+    "replikasi": "replikasi inovasi",
+    "pelembagaan": "pelembagaan inovasi",
+    "jipp": "jipp jaringan inovasi",
+    "mpp": "mal pelayanan publik mpp",
+    "unpsa": "unpsa",
+    "sinovik": "sinovik",
+    "klinik": "coaching clinic",
+    "umum": "inovasi",
+}
 
 
 @dataclass(frozen=True)
@@ -51,6 +82,14 @@ class Hints:
     # may_follow_up: short and subject-less; use the previous subject only if that makes it clear.
     follow_up: bool = False
     may_follow_up: bool = False
+    # Facts the question is about, known from its shape (a stated age of an innovation: the minimum-age rule).
+    facts: frozenset[str] = frozenset()
+    # "kalau jipp?": ask what the previous answer was about (its aspect), for the subject this message names.
+    switch_subject: bool = False
+    # The NLU already thinks the message is off-topic: an answer must contain the question's key word.
+    doubtful: bool = False
+    # The user asked to hear the previous answer again ("ulangi"); otherwise it is never the answer to a follow-up.
+    repeat: bool = False
 
 
 # Analysis results are cached: after an edit only the changed texts are analysed again, so the
@@ -58,7 +97,8 @@ class Hints:
 @lru_cache(maxsize=50_000)
 def _word_analyzer(text: str) -> tuple[str, ...]:
     terms = content_terms(text)
-    return (*terms, *(f"{a}_{b}" for a, b in pairwise(terms)))
+    # Neighbouring pairs in either order: "mpp dasar hukumnya" and "dasar hukum mpp" share "hukum_mpp".
+    return (*terms, *("_".join(sorted(pair)) for pair in pairwise(terms)))
 
 
 @lru_cache(maxsize=50_000)
@@ -66,10 +106,57 @@ def _char_text(text: str) -> str:
     return " ".join(token for token in tokens(text) if token not in STOP_WORDS)
 
 
-def subject_terms(entry: Entry) -> str:
-    """Return the words that name what an entry is about (its title without question words)."""
+def answer_excerpt(entry: Entry, terms: set[str], max_lines: int = 3) -> str:
+    """Return the lines of an entry's answer that say most about `terms` (content terms), in answer order."""
+    lines = [line.strip() for line in entry.answer.splitlines() if line.strip()]
+    ranked = sorted(range(len(lines)), key=lambda i: -len(terms & set(content_terms(lines[i]))))
+    chosen = sorted(i for i in ranked[:max_lines] if terms & set(content_terms(lines[i])))
+    return "\n".join(lines[i] for i in chosen)
+
+
+def aspect_terms(entry: Entry) -> str:
+    """Return what an entry says about its subject, without the subject ("Dasar hukum MPP" -> "dasar hukum")."""
+    subject_words = set(SUBJECT_WORDS) | {w for words in TOPIC_SUBJECTS.values() for w in words.split()}
     question_words = {"apa", "siapa", "bagaimana", "kapan", "berapa", "mengapa", "kenapa", "mana", "itu"}
-    return " ".join(t for t in tokens(entry.title) if t not in question_words and t not in STOP_WORDS)
+    title = re.sub(r"\([^)]*\)", " ", entry.title)  # "(Perpres 89/2021)": the old subject's own regulation
+    return " ".join(
+        t
+        for t in tokens(title)
+        if t not in subject_words and t not in question_words and t not in STOP_WORDS and not t.isdigit()
+    )
+
+
+def subject_terms(entry: Entry, follow_up: str = "") -> str:
+    """Return the words that name what an entry is about, for reading a follow-up in its context.
+
+    That is the entry's title without question words, plus its topic's name. A year or a KIPP group the
+    follow-up names itself ("yg 2025?", "kalau kelompok replikasi?") replaces the one in the title.
+    """
+    question_words = {"apa", "siapa", "bagaimana", "kapan", "berapa", "mengapa", "kenapa", "mana", "itu"}
+    asked = set(tokens(follow_up))
+    drop_years = bool(_YEAR.search(follow_up))
+    drop_groups = bool(asked & _GROUP_WORDS)
+    words = [
+        t
+        for t in tokens(entry.title)
+        if t not in question_words
+        and t not in STOP_WORDS
+        and not (drop_years and _YEAR.fullmatch(t))
+        and not (drop_groups and t in _GROUP_WORDS)
+    ]
+    return " ".join([*words, TOPIC_SUBJECTS.get(entry.topic, "")]).strip()
+
+
+def _spans_subjects(result: SearchResult) -> bool:
+    """Return whether close candidates are about different topics ("dasar hukumnya?": of KIPP, JIPP or MPP?).
+
+    Such a question names an aspect that many subjects have, so without a subject of its own it cannot be
+    answered with the best plain match; "jurinya siapa?" names something only KIPP has, so it can.
+    """
+    best = result.best
+    if best is None:
+        return False
+    return any(hit.entry.topic != best.entry.topic and hit.score >= SUBJECT_SPREAD * best.score for hit in result.hits)
 
 
 class KnowledgeIndex:
@@ -105,6 +192,13 @@ class KnowledgeIndex:
         self._owner = np.asarray(self._question_owner)
         self._year_text = [fold(" ".join((*e.questions, e.title, e.answer))) for e in self.entries]
         self._vocab = [set(content_terms(text)) for text in self._year_text]
+        # What each entry defines: the head word of its title ("Formulir SPBE ..." defines a form, not SPBE),
+        # a title that is itself "Apa itu X", and its "apa itu X" phrasings.
+        self._defined = [
+            set(content_terms(" ".join(d for d in (*e.questions, e.title) if _DEFINITION.search(d))))
+            | set(content_terms(e.title)[:1])
+            for e in self.entries
+        ]
         self._idf = dict(zip(self._words.get_feature_names_out(), self._words.idf_, strict=True))
         self._unknown_idf = float(self._words.idf_.max()) + 1.0
 
@@ -139,41 +233,129 @@ class KnowledgeIndex:
         terms = set(content_terms(text))
         weights = {term: self._idf.get(term, self._unknown_idf) for term in terms}
         total = sum(weights.values())
+        if not total:
+            return np.ones(len(self.entries))
         return np.array([sum(w for t, w in weights.items() if t in vocab) / total for vocab in self._vocab])
 
-    def _apply_hints(self, scores: np.ndarray, topics: frozenset[str], year: str | None) -> np.ndarray:
+    def _apply_hints(
+        self, scores: np.ndarray, topics: frozenset[str], year: str | None, facts: frozenset[str] = frozenset()
+    ) -> np.ndarray:
         scores = scores.copy()
         for index, entry in enumerate(self.entries):
             if entry.topic in topics:
                 scores[index] *= TOPIC_BOOST
+            if facts and facts & set(entry.facts):
+                scores[index] *= FACT_BOOST
             if year and year in self._year_text[index]:
                 scores[index] *= YEAR_BOOST
         return scores
 
+    def _penalise_unnamed_definition(self, text: str, scores: np.ndarray) -> np.ndarray:
+        """Lower entries that only mention what an "apa itu X" question asks to have defined."""
+        if not _DEFINITION.search(text):
+            return scores
+        # The thing to define is the rarest word the knowledge base knows; unknown words ("network") say nothing.
+        terms = [term for term in set(content_terms(_DEFINITION.sub(" ", text))) if term in self._idf]
+        if not terms:
+            return scores
+        focus = max(terms, key=lambda term: self._idf[term])
+        named = np.array([focus in vocab for vocab in self._defined])
+        if not named.any():
+            # "apa itu SPBE": answers mention it, none defines it: decline rather than pass off a mention.
+            return np.zeros(len(self.entries))
+        return np.where(named, scores, scores * UNNAMED_DEFINITION_PENALTY)
+
+    def _require_focus(self, text: str, result: SearchResult) -> SearchResult:
+        """Withhold an answer that does not contain the rarest known word of the question.
+
+        "siapa presiden indonesia pertama?" shares "pertama" and "indonesia" with the entry on the first
+        MPP, but not "presiden", the word the question turns on: that entry is offered, never asserted.
+        """
+        best = result.best
+        if best is None or not result.confident:
+            return result
+        terms = [t for t in set(content_terms(_DEFINITION.sub(" ", text))) if t in self._idf and not t.isdigit()]
+        if len(terms) < 2:
+            return result
+        focus = max(terms, key=lambda term: self._idf[term])
+        if focus in self._vocab[self.entries.index(best.entry)]:
+            return result
+        return SearchResult(hits=result.hits, confident=False, used_context=result.used_context)
+
     def search(self, text: str, hints: Hints | None = None, limit: int = 3) -> SearchResult:
-        """Rank entries for `text`; say whether the best one is safe to answer with."""
+        """Rank entries for `text`; say whether the best one is safe to answer with.
+
+        With a previous answer and a message that may be a follow-up, the message is also read with that
+        answer's subject. The reading that finds a clear answer other than the previous one wins; the
+        previous answer itself is never the answer to a follow-up unless `hints.repeat` asks for it.
+        """
         if not self.entries:
             return SearchResult()
         hints = hints or Hints()
-        result = self._rank(self._apply_hints(self.scores(text), hints.topics, hints.year), limit)
+        scores = self._penalise_unnamed_definition(text, self.scores(text))
+        plain = self._rank(self._apply_hints(scores, hints.topics, hints.year, hints.facts), limit)
+        if hints.doubtful:
+            plain = self._require_focus(text, plain)
         previous = hints.previous
+        if previous is not None and hints.switch_subject:
+            switched = self._rank(
+                self._apply_hints(self.scores(f"{text} {aspect_terms(previous)}"), hints.topics, hints.year),
+                limit,
+                used_context=True,
+                exclude=previous.id,
+            )
+            return switched if switched.confident else plain
         if previous is None or previous.id not in self._by_id or not (hints.follow_up or hints.may_follow_up):
-            return result
-        # A follow-up ("dasar hukumnya apa?") is read together with the subject of the last answer,
-        # favouring its topic and something other than the answer already given.
-        contextual = self.scores(f"{text} {subject_terms(previous)}")
-        contextual[self.entries.index(self._by_id[previous.id])] *= PREVIOUS_ENTRY_PENALTY
-        contextual = self._apply_hints(contextual, hints.topics | {previous.topic}, hints.year)
-        in_context = self._rank(contextual, limit, used_context=True)
-        if hints.follow_up or (in_context.confident and not result.confident):
+            return plain
+        previous_index = self.entries.index(self._by_id[previous.id])
+        # Read with the previous subject, but an entry must still answer what the follow-up itself asks:
+        # "siapa yang menilai?" after an MPP answer is not answered by "what is an MPP".
+        contextual = self.scores(f"{text} {subject_terms(previous, text)}") * self._coverage(text)
+        if not hints.repeat:
+            contextual[previous_index] *= PREVIOUS_ENTRY_PENALTY
+        contextual = self._apply_hints(contextual, hints.topics | {previous.topic}, hints.year, hints.facts)
+        exclude = None if hints.repeat else previous.id
+        in_context = self._rank(contextual, limit, used_context=True, exclude=exclude)
+        plain_score = plain.best.score if plain.best else 0.0
+        # A follow-up that says almost nothing on its own ("yg 2025?", "contohnya?") is read in context.
+        says_little = len([t for t in content_terms(text) if not t.isdigit()]) < 2
+        if in_context.confident and hints.follow_up and says_little:
             return in_context
-        return result
+        if in_context.confident and in_context.best and in_context.best.score >= CONTEXT_PREFERENCE * plain_score:
+            return in_context
+        plain_is_new = plain.best is not None and (plain.best.entry.id != previous.id or hints.repeat)
+        same_subject = plain.best is not None and plain.best.entry.topic == previous.topic
+        spans = _spans_subjects(plain)
+        clear = (plain_score >= STRONG_ANSWER or in_context.confident) and not spans
+        if plain.confident and plain_is_new and (same_subject or clear):
+            return plain
+        # "ditetapkan kapan?" after the answer on PermenPANRB 91/2021: the rest of that answer says it.
+        own_terms = set(content_terms(text))
+        if own_terms and own_terms <= self._vocab[previous_index]:
+            hit = Hit(entry=previous, score=float(contextual[previous_index]))
+            excerpt = answer_excerpt(previous, own_terms)
+            return SearchResult(hits=(hit,), confident=False, used_context=True, in_previous=True, excerpt=excerpt)
+        # Nothing clear either way: offer choices about the subject of the conversation.
+        return self._subject_choices(contextual, previous, limit)
 
-    def _rank(self, scores: np.ndarray, limit: int, *, used_context: bool = False) -> SearchResult:
-        order = np.argsort(-scores)[:limit]
+    def _subject_choices(self, scores: np.ndarray, previous: Entry, limit: int) -> SearchResult:
+        """Return the best entries on the previous answer's topic (other than it) as choices, never as an answer."""
+        order = [
+            i
+            for i in np.argsort(-scores)
+            if self.entries[i].topic == previous.topic and self.entries[i].id != previous.id
+        ][:limit]
+        hits = tuple(Hit(entry=self.entries[i], score=float(scores[i])) for i in order)
+        return SearchResult(hits=hits, confident=False, used_context=True)
+
+    def _rank(
+        self, scores: np.ndarray, limit: int, *, used_context: bool = False, exclude: str | None = None
+    ) -> SearchResult:
+        order = [i for i in np.argsort(-scores) if self.entries[i].id != exclude][:limit]
         hits = tuple(Hit(entry=self.entries[i], score=float(scores[i])) for i in order if scores[i] >= OFFER_THRESHOLD)
-        confident = False
-        if hits and hits[0].score >= ANSWER_THRESHOLD:
-            runner_up = hits[1].score if len(hits) > 1 else 0.0
-            confident = hits[0].score - runner_up >= CLEAR_MARGIN or hits[0].score >= 2 * ANSWER_THRESHOLD
-        return SearchResult(hits=hits, confident=confident, used_context=used_context)
+        confident = bool(hits) and hits[0].score >= ANSWER_THRESHOLD
+        uncertain = False
+        if confident and len(hits) > 1:
+            lead = hits[0].score - hits[1].score
+            uncertain = lead < UNCERTAIN_MARGIN
+        return SearchResult(hits=hits, confident=confident, used_context=used_context, uncertain=uncertain)

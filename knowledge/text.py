@@ -61,7 +61,6 @@ SLANG: dict[str, str] = {
     "krn": "karena",
     "karna": "karena",
     "tp": "tapi",
-    "tpi": "tapi",
     "sy": "saya",
     "sya": "saya",
     "kmi": "kami",
@@ -136,6 +135,51 @@ SLANG: dict[str, str] = {
     "hubnya": "hub",
     "mall": "mal",
     "mal": "mal",
+    # Sastrawi stems "percontohan" (pilot) to "contoh" (example): two ideas, kept apart before stemming.
+    "percontohan": "pilot",
+    # Officers' abbreviations, expanded to the words the knowledge base uses.
+    "verlap": "verifikasi lapangan",
+    "juknis": "petunjuk teknis",
+    "juklak": "petunjuk pelaksanaan",
+    "tpi": "tim panel independen",
+    "upp": "unit penyelenggara pelayanan",
+    "opd": "perangkat daerah",
+    "skpd": "perangkat daerah",
+    "bimtek": "bimbingan teknis",
+    "dmn": "di mana",
+    "dimana": "di mana",
+    "sapa": "siapa",
+    "bnyk": "banyak",
+    "byk": "banyak",
+    "bbrp": "beberapa",
+    "skrg": "sekarang",
+    "skrng": "sekarang",
+    "skg": "sekarang",
+    "kyk": "seperti",
+    "kayak": "seperti",
+    "mksd": "maksud",
+    "maksudnya": "maksud",
+    "apkh": "apakah",
+    "jg": "juga",
+    "lbh": "lebih",
+    "tlg": "tolong",
+    "mhn": "mohon",
+    "nnti": "nanti",
+    "ntar": "nanti",
+    "klw": "kalau",
+    "dpn": "depan",
+    "sblm": "sebelum",
+    "stlh": "setelah",
+    "ttg": "tentang",
+    "prov": "provinsi",
+    "kab": "pemda",
+    "syaratnya": "syarat",
+    "kriterianya": "kriteria",
+    "hadiahnya": "hadiah",
+    "jurinya": "juri",
+    "contohnya": "contoh",
+    "daftarnya": "daftar",
+    "tahapannya": "tahapan",
     "yth": "",
     "min": "",
     "mimin": "",
@@ -270,6 +314,36 @@ STOP_WORDS = frozenset(
         "oke",
         "halo",
         "hai",
+        # Chatter around a question ("kemarin pas rapat ada yg nyebut ..., itu apa ya?").
+        "kemarin",
+        "kemaren",
+        "barusan",
+        "rapat",
+        "nyebut",
+        "denger",
+        "dengar",
+        "mendengar",
+        "bilang",
+        "katanya",
+        "ngomongin",
+        "istilah",
+        "penasaran",
+        "bingung",
+        "nih",
+        "dong",
+        "please",
+        "pls",
+        "btw",
+        "sebetulnya",
+        "sebenernya",
+        "kak",
+        "min",
+        "lewat",
+        "via",
+        "hmm",
+        "eh",
+        "oh",
+        "wah",
     ]
 )
 
@@ -278,7 +352,7 @@ STOP_WORDS = frozenset(
 CONCEPTS: dict[str, tuple[str, ...]] = {
     "tahap": ("tahapan", "langkah", "alur", "step", "steps", "prosedur", "urutan", "mekanisme", "stage", "stages"),
     "awal": ("pertama", "mula", "permulaan", "first", "start", "mulai"),
-    "percontohan": ("pilot", "pionir", "perintis"),
+    "pilot": ("pionir", "perintis"),
     "pimpinan": ("pemimpin", "kepala", "kadis", "bupati", "walikota", "gubernur", "leader", "atasan", "pejabat"),
     "henti": ("mati", "berhenti", "hilang", "bubar", "tenggelam", "mandek", "stop", "hilangnya"),
     "lanjut": ("berkelanjutan", "keberlanjutan", "sustain", "sustainable", "sustainability", "langgeng", "bertahan"),
@@ -297,6 +371,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "replikasi": ("replicate", "replication", "replikasi", "mereplikasi", "direplikasi"),
     "lembaga": ("institutionalise", "institutionalize", "institutionalisation", "institutionalization"),
     "jumlah": ("total", "banyaknya", "many", "count"),
+    "hubung": ("hubungan", "kait", "kaitan", "kaitannya", "terkait", "relasi", "relation", "relationship"),
     "siapa": ("who",),
     "kapan": ("when",),
     "tujuan": ("goal", "goals", "purpose", "aim"),
@@ -322,12 +397,33 @@ def stem(word: str) -> str:
     return _get_stemmer().stem(word) or word
 
 
+# Abbreviations that are only safe to expand as written: "PD" is perangkat daerah, but "pd" is "pada".
+_CASED_ACRONYMS = ((re.compile(r"\bPD\b"), "perangkat daerah"), (re.compile(r"\bTE\b"), "tim evaluasi"))
+
+# Multi-word and punctuated forms, matched on folded text before it is split into tokens.
+_PHRASES = (
+    (re.compile(r"\bk\s*/\s*l\b"), "kementerian lembaga"),
+    (re.compile(r"\bkab\s*/\s*kota\b"), "kabupaten kota"),
+    (re.compile(r"\bpemkab\s*/\s*pemkot\b"), "pemda"),
+    (re.compile(r"\bo\s*/\s*pd\b"), "perangkat daerah"),
+    # "dasar hukum", "payung hukum", "landasan hukum": one idea, so "aturan resmi" answers "dasar hukumnya?".
+    (re.compile(r"\b(?:dasar|payung|landasan|acuan)\s+(?=hukum)"), ""),
+)
+
+
 def fold(text: str) -> str:
-    """Lower-case, strip accents and emoji, and split reduplication ("langkah-langkah")."""
+    """Lower-case, strip accents and emoji, split reduplication ("langkah-langkah") and glued numbers."""
+    for pattern, replacement in _CASED_ACRONYMS:
+        text = pattern.sub(replacement, text)
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
     text = re.sub(r"\b(\w+)-\1\b", r"\1", text)
-    text = re.sub(r"(\w+)2\b", r"\1", text)  # "langkah2" -> "langkah"
+    # "langkah2" -> "langkah" (reduplication written with a 2); only after letters, so "2022" and "12" stay.
+    text = re.sub(r"\b([a-z]{2,})2\b", r"\1", text)
+    # "kipp2025", "top99", "thn2022": a word glued to a number is two tokens.
+    text = re.sub(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z]{2,})", " ", text)
+    for pattern, replacement in _PHRASES:
+        text = pattern.sub(replacement, text)
     return text
 
 

@@ -115,6 +115,11 @@ class SearchResult:
     hits: tuple[Hit, ...] = field(default_factory=tuple)
     confident: bool = False
     used_context: bool = False
+    # Confident, but the runner-up is close behind: answered, and logged for the admins as uncertain.
+    uncertain: bool = False
+    # The follow-up is answered by a part of the previous answer that was not shown ("ditetapkan kapan?").
+    in_previous: bool = False
+    excerpt: str = ""  # the lines of the previous answer that say it
 
     @property
     def best(self) -> Hit | None:

@@ -282,9 +282,36 @@ def test_a_knowledge_base_answer_as_rasa_sends_it_is_one_marked_message() -> Non
     assert visible(item.html).split("\n\n") == [
         "KIPP adalah Kompetisi Inovasi Pelayanan Publik.",
         "• Pesertanya K/L, Pemda, BUMN dan BUMD.",
-        "Sumber: menpan.go.id (https://menpan.go.id/kipp)",
+        "Sumber: menpan.go.id",
     ]
+    assert '<a href="https://menpan.go.id/kipp">menpan.go.id</a>' in item.html
     assert item.kb_answer == KbAnswerRef("kipp-apa-itu", "1")
+
+
+def test_sources_become_linked_titles_and_the_more_button_goes_under_the_answer() -> None:
+    # The assistant's current shape: the marker first, then the short answer with its sources and buttons.
+    items = render_reply(
+        [
+            {"custom": {"kb_answer": {"entry_id": "jipp-apa", "version": 2}}},
+            {
+                "text": "JIPP adalah jaringan.\n\nSumber: Kementerian PANRB [berita] (https://menpan.go.id/a); "
+                "Media (Jakarta) (https://example.com/b?x=1&y=2) (+1 lainnya di Selengkapnya)",
+                "buttons": [{"title": "Selengkapnya", "payload": '/show_more{"entry_id":"jipp-apa","en":0}'}],
+            },
+        ],
+        PayloadStore(),
+    )
+    [item] = items
+    assert item.kb_answer == KbAnswerRef("jipp-apa", "2")
+    assert '<a href="https://menpan.go.id/a">Kementerian PANRB (berita)</a>' in item.html
+    assert '<a href="https://example.com/b?x=1&amp;y=2">Media (Jakarta)</a>' in item.html
+    assert visible(item.html).endswith("(+1 lainnya di Selengkapnya)")
+    assert item.keyboard.inline_keyboard[0][0].text == "Selengkapnya"
+
+
+def test_text_that_only_looks_like_a_source_line_is_left_alone() -> None:
+    [item] = render_reply([{"text": "Sumber: belum tercatat"}], PayloadStore())
+    assert visible(item.html) == "Sumber: belum tercatat" and "<a" not in item.html
 
 
 def test_kb_answer_marks_the_message_it_arrives_with() -> None:

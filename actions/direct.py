@@ -1,0 +1,81 @@
+"""The direct first line of an answer to a yes/no question ("inovasi kami baru 8 bulan, udah bisa ikut?").
+
+Most yes/no entries already open with "Ya," / "Tidak," / "Tergantung": then nothing is added. A few rules
+can be checked against what the officer told us about their own case; the one asked most is the minimum
+age of an innovation (facts K-17), so its verdict is computed here from the stated duration.
+"""
+
+from __future__ import annotations
+
+import re
+
+from knowledge import Entry, Question
+
+_ALREADY_DIRECT = re.compile(
+    r"^\s*(?:ya|tidak|belum|bukan|boleh|bisa|tergantung|benar|betul|sudah|wajib|yes|no|not|it depends|depends)\b",
+    re.IGNORECASE,
+)
+_NUMBER_WORDS = {"se": 1, "satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "a": 1, "one": 1, "two": 2}
+_DURATION = re.compile(
+    r"\b(?P<n>\d+(?:[.,]5)?|satu|dua|tiga|empat|lima|enam|a|one|two)\s*(?P<unit>bulan|bln|months?|tahun|thn|th|taun|years?)\b"
+    r"|\b(?P<word>setahun|sebulan|setengah tahun|half a year)\b",
+    re.IGNORECASE,
+)
+MINIMUM_AGE_FACT = "K-17"
+
+
+def stated_months(text: str) -> float | None:
+    """Return how many months of implementation the officer states ("baru 8 bulan", "udah 2 thn"), if any."""
+    match = _DURATION.search(text)
+    if match is None:
+        return None
+    word = (match.group("word") or "").lower()
+    if word:
+        return {"setahun": 12.0, "sebulan": 1.0}.get(word, 6.0)
+    raw = match.group("n").lower().replace(",", ".")
+    number = float(_NUMBER_WORDS.get(raw, 0) or raw)
+    return number if match.group("unit").lower().startswith(("bulan", "bln", "month")) else number * 12
+
+
+def _age_verdict(months: float, *, english: bool) -> str:
+    """Compare a stated age with the minimums the facts record (1 year; 2 years for umum/khusus in 2021-2022)."""
+    if english:
+        if months < 12:
+            return "Not yet: every KIPP edition with a recorded rule asked for at least 1 year of implementation."
+        if months < 24:
+            return (
+                "It depends on the group and edition: 1 year was enough in 2017, 2018, 2020 and for the replication "
+                "group in 2021, but umum and khusus needed 2 years in 2021-2022."
+            )
+        return "Yes, on age: every recorded minimum (1 or 2 years) is met."
+    if months < 12:
+        return "Belum: semua edisi KIPP yang aturannya tercatat meminta inovasi sudah diterapkan minimal 1 tahun."
+    if months < 24:
+        return (
+            "Tergantung kelompok dan edisinya: 1 tahun cukup pada 2017, 2018, 2020 dan kelompok replikasi 2021, "
+            "tetapi kelompok umum dan khusus 2021–2022 meminta minimal 2 tahun."
+        )
+    return "Ya, dari sisi usia penerapan: minimal yang pernah berlaku (1 atau 2 tahun) sudah terpenuhi."
+
+
+def facts_asked(question: Question) -> frozenset[str]:
+    """Return the facts a yes/no question about one's own case is about (a stated age: the minimum-age rule)."""
+    if question.yes_no and stated_months(question.text) is not None:
+        return frozenset({MINIMUM_AGE_FACT})
+    return frozenset()
+
+
+def direct_line(question: Question, entry: Entry) -> str | None:
+    """Return a direct yes/no/depends line for a yes/no question, or None when the answer opens with one."""
+    if MINIMUM_AGE_FACT in entry.facts:
+        months = stated_months(question.text)
+        if months is not None:
+            return _age_verdict(months, english=question.english)
+    # Otherwise the entry's own first line answers (yes/no entries open with "Ya," / "Tidak," / "Tergantung");
+    # a guessed "yes" in front of a rule that says otherwise would be worse than none.
+    return None
+
+
+def opens_directly(text: str) -> bool:
+    """Return whether an answer already opens with a yes, a no or a "depends"."""
+    return bool(_ALREADY_DIRECT.match(text))

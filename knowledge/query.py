@@ -1,0 +1,357 @@
+"""Read an officer's message the way a person would before searching: what is asked, in which language.
+
+Officers wrap a question in greetings, apologies, thanks and personal context ("selamat pagi min, sy staf
+baru di bagian organisasi, mau tanya kipp itu apa ya? makasih"), ask two things in one message ("syarat kipp
+apa aja, trus daftarnya lewat mana?"), leave the subject out of a follow-up ("yg 2025?"), and sometimes ask
+yes/no questions about their own case or write in English. These pure functions find those shapes; the
+retrieval (`knowledge.retrieval`) and the answering action decide what to do with them.
+
+May import: the standard library and `knowledge.text`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from knowledge.text import STOP_WORDS, fold, tokens
+
+_POLITE = r"(?:min|mimin|admin|kak|kakak|pak|bu|bapak|ibu|mas|mbak|gan|sob|bang|tim|semua|all|rekan2|rekan)"
+# Greetings, apologies and "may I ask" lead-ins at the start of a message, repeated in any order.
+_LEAD_IN = re.compile(
+    r"^(?:\s*(?:"
+    r"assalamu'?\s?alaikum(?:\s*(?:wr\.?|warahmatullahi)\s*(?:wb\.?|wabarakatuh)?)?"
+    r"|(?:selamat|met|slmt)\s+(?:pagi|siang|sore|malam)"
+    r"|pagi|siang|sore|malam|halo+|hallo+|hai+|hi|hello|hey|permisi|punten|salam"
+    r"|(?:mohon\s+)?maaf(?:\s+(?:mengganggu|ganggu|sebelumnya|ya))*|sori|sorry|excuse me"
+    r"|(?:mau|ingin|pengen|pingin|izin|ijin|numpang|boleh|mo|saya\s+mau|sy\s+mau)\s+"
+    r"(?:tanya|bertanya|nanya|menanyakan|konsultasi)(?:\s+(?:dong|nih|ya|sedikit|dikit|lagi))*"
+    r"(?:\s+(?:\d+|dua|tiga|empat|beberapa)\s+(?:hal|pertanyaan|poin))?"
+    r"|(?:terima\s*kasih|makasih|makasi|thanks|thank\s+you)(?:\s+(?:banyak|ya|infonya|atas\s+\w+|kemarin))*"
+    r"|(?:oh|eh|ah)(?:\s+(?:iya|ya|ini))?|iya|btw|satu\s+lagi|lupa\s+nanya|lupa\s+tanya|sekadar\s+konfirmasi"
+    r"|(?:izin|ijin)(?=\s+(?:pak|bu|min|kak|bapak|ibu)\b|\s*,)"
+    r"|(?:can|may)\s+i\s+ask(?:\s+(?:something|a question))?|quick question|i\s+have\s+a\s+question"
+    rf")\b(?:\s+{_POLITE}\b)*\s*[,.!?:;\-]*)+",
+    re.IGNORECASE,
+)
+# Thanks and sign-offs at the end of a message.
+_TRAILER = re.compile(
+    r"[\s,.!;:]*(?:(?:terima\s*kasih|trima\s*kasih|makasih|makasi|mksh|trims|thx|thanks|thank\s+you|tks|tq|ty"
+    rf"|tolong\s+dibantu|mohon\s+(?:bantuannya|pencerahannya|infonya|penjelasannya)|please|pls)"
+    rf"(?:\s+(?:banyak|ya|yaa|sebelumnya|much|a\s+lot|{_POLITE}))*[\s,.!🙏]*)+$",
+    re.IGNORECASE,
+)
+# A clause that only describes who is asking ("sy staf baru di bagian organisasi", "kami dari dinas kesehatan").
+_PERSONAL = re.compile(
+    r"^\s*(?:saya|sy|aku|kami|kmi|i|i'm|we|we're)\s+(?:ini\s+)?(?:adalah\s+|am\s+|are\s+)?"
+    r"(?:staf|staff|pegawai|asn|pns|petugas|operator|admin|analis|kasubag|kasubbag|kabag|kasi|kepala|sekretaris"
+    r"|baru|orang|bertugas|kerja|bekerja|dari|dr|di|ditugaskan|ditugasi|disuruh|diminta|lagi|sedang|new|work|from)\b",
+    re.IGNORECASE,
+)
+_QUESTION_WORD = re.compile(
+    r"\b(?:apa|apakah|apa2|apaan|siapa|siapakah|bagaimana|gimana|gmn|gmana|bgmn|kapan|kpn|berapa|brp|dimana|di\s?mana"
+    r"|mana|kenapa|mengapa|knp|boleh|bisa|bisakah|harus|wajib|perlu|ga|gak|nggak|tidak|what|who|how|when|where"
+    r"|which|why|can|could|should|must|is|are|does|do)\b",
+    re.IGNORECASE,
+)
+# Where one question ends and the next begins inside a message.
+_PART_BOUNDARY = re.compile(
+    r"\?+\s*(?=\S)|[;\n]+"
+    # "..., trus ...", "... lalu ...": words that start a next question ("sama", "juga" only after a comma).
+    r"|,\s*(?:lalu|kemudian|terus|trus|trs|sama|serta|plus|dan\s+juga|juga|also|and\s+also|and|dan)\s+"
+    r"|\s+(?:lalu|kemudian|terus|trus|trs|plus|dan\s+juga|and\s+also)\s+"
+    # "..., kalau 2025?" / "..., kalo jipp?": the word stays, it marks the part as "the same, about ...".
+    r"|,\s*(?=(?:kalau|kalo|klo|how\s+about|what\s+about)\s)"
+    r"|\s+(?:dan|and)\s+(?=(?:apa|siapa|bagaimana|gimana|gmn|kapan|berapa|brp|dimana|di mana|mana|kenapa|mengapa"
+    r"|apakah|what|who|how|when|where|which|why)\b)",
+    re.IGNORECASE,
+)
+_WH_WORD = re.compile(
+    r"\b(?:apa|siapa|bagaimana|gimana|gmn|kapan|kpn|berapa|brp|dimana|di\s?mana|mana|kenapa|mengapa|knp"
+    r"|what|who|how|when|where|which|why)\b",
+    re.IGNORECASE,
+)
+_YEAR_ONLY = re.compile(
+    r"^\s*(?:kalau|kalo|klo|yang|yg|how about|what about)?\s*(?:tahun|thn|taun)?\s*(?:19|20)\d\d\s*$", re.I
+)
+_YES_NO = re.compile(
+    r"^\s*(?:apakah|apa\s+(?:boleh|bisa|harus|wajib|perlu|masih|sudah|udah)|boleh(?:kah)?|bisa(?:kah)?|dapatkah"
+    r"|harus(?:kah)?|wajib(?:kah)?|perlu(?:kah)?|is|are|can|could|does|do|should|must|may)\b"
+    r"|\b(?:boleh|bisa|bs|dapat|harus|wajib|perlu|masih|sudah|udah|udh|sah|berlaku|termasuk|eligible)\b[^?]*"
+    r"\b(?:ga|gak|nggak|ngga|engga|enggak|tidak|gk|g|ya|kah|nggk|gak\?|kan|belum|blm)\s*\??\s*$"
+    r"|\b(?:boleh|bisa|bs|dapat|harus|wajib|perlu|masih|sudah|udah|udh)\s+(?:ikut|daftar|mendaftar|ikutan)\b",
+    re.IGNORECASE,
+)
+# Words that name what a question is about. A message that names one is a new question, not a follow-up.
+SUBJECT_WORDS = frozenset(
+    {
+        "kipp",
+        "kompetisi",
+        "jipp",
+        "jaringan",
+        "hub",
+        "mpp",
+        "mal",
+        "sinovik",
+        "unpsa",
+        "oaoi",
+        "pelembagaan",
+        "melembagakan",
+        "permenpanrb",
+        "atm",
+        "studi",
+        "opsi",
+        "spbe",
+        "coaching",
+        "klinik",
+        "clinic",
+        "jippnas",
+        "replikasi",
+        "replication",
+    }
+)
+# "kelompok replikasi" names a KIPP group, not the replication topic: a follow-up about KIPP may say it.
+_GROUP_PHRASE = re.compile(r"\b(?:kelompok|kategori|group|kel\.?)\s+(?:umum|khusus|replikasi)\b", re.IGNORECASE)
+_REPEAT = re.compile(
+    r"\b(?:ulang(?:i|in)?|sekali lagi|jawaban (?:tadi|sebelumnya)|yang tadi lagi|repeat|say (?:it )?again)\b",
+    re.IGNORECASE,
+)
+_MORE = re.compile(
+    r"\b(?:selengkapnya|lebih (?:lengkap|detail|detil|rinci|jelas)|(?:jelasin|jelaskan|terangkan) (?:lagi|lebih)"
+    r"|detailnya|rinciannya|lanjutannya|tell me more|more details?|in more detail)\b",
+    re.IGNORECASE,
+)
+# Attempts to make the assistant say something else than its knowledge base: declined, never obeyed.
+_INJECTION = re.compile(
+    r"\b(?:abaikan|lupakan|hiraukan|ignore|disregard|forget)\b.{0,40}\b(?:instruksi|perintah|aturan|prompt|instructions?"
+    r"|rules|sebelumnya|previous|above)\b|\b(?:system\s+prompt|jailbreak|developer\s+mode|pretend\s+(?:to\s+be|you)"
+    r"|kamu\s+sekarang\s+(?:adalah|jadi)|anggap\s+(?:kamu|dirimu)|berperanlah|act\s+as|you\s+are\s+now)\b"
+    r"|\b(?:katakan|bilang|tulis|jawab)(?:lah)?\s+(?:saja\s+)?(?:bahwa|kalau)\b|\b(?:reply\s+only\s+with|respond\s+only|just\s+say)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+# "kalau jipp?", "how about MPP?": the same question as before, about another subject.
+_SWITCH = re.compile(
+    r"^\s*(?:(?:terus|trus|lalu|nah|and|trs)\s+)?(?:kalau|kalo|klo|kl|gimana|bagaimana|gmn|how|what)"
+    r"(?:\s+(?:dengan|dgn|kalau|kalo|untuk|utk|about|buat))?\b",
+    re.IGNORECASE,
+)
+SWITCH_MAX_WORDS = 5
+# "kaitannya sama kipp apa?", "bedanya dengan replikasi?": about the previous subject and the one named.
+_RELATION = re.compile(r"\b(?:kait\w*|hubungan\w*|bed[ae]\w*|perbedaan\w*|banding\w*|relation\w*|differen\w*)\b", re.I)
+_ENGLISH_WORDS = frozenset(
+    {
+        "what",
+        "how",
+        "who",
+        "when",
+        "where",
+        "which",
+        "why",
+        "does",
+        "is",
+        "are",
+        "the",
+        "can",
+        "could",
+        "should",
+        "do",
+        "we",
+        "our",
+        "my",
+        "i",
+        "you",
+        "your",
+        "there",
+        "about",
+        "of",
+        "to",
+        "for",
+        "and",
+        "in",
+        "it",
+        "be",
+        "an",
+        "a",
+        "with",
+        "have",
+        "has",
+        "need",
+        "tell",
+        "me",
+        "please",
+        "thanks",
+        "hello",
+        "hi",
+        "innovation",
+        "public",
+        "service",
+        "competition",
+        "many",
+        "much",
+        "long",
+        "if",
+        "still",
+        "allowed",
+        "join",
+        "apply",
+    }
+)
+_INDONESIAN_WORDS = frozenset(
+    {
+        "apa",
+        "yang",
+        "yg",
+        "itu",
+        "ini",
+        "dan",
+        "di",
+        "ke",
+        "dari",
+        "untuk",
+        "bagaimana",
+        "gimana",
+        "gmn",
+        "siapa",
+        "kapan",
+        "berapa",
+        "bisa",
+        "boleh",
+        "sudah",
+        "udah",
+        "belum",
+        "tidak",
+        "ga",
+        "gak",
+        "saya",
+        "kami",
+        "kita",
+        "dengan",
+        "ada",
+        "aja",
+        "saja",
+        "ya",
+        "min",
+        "kak",
+        "nya",
+        "mau",
+        "tanya",
+        "cara",
+        "syarat",
+        "tahun",
+        "inovasi",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    """What a message asks, once the wrapping is removed."""
+
+    text: str  # the question(s) without greetings, thanks and personal context
+    parts: tuple[str, ...]  # one item per question asked
+    english: bool
+    yes_no: bool
+    names_subject: bool
+    asks_repeat: bool
+    asks_more: bool  # "selengkapnya", "jelasin lebih detail": the rest of the last answer
+    switches_subject: bool  # "kalau jipp?": the previous question's aspect, about a subject this names
+    injection: bool  # "abaikan instruksi sebelumnya dan ...": declined
+    relates: bool  # "kaitannya sama kipp apa?": read together with the previous subject
+
+
+def strip_chatter(text: str) -> str:
+    """Return `text` without greetings, apologies, "may I ask", thanks and clauses about who is asking.
+
+    Falls back to the original text when nothing would be left, so a bare "terima kasih" is still seen
+    (and answered) as thanks by the caller.
+    """
+    original = text.strip()
+    text = _LEAD_IN.sub("", original)
+    text = _TRAILER.sub("", text).strip()
+    clauses = [clause for clause in re.split(r"(?<=[,.!])\s+", text) if clause.strip()]
+    kept = [clause for clause in clauses if not (_PERSONAL.match(clause) and not _QUESTION_WORD.search(clause))]
+    # "kami di kecamatan pengen inovasinya awet walau camatnya ganti. caranya gimana?": the context is the question.
+    if not _content_words(" ".join(kept)):
+        kept = clauses
+    text = _LEAD_IN.sub("", " ".join(kept)).strip(" ,.;:-")
+    return text if any(ch.isalnum() for ch in text) else original
+
+
+def split_parts(text: str) -> list[str]:
+    """Split a message into the questions it asks; pieces without a content word join their neighbour."""
+    pieces = [piece.strip(" ,.;:-?") for piece in _PART_BOUNDARY.split(text)]
+    parts: list[str] = []
+    for piece in pieces:
+        if not piece:
+            continue
+        # "ga plagiat?", "bener ga?": a short tag on the previous question, not a question of its own.
+        own_question = _WH_WORD.search(piece) or switches_subject(piece) or _YEAR_ONLY.match(piece)
+        if parts and len(_content_words(piece)) < 2 and not own_question:
+            parts[-1] = f"{parts[-1]} {piece}"
+        else:
+            parts.append(piece)
+    parts = [piece for part in parts for piece in _split_on_and(part)]
+    # A first piece with no content word ("apa itu", "gimana") belongs with what follows.
+    while len(parts) > 1 and not _content_words(parts[0]):
+        parts[1] = f"{parts[0]} {parts[1]}"
+        parts.pop(0)
+    return parts or [text.strip()]
+
+
+def _split_on_and(text: str) -> list[str]:
+    """Split "apa itu JIPP dan dasar hukumnya apa" or "sinovik itu apa, akun UPP dibuat siapa" in two.
+
+    Only when each side asks something on its own: a question word and a content word on both sides.
+    """
+    for separator in (", ", " dan ", " and "):
+        pieces = [piece.strip() for piece in text.split(separator)]
+        if len(pieces) > 1 and all((_WH_WORD.search(p) or is_yes_no(p)) and _content_words(p) for p in pieces):
+            return pieces
+    return [text]
+
+
+def _content_words(text: str) -> list[str]:
+    return [token for token in tokens(text) if token not in STOP_WORDS and not token.isdigit()]
+
+
+def is_english(text: str) -> bool:
+    """Return whether the message is (mostly) English rather than Indonesian."""
+    words = re.findall(r"[a-z']+", text.lower())
+    if len(words) < 2:
+        return False
+    english = sum(word in _ENGLISH_WORDS for word in words)
+    indonesian = sum(word in _INDONESIAN_WORDS for word in words)
+    return english >= 2 and english > indonesian
+
+
+def is_yes_no(text: str) -> bool:
+    """Return whether the message asks for a yes or a no ("boleh gak ...?", "udah bisa ikut?", "can we ...")."""
+    return bool(_YES_NO.search(text.strip()))
+
+
+def names_subject(text: str) -> bool:
+    """Return whether the message names what it is about (so it is a new question, not a follow-up)."""
+    without_groups = _GROUP_PHRASE.sub(" ", fold(text))
+    return any(token in SUBJECT_WORDS for token in tokens(without_groups))
+
+
+def switches_subject(text: str) -> bool:
+    """Return whether a short message asks the previous question about another subject ("kalau jipp?")."""
+    return bool(_SWITCH.match(text)) and len(text.split()) <= SWITCH_MAX_WORDS and names_subject(text)
+
+
+def read_question(text: str) -> Question:
+    """Return what `text` asks: the cleaned question, its parts, language and shape."""
+    cleaned = strip_chatter(text)
+    return Question(
+        text=cleaned,
+        parts=tuple(split_parts(cleaned)),
+        english=is_english(cleaned),
+        yes_no=is_yes_no(cleaned),
+        names_subject=names_subject(cleaned),
+        asks_repeat=bool(_REPEAT.search(cleaned)),
+        asks_more=bool(_MORE.search(cleaned)) and len(cleaned.split()) <= 6,
+        switches_subject=switches_subject(cleaned),
+        injection=bool(_INJECTION.search(text)),
+        relates=bool(_RELATION.search(cleaned)) and len(cleaned.split()) <= SWITCH_MAX_WORDS + 1,
+    )

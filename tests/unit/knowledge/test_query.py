@@ -1,0 +1,118 @@
+"""Reading a message before searching: chatter, parts, language, yes/no, subject; and the normaliser's traps."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge import read_question
+from knowledge.query import is_english, is_yes_no, names_subject, split_parts, strip_chatter
+from knowledge.text import content_terms, tokens
+
+
+@pytest.mark.parametrize(
+    ("message", "question"),
+    [
+        ("selamat pagi min, sy staf baru di bagian organisasi, mau tanya kipp itu apa ya? makasih", "kipp itu apa ya?"),
+        ("Assalamualaikum wr wb, maaf mengganggu pak, izin bertanya: JIPP itu apa?", "JIPP itu apa?"),
+        ("halo kak, numpang tanya dong, syarat ikut kipp apa aja? terima kasih banyak 🙏", "syarat ikut kipp apa aja?"),
+        ("kami dari dinas kesehatan, boleh ikut kipp?", "boleh ikut kipp?"),
+        ("Hi, can I ask something? What is KIPP? Thanks!", "What is KIPP?"),
+    ],
+)
+def test_greetings_thanks_and_personal_context_are_set_aside(message: str, question: str) -> None:
+    assert strip_chatter(message) == question
+
+
+@pytest.mark.parametrize("message", ["terima kasih", "halo min", "makasih ya kak"])
+def test_pure_small_talk_is_kept_whole(message: str) -> None:
+    assert strip_chatter(message) == message
+
+
+@pytest.mark.parametrize(
+    ("message", "parts"),
+    [
+        ("syarat kipp apa aja, trus daftarnya lewat mana?", ["syarat kipp apa aja", "daftarnya lewat mana"]),
+        ("kipp itu apa? kapan pertama kali diadakan?", ["kipp itu apa", "kapan pertama kali diadakan"]),
+        ("apa itu JIPP dan dasar hukumnya apa", ["apa itu JIPP", "dasar hukumnya apa"]),
+        ("What is KIPP and who can join?", ["What is KIPP", "who can join"]),
+        ("syarat dan ketentuan kipp apa", ["syarat dan ketentuan kipp apa"]),
+        ("amati, tiru, modifikasi itu apa?", ["amati, tiru, modifikasi itu apa"]),
+    ],
+)
+def test_a_message_is_split_on_its_question_boundaries_only(message: str, parts: list[str]) -> None:
+    assert split_parts(message) == parts
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("inovasi kami baru 8 bulan, udah bisa ikut?", True),
+        ("boleh gak BUMD ikut KIPP?", True),
+        ("apakah permenpan 30/2014 masih berlaku", True),
+        ("Can a state-owned enterprise join KIPP?", True),
+        ("syarat ikut kipp apa aja", False),
+        ("kapan pendaftaran kipp dibuka", False),
+    ],
+)
+def test_yes_no_questions_are_recognised(message: str, expected: bool) -> None:
+    assert is_yes_no(message) is expected
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("What is the minimum age of an innovation for KIPP?", True),
+        ("who can join the competition", True),
+        ("kipp itu apa", False),
+        ("how to replikasi inovasi yg bagus gmn caranya", False),
+        ("KIPP", False),
+    ],
+)
+def test_english_is_told_from_indonesian(message: str, expected: bool) -> None:
+    assert is_english(message) is expected
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("MPP itu apa", True),
+        ("trus dasar hukumnya?", False),
+        ("kalau kelompok replikasi?", False),  # a KIPP group, not the replication topic
+        ("replikasi itu boleh?", True),
+        ("yg 2025?", False),
+    ],
+)
+def test_a_message_that_names_its_subject_is_not_a_follow_up(message: str, expected: bool) -> None:
+    assert names_subject(message) is expected
+
+
+def test_read_question_combines_the_readings() -> None:
+    question = read_question("pagi min, mau tanya, ulangi jawaban tadi dong")
+    assert question.asks_repeat and not question.english and question.parts == (question.text,)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("top 99 tahun 2022", ["top", "99", "tahun", "2022"]),
+        ("12 bulan", ["12", "bulan"]),
+        ("langkah2 replikasi", ["langkah", "replikasi"]),
+        ("kipp2025", ["kipp", "2025"]),
+        ("thn2022", ["tahun", "2022"]),
+        ("K/L dan kab/kota", ["kementerian", "lembaga", "dan", "pemda", "kota"]),
+        (
+            "verlap juknis juklak bimtek",
+            ["verifikasi", "lapangan", "petunjuk", "teknis", "petunjuk", "pelaksanaan", "bimbingan", "teknis"],
+        ),
+        ("TPI dan TE", ["tim", "panel", "independen", "dan", "tim", "evaluasi"]),
+        ("OPD, SKPD, PD", ["perangkat", "daerah", "perangkat", "daerah", "perangkat", "daerah"]),
+        ("dikirim pd hari senin", ["dikirim", "pada", "hari", "senin"]),
+    ],
+)
+def test_normaliser_keeps_numbers_and_expands_officers_abbreviations(text: str, expected: list[str]) -> None:
+    assert tokens(text) == expected
+
+
+def test_dasar_hukum_and_aturan_are_one_idea() -> None:
+    assert content_terms("dasar hukumnya apa") == content_terms("hukumnya apa")
+    assert set(content_terms("payung hukum")) == set(content_terms("aturan"))
