@@ -110,6 +110,11 @@ class Settings:
     outbox_give_up_seconds: float = 3600.0
     admin_telegram_ids: frozenset[int] = frozenset()
     ops_chat_id: int | None = None
+    # Human handoff: the facilitators' group, how long a request waits for a claim, and the hours told to
+    # officers whose request timed out.
+    handoff_chat_id: int | None = None
+    handoff_timeout_minutes: float = 15.0
+    handoff_office_hours: str = "Senin–Jumat, 08.00–16.00 WIB"
     retention_days: int = 180
     log_level: str = "INFO"
     # Who the `kb` command records as the author of a change (KB_ADMIN_ACTOR, else the login name).
@@ -139,6 +144,13 @@ class Settings:
                 ops_chat_id = int(ops_raw)
             except ValueError:
                 problems.append(f"OPS_CHAT_ID must be a numeric chat id, got {ops_raw!r}")
+        handoff_raw = env.get("HANDOFF_CHAT_ID", "").strip()
+        handoff_chat_id = None
+        if handoff_raw:
+            try:
+                handoff_chat_id = int(handoff_raw)
+            except ValueError:
+                problems.append(f"HANDOFF_CHAT_ID must be a numeric chat id, got {handoff_raw!r}")
         settings = cls(
             database_url=env.get("DATABASE_URL", "") or cls.database_url,
             tracker_db=env.get("RASA_TRACKER_DB", "") or cls.tracker_db,
@@ -170,6 +182,9 @@ class Settings:
             outbox_give_up_seconds=_float(env, "OUTBOX_GIVE_UP_SECONDS", cls.outbox_give_up_seconds, problems),
             admin_telegram_ids=_id_list(env, "ADMIN_TELEGRAM_IDS", problems),
             ops_chat_id=ops_chat_id,
+            handoff_chat_id=handoff_chat_id,
+            handoff_timeout_minutes=_float(env, "HANDOFF_TIMEOUT_MINUTES", cls.handoff_timeout_minutes, problems),
+            handoff_office_hours=env.get("HANDOFF_OFFICE_HOURS", "").strip() or cls.handoff_office_hours,
             retention_days=_int(env, "RETENTION_DAYS", cls.retention_days, problems),
             log_level=(env.get("LOG_LEVEL", "") or cls.log_level).upper(),
             admin_actor=(env.get("KB_ADMIN_ACTOR", "") or env.get("USER", "") or cls.admin_actor).strip(),

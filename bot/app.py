@@ -31,12 +31,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot import handlers
+from bot import handlers, handoff
 from bot.admin import register_admin_handlers
 from bot.context import BotData, Context
 from bot.delivery import send_pending
 from bot.feedback import register_feedback_handlers
 from bot.outbox import Outbox, OutboxWorker
+from bot.persistence import DatabasePersistence
 from bot.privacy import register_privacy_handlers
 from bot.rasa_client import RasaClient
 from settings import Settings
@@ -143,6 +144,7 @@ async def post_init(application: BotApplication) -> None:
     data.outbox = Outbox(data.settings.outbox_path, give_up_seconds=data.settings.outbox_give_up_seconds)
     data.outbox_worker = OutboxWorker(data.outbox, functools.partial(send_pending, application.bot))
     data.outbox_worker.start()
+    handoff.start_expiry(application)
     try:
         await application.bot.set_my_commands(handlers.BOT_COMMANDS)
     except TelegramError as exc:
@@ -152,7 +154,8 @@ async def post_init(application: BotApplication) -> None:
 
 
 async def post_shutdown(application: BotApplication) -> None:
-    """Stop the outbox worker (queued answers stay for the next start) and close the assistant client."""
+    """Stop the outbox worker (queued answers stay for the next start), the handoff timeouts and the client."""
+    await handoff.stop_expiry(application)
     data = application.bot_data
     if data.outbox_worker is not None:
         await data.outbox_worker.stop()
@@ -167,10 +170,16 @@ async def post_shutdown(application: BotApplication) -> None:
 
 
 def build_application(settings: Settings) -> BotApplication:
-    """Build the bot for `settings`: handlers, per-conversation ordering, rate limiting, lifecycle hooks."""
+    """Build the bot for `settings`: handlers, per-conversation ordering, rate limiting, lifecycle hooks.
+
+    Admin drafts, dialogue states, pending 👎 comments and long button payloads are kept in the database
+    (`bot.persistence`), so a restart of the bot loses none of them.
+    """
     base_url, base_file_url = api_urls(settings.telegram_api_base_url)
+    persistence = DatabasePersistence(settings.database_url)
     application: BotApplication = (
         ApplicationBuilder()
+        .persistence(persistence)
         .token(settings.telegram_bot_token)
         .base_url(base_url)
         .base_file_url(base_file_url)
@@ -186,6 +195,7 @@ def build_application(settings: Settings) -> BotApplication:
         .build()
     )
     application.bot_data.settings = settings
+    application.bot_data.payloads = persistence.payloads
 
     new = filters.UpdateType.MESSAGE  # edits have their own handler below
     application.add_handler(CommandHandler("start", handlers.start_command, filters=new))
@@ -206,6 +216,8 @@ def build_application(settings: Settings) -> BotApplication:
     register_feedback_handlers(application)
     register_privacy_handlers(application)
     register_admin_handlers(application)
+    # The handoff runs first of all (group -5): while one is open, nothing reaches the assistant.
+    handoff.register_handoff_handlers(application)
     return application
 
 

@@ -6,8 +6,8 @@ question (the sender's latest question answered by that entry, from the question
 what was wrong: the user's next text message in that chat (within COMMENT_WINDOW_SECONDS) is stored as the
 comment instead of being sent to the assistant, or the user taps "Lewati".
 
-callback_data is `fb:<+|->:<entry_id>:<version>` or `fb:skip:<feedback_id>`; entry ids are at most 32
-characters, so it stays within Telegram's 64-byte limit.
+callback_data is a signed vote token (see `feedback_buttons`: tied to the answer and the conversation it was sent
+to; one vote per answer per user) or `fb:skip:<feedback_id>`, accepted only from the user who was asked.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandl
 
 import knowledge
 from bot.context import Context
-from bot.feedback_buttons import feedback_keyboard, with_feedback_buttons
+from bot.feedback_buttons import button_key, feedback_keyboard, verify_vote, with_feedback_buttons
 from bot.handlers import sender_id
+from bot.handoff import offer_after_thumbs_down, reset_thumbs_down
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,6 @@ FEEDBACK_PATTERN = r"^fb:"
 HANDLER_GROUP = -3
 COMMENT_WINDOW_SECONDS = 600
 PENDING_KEY = "kb_feedback_comment"
-_VOTE = re.compile(r"^fb:([+-]):([a-z0-9-]{1,32}):(\d{1,9})$")
 _SKIP = re.compile(r"^fb:skip:(\d{1,12})$")
 
 TEXT_THANKS = "Terima kasih atas masukannya! 🙏"
@@ -49,6 +49,8 @@ TEXT_ASK_COMMENT = (
 )
 TEXT_COMMENT_SAVED = "Terima kasih, masukan Anda sudah kami catat untuk memperbaiki jawaban."
 TEXT_SKIPPED = "Baik, terima kasih atas masukannya."
+TEXT_INVALID = "Tombol ini tidak berlaku."
+TEXT_ALREADY_VOTED = "Anda sudah menilai jawaban ini. Terima kasih!"
 TEXT_UNAVAILABLE = "Maaf, masukan Anda belum dapat disimpan saat ini. Silakan coba lagi nanti."
 
 
@@ -71,26 +73,37 @@ async def on_feedback(update: Update, context: Context) -> None:
         return
     skip = _SKIP.match(query.data)
     if skip:
+        pending = context.user_data.get(PENDING_KEY) if context.user_data is not None else None
+        # Only the user who was asked can skip, and only the question that is still open.
+        if not pending or str(pending.get("id")) != skip.group(1) or pending.get("chat") != chat.id:
+            await _answer(query, TEXT_INVALID)
+            return
         await _answer(query, None)
-        if context.user_data is not None:
-            context.user_data.pop(PENDING_KEY, None)
+        context.user_data.pop(PENDING_KEY, None)  # type: ignore[union-attr]
         await _edit(query.edit_message_text(TEXT_SKIPPED))
         return
-    vote = _VOTE.match(query.data)
-    if vote is None:
-        logger.warning("Malformed feedback button %r", query.data)
-        await _answer(query, None)
-        return
-    sign, entry_id, version = vote.group(1), vote.group(2), int(vote.group(3))
     sender = sender_id(chat, update.effective_user)
+    vote = verify_vote(query.data, sender=sender, key=button_key(context.bot_data.settings))
+    if vote is None:
+        # Forged, altered, or tapped by someone the answer was not sent to (in a group): refuse, store nothing.
+        user = update.effective_user
+        logger.warning("Refused a feedback button from user %s: unknown token", user.id if user else None)
+        await _answer(query, TEXT_INVALID)
+        return
+    sign, entry_id, version = "+" if vote.helpful else "-", vote.entry_id, vote.version
     try:
         feedback_id = await asyncio.to_thread(
             admin_for(context).add_feedback,
             sender_id=sender,
             entry_id=entry_id,
             entry_version=version,
-            helpful=sign == "+",
+            helpful=vote.helpful,
+            answer_key=f"{entry_id}:{vote.nonce}",
         )
+    except knowledge.AlreadyVoted:
+        await _answer(query, TEXT_ALREADY_VOTED)
+        await _edit(query.edit_message_reply_markup(reply_markup=None))
+        return
     except knowledge.KnowledgeUnavailable:
         logger.warning("Could not store feedback of %s", sender, exc_info=True)
         await _answer(query, TEXT_UNAVAILABLE)
@@ -99,11 +112,20 @@ async def on_feedback(update: Update, context: Context) -> None:
     await _answer(query, TEXT_THANKS)
     # One vote per answer: the buttons go away once used.
     await _edit(query.edit_message_reply_markup(reply_markup=None))
+    if sign == "+":
+        reset_thumbs_down(context)
     if sign == "-":
         if context.user_data is not None:
-            context.user_data[PENDING_KEY] = {"id": feedback_id, "chat": chat.id, "at": time.monotonic()}
+            context.user_data[PENDING_KEY] = {
+                "id": feedback_id,
+                "chat": chat.id,
+                "at": time.time(),
+                "entry": entry_id,
+                "version": version,
+            }
         keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Lewati", callback_data=f"fb:skip:{feedback_id}")]])
         await context.bot.send_message(chat.id, TEXT_ASK_COMMENT, reply_markup=keyboard)
+        await offer_after_thumbs_down(context, chat.id)
 
 
 async def on_feedback_comment(update: Update, context: Context) -> bool:
@@ -114,7 +136,8 @@ async def on_feedback_comment(update: Update, context: Context) -> bool:
     if message is None or message.text is None or chat is None or not pending or pending["chat"] != chat.id:
         return False
     context.user_data.pop(PENDING_KEY, None)  # type: ignore[union-attr]
-    if time.monotonic() - pending["at"] > COMMENT_WINDOW_SECONDS:
+    # Wall-clock time, not monotonic: the pending comment may outlive the process (persistence).
+    if time.time() - pending["at"] > COMMENT_WINDOW_SECONDS:
         return False  # too late: this is a new question, not a comment
     try:
         await asyncio.to_thread(admin_for(context).comment_feedback, pending["id"], message.text)
@@ -123,7 +146,24 @@ async def on_feedback_comment(update: Update, context: Context) -> bool:
         await context.bot.send_message(chat.id, TEXT_UNAVAILABLE)
         return True
     await context.bot.send_message(chat.id, TEXT_COMMENT_SAVED)
+    await _alert_ops(context, pending, message.text)
     return True
+
+
+async def _alert_ops(context: Context, pending: dict[str, Any], comment: str) -> None:
+    """Tell OPS_CHAT_ID about a 👎 with a comment (if set), so a bad answer is seen the same day."""
+    ops_chat_id = context.bot_data.settings.ops_chat_id
+    if ops_chat_id is None:
+        return
+    text = (
+        f"👎 dengan komentar pada {pending.get('entry', '?')} v{pending.get('version', '?')}:\n"
+        f"“{comment[:500]}”\nLihat semua: /kb_masukan (atau kb feedback)"
+    )
+    try:
+        await context.bot.send_message(ops_chat_id, text)
+    except TelegramError as exc:
+        # The comment is stored; the alert is a convenience and must not trouble the user.
+        logger.warning("Could not alert the ops chat about a 👎: %s", exc)
 
 
 async def _answer(query: Any, text: str | None) -> None:

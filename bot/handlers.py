@@ -11,6 +11,7 @@ User text is logged at DEBUG only.
 from __future__ import annotations
 
 import asyncio
+import base64
 import html
 import importlib.metadata
 import logging
@@ -34,9 +35,10 @@ from telegram.error import NetworkError, TelegramError
 import knowledge
 from bot.context import Context
 from bot.delivery import Target, Typing, deliver, reply_parameters, send_plain
-from bot.feedback_buttons import with_feedback_buttons
+from bot.feedback_buttons import button_key, with_feedback_buttons
+from bot.payloads import known_payload
 from bot.rasa_client import RasaUnavailable
-from bot.render import render_reply
+from bot.render import OutgoingText, render_reply
 
 logger = logging.getLogger(__name__)
 
@@ -236,7 +238,69 @@ def _trim(text: str) -> tuple[str, bool]:
     return cut.rstrip(), True
 
 
-async def relay(update: Update, context: Context, text: str, *, fallback: str | None = TEXT_NO_ANSWER) -> None:
+TEXT_DOCUMENT_GONE = "Dokumen ini tidak bisa diambil sekarang. Ulangi alurnya untuk membuatnya kembali."
+
+
+def attach_documents(
+    messages: list[dict[str, Any]], load: Callable[[str], knowledge.StoredDocument | None]
+) -> list[dict[str, Any]]:
+    """Fetch the documents the assistant sent by reference (`document.ref`) with `load`.
+
+    The flows store their .docx files in the knowledge base so the conversation keeps only a short id; the
+    bytes are read here, just before sending. A document that cannot be found becomes a short apology.
+    """
+    out = []
+    for message in messages:
+        custom = message.get("custom")
+        spec = custom.get("document") if isinstance(custom, dict) else None
+        if not isinstance(spec, dict) or not spec.get("ref") or spec.get("content_b64"):
+            out.append(message)
+            continue
+        try:
+            stored = load(str(spec["ref"]))
+        except knowledge.KnowledgeUnavailable:
+            stored = None
+        if stored is None:
+            logger.warning("Document %s could not be loaded", spec["ref"])
+            out.append({"text": TEXT_DOCUMENT_GONE})
+            continue
+        content = base64.b64encode(stored.content).decode("ascii")
+        document = {**spec, "filename": spec.get("filename") or stored.filename, "content_b64": content}
+        out.append({**message, "custom": {**custom, "document": document}})
+    return out
+
+
+def _same_question(old: str, new_html: str) -> bool:
+    """Return whether a new reply re-asks the question of an earlier message (same first line)."""
+    first_old = old.strip().splitlines()[0] if old.strip() else ""
+    first_new = html.unescape(re.sub(r"<[^>]+>", "", new_html)).strip().splitlines()
+    return bool(first_old) and bool(first_new) and first_new[0] == first_old
+
+
+async def _edit_in_place(context: Context, tapped: Message, item: OutgoingText) -> bool:
+    """Replace the tapped message with `item` (a multi-select checklist re-drawn); False if Telegram refuses."""
+    try:
+        await context.bot.edit_message_text(
+            item.html,
+            chat_id=tapped.chat_id,
+            message_id=tapped.message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=item.keyboard,
+        )
+    except TelegramError as exc:
+        logger.debug("Could not edit message %s in place: %s", tapped.message_id, exc)
+        return False
+    return True
+
+
+async def relay(
+    update: Update,
+    context: Context,
+    text: str,
+    *,
+    fallback: str | None = TEXT_NO_ANSWER,
+    tapped: Message | None = None,
+) -> None:
     """Send `text` to the assistant as this conversation and deliver its reply.
 
     While the assistant works the chat shows "typing…". If the assistant cannot be reached the user gets a
@@ -257,10 +321,24 @@ async def relay(update: Update, context: Context, text: str, *, fallback: str | 
         logger.warning("Assistant unavailable for %s: %s", sender, exc)
         await send_plain(context, target, TEXT_ASSISTANT_DOWN)
         return
-    items = with_feedback_buttons(render_reply(messages, context.bot_data.payloads))
-    if items:
+    if any(isinstance(m.get("custom"), dict) and "document" in m["custom"] for m in messages):
+        store = knowledge.DocumentStore(context.bot_data.settings.database_url)
+        messages = await asyncio.to_thread(attach_documents, messages, store.load)
+    key = button_key(context.bot_data.settings)
+    items = with_feedback_buttons(render_reply(messages, context.bot_data.payloads), sender=sender, key=key)
+    # A tap that only re-draws the question it was on (the documents checklist ticking a box) edits that
+    # message instead of stacking a new copy of it under every tap.
+    single = items[0] if len(items) == 1 and isinstance(items[0], OutgoingText) else None
+    edited = (
+        tapped is not None
+        and single is not None
+        and single.keyboard is not None
+        and _same_question(tapped.text or "", single.html)
+        and await _edit_in_place(context, tapped, single)
+    )
+    if items and not edited:
         await deliver(context, target, items)
-    elif fallback is not None:
+    elif not items and fallback is not None:
         logger.info("The assistant sent no message for %s", sender)
         await send_plain(context, target, fallback)
     logger.info(
@@ -277,8 +355,10 @@ async def relay(update: Update, context: Context, text: str, *, fallback: str | 
 
 
 async def start_command(update: Update, context: Context) -> None:
-    """Greet the user on /start; the assistant's greeting carries the topic keyboard."""
-    await relay(update, context, GREET_INTENT)
+    """Greet the user on /start, or open a flow from a deep link (t.me/<bot>?start=kesiapan, e.g. a QR code)."""
+    args = getattr(context, "args", None) or []
+    payload = str(args[0]).lower() if args else ""
+    await relay(update, context, FLOW_COMMANDS.get(payload, GREET_INTENT))
 
 
 def flow_command(intent: str) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
@@ -410,10 +490,14 @@ async def on_button(update: Update, context: Context) -> None:
     if target is None or not query.data:
         return  # a button on an inline-mode message has no chat to answer in
     payload = context.bot_data.payloads.resolve(query.data)
-    if payload is None:
+    if payload is None or not known_payload(payload):
+        if payload is not None:
+            user = update.effective_user
+            logger.warning("Refused a button of unknown kind from user %s", user.id if user else None)
         await send_plain(context, target, TEXT_BUTTON_EXPIRED)
         return
-    await relay(update, context, payload)
+    tapped = query.message if isinstance(query.message, Message) else None
+    await relay(update, context, payload, tapped=tapped)
 
 
 async def on_other_message(update: Update, context: Context) -> None:

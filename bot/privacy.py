@@ -19,7 +19,7 @@ from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandl
 
 import knowledge
 from bot.context import Context
-from bot.feedback import PENDING_KEY, admin_for
+from bot.feedback import admin_for
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +85,9 @@ async def on_privacy_button(update: Update, context: Context) -> None:
         await context.bot.send_message(chat.id, TEXT_UNAVAILABLE)
         return
     if context.user_data is not None:
-        context.user_data.pop(PENDING_KEY, None)
+        # Everything the bot keeps about the user (a pending comment, a 👎 streak, drafts) goes too; the
+        # persisted copy follows, as an empty user_data is deleted from the database.
+        context.user_data.clear()
     logger.info(
         "Deleted the data of user %s: %d questions, %d feedback, %d events",
         user.id,

@@ -9,16 +9,24 @@ from __future__ import annotations
 from functools import lru_cache
 
 from knowledge.admin import KnowledgeAdmin
+from knowledge.admin_audit import AuditRecord
 from knowledge.admin_files import entry_from_record, valid_entry_id
+from knowledge.admin_handoff import Exchange, HandoffInfo, HandoffStore
+from knowledge.admin_queries import AlreadyVoted, FeedbackRecord
+from knowledge.admin_state import BotStateStore
 from knowledge.admin_types import (
+    WIB,
     DayCount,
     DeletionReport,
     EntryVersionInfo,
     ImportResult,
     Stats,
     UnansweredGroup,
+    wib,
 )
 from knowledge.content import read_content_dir
+from knowledge.documents import DocumentStore, StoredDocument
+from knowledge.editions import EditionStore, KippEdition, read_editions_file
 from knowledge.errors import ContentError, KnowledgeUnavailable, Problem, VersionConflict
 from knowledge.privacy import SenderSelector, purge_if_due
 from knowledge.query import Question, read_question
@@ -30,16 +38,27 @@ from settings import get_settings
 
 __all__ = [
     "TOPICS",
+    "WIB",
+    "AlreadyVoted",
+    "AuditRecord",
+    "BotStateStore",
     "ContentError",
     "DayCount",
     "DeletionReport",
+    "DocumentStore",
+    "EditionStore",
     "Entry",
     "EntryData",
     "EntryVersionInfo",
+    "Exchange",
+    "FeedbackRecord",
+    "HandoffInfo",
+    "HandoffStore",
     "Hints",
     "Hit",
     "ImportResult",
     "KbInfo",
+    "KippEdition",
     "KnowledgeAdmin",
     "KnowledgeBase",
     "KnowledgeUnavailable",
@@ -49,6 +68,7 @@ __all__ = [
     "SenderSelector",
     "Source",
     "Stats",
+    "StoredDocument",
     "UnansweredGroup",
     "VersionConflict",
     "default_admin",
@@ -56,15 +76,19 @@ __all__ = [
     "ensure_seeded",
     "entry_from_record",
     "kb_info",
+    "kipp_editions",
     "load_content",
     "purge_if_due",
     "read_content_dir",
+    "read_editions_file",
     "read_question",
     "run_retention",
+    "save_document",
     "stats_chart_png",
     "stats_csv",
     "stats_text",
     "valid_entry_id",
+    "wib",
 ]
 
 
@@ -95,3 +119,13 @@ def run_retention() -> DeletionReport | None:
     """
     settings = get_settings()
     return purge_if_due(settings.database_url, settings.tracker_db, retention_days=settings.retention_days)
+
+
+def kipp_editions() -> list[KippEdition]:
+    """Return the KIPP editions of the configured knowledge base, oldest first (seeded on first use)."""
+    return EditionStore(get_settings().database_url).editions()
+
+
+def save_document(filename: str, content: bytes, *, owner: str) -> str:
+    """Store a generated document in the configured knowledge base and return its reference."""
+    return DocumentStore(get_settings().database_url).save(filename, content, owner=owner)

@@ -8,17 +8,22 @@ Methods block: async callers run them with `asyncio.to_thread`.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from knowledge import admin_queries as aq
 from knowledge import queries
+from knowledge.admin_audit import AuditRecord, audit_records
 from knowledge.admin_files import dump_entry_yaml, export_entries, read_import
+from knowledge.admin_flows import flow_funnels
+from knowledge.admin_review import Dismissal, dismiss_group, dismissals
 from knowledge.admin_types import (
+    WIB,
     DeletionReport,
     EntryVersionInfo,
     ImportItem,
@@ -163,14 +168,35 @@ class KnowledgeAdmin:
         items = read_import(path)
         return self.import_items(items, actor=actor, file=path.name, dry_run=dry_run)
 
-    def export_file(self, path: Path, *, fmt: str | None = None, include_retired: bool = False) -> int:
-        """Write the entries to a YAML, CSV or XLSX file; return how many."""
-        return export_entries(self.entries(include_retired=include_retired), path, fmt=fmt)
+    def export_file(
+        self,
+        path: Path,
+        *,
+        fmt: str | None = None,
+        include_retired: bool = False,
+        ids: Sequence[str] | None = None,
+        for_content: bool = False,
+    ) -> int:
+        """Write the entries (all, or those in `ids`) to a YAML, CSV or XLSX file; return how many.
+
+        Unknown ids raise `LookupError` naming every one; listed ids are written even if retired.
+        """
+        if ids:
+            entries = self.entries(include_retired=True)
+            known = {e.id for e in entries}
+            missing = [i for i in ids if i not in known]
+            if missing:
+                raise LookupError(f"no entry {', '.join(map(repr, missing))}")
+            order = {entry_id: n for n, entry_id in enumerate(ids)}
+            chosen = sorted((e for e in entries if e.id in order), key=lambda e: order[e.id])
+        else:
+            chosen = self.entries(include_retired=include_retired)
+        return export_entries(chosen, path, fmt=fmt, for_content=for_content)
 
     # Unanswered questions ------------------------------------------------------------------------------------
 
     def unanswered(self, *, since: datetime | None = None, limit: int | None = 20) -> list[UnansweredGroup]:
-        """Return open groups of declined and ambiguous questions, most frequent first."""
+        """Return the open review groups (declined, ambiguous, uncertain, 👎), most frequent first."""
         return self._kb.run(lambda s: aq.unanswered_groups(s, since=since, limit=limit))
 
     def group(self, group: str) -> UnansweredGroup:
@@ -202,12 +228,66 @@ class KnowledgeAdmin:
 
         return self._kb.run(work, write=True)
 
+    def review(self, *, since: datetime | None = None, limit: int | None = 20) -> list[UnansweredGroup]:
+        """Return the review queue: unanswered, uncertain and 👎 questions grouped by meaning (same as unanswered)."""
+        return self.unanswered(since=since, limit=limit)
+
+    def dismiss(self, group: str, reason: str, *, actor: str) -> UnansweredGroup:
+        """Dismiss a review group for good, with a reason (audited); `LookupError`/`ValueError` if impossible."""
+
+        def work(session: Session) -> UnansweredGroup:
+            found = aq.find_group(session, group=group)
+            if found is None:
+                raise LookupError(f"no open review group {group!r}")
+            dismiss_group(session, group=found, actor=actor, reason=reason)
+            return found
+
+        return self._kb.run(work, write=True)
+
+    def dismissals(self, *, limit: int = 50) -> list[Dismissal]:
+        """Return the latest dismissed groups, newest first."""
+        return self._kb.run(lambda s: dismissals(s, limit=limit))
+
+    def audit(
+        self,
+        *,
+        since: datetime | None = None,
+        actor: str | None = None,
+        entry_id: str | None = None,
+        limit: int = 50,
+    ) -> list[AuditRecord]:
+        """Return every change by anyone, newest first, filtered by time, actor and entry."""
+        return self._kb.run(lambda s: audit_records(s, since=since, actor=actor, entry_id=entry_id, limit=limit))
+
     # Feedback, statistics, privacy ---------------------------------------------------------------------------
 
+    def feedback(
+        self,
+        *,
+        since: datetime | None = None,
+        entry_id: str | None = None,
+        unhelpful_only: bool = True,
+        limit: int = 50,
+    ) -> list[aq.FeedbackRecord]:
+        """Return feedback (by default only 👎), newest first, with the question and the entry's version."""
+        return self._kb.run(
+            lambda s: aq.feedback_records(s, since=since, entry_id=entry_id, unhelpful_only=unhelpful_only, limit=limit)
+        )
+
     def add_feedback(
-        self, *, sender_id: str, entry_id: str, entry_version: int, helpful: bool, question: str | None = None
+        self,
+        *,
+        sender_id: str,
+        entry_id: str,
+        entry_version: int,
+        helpful: bool,
+        question: str | None = None,
+        answer_key: str | None = None,
     ) -> int:
-        """Store a 👍/👎 with the sender's question (looked up if not given); return its id."""
+        """Store a 👍/👎 with the sender's question (looked up if not given); return its id.
+
+        With `answer_key`, a second vote on the same answer by the same sender raises `AlreadyVoted`.
+        """
         return self._kb.run(
             lambda s: aq.add_feedback(
                 s,
@@ -216,6 +296,7 @@ class KnowledgeAdmin:
                 entry_version=entry_version,
                 helpful=helpful,
                 question=question,
+                answer_key=answer_key,
             ),
             write=True,
         )
@@ -225,8 +306,10 @@ class KnowledgeAdmin:
         return self._kb.run(lambda s: aq.set_feedback_comment(s, feedback_id=feedback_id, comment=comment), write=True)
 
     def stats(self, *, days: int = 30, today: date | None = None, top: int = 5) -> Stats:
-        """Return usage statistics of the last `days` days."""
-        return self._kb.run(lambda s: collect_stats(s, days=days, today=today, top=top))
+        """Return usage statistics of the last `days` days, with the flows' funnels from the conversation store."""
+        stats = self._kb.run(lambda s: collect_stats(s, days=days, today=today, top=top))
+        start = datetime.combine(stats.since, time.min, tzinfo=WIB)
+        return dataclasses.replace(stats, flows=tuple(flow_funnels(self.tracker_db, since=start)))
 
     def delete_person(self, selector: SenderSelector) -> DeletionReport:
         """Delete one person's questions, feedback and conversations."""

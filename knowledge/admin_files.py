@@ -304,12 +304,18 @@ def dump_entry_yaml(data: EntryData, *, version: int | None = None) -> str:
     )
 
 
-def export_entries(entries: Iterable[Entry], path: Path, *, fmt: str | None = None) -> int:
-    """Write entries to `path` as YAML, CSV or XLSX (by suffix unless `fmt` is given); return how many."""
+def export_entries(entries: Iterable[Entry], path: Path, *, fmt: str | None = None, for_content: bool = False) -> int:
+    """Write entries to `path` as YAML, CSV or XLSX (by suffix unless `fmt` is given); return how many.
+
+    `for_content` writes YAML in the form of `knowledge/content/*.yml` (no `version` or `status`), to bring
+    database edits back into the curated files.
+    """
     entries = list(entries)
     fmt = fmt or file_format(path)
     with_status = any(e.status != ACTIVE for e in entries)
-    if fmt == "yaml":
+    if fmt == "yaml" and for_content:
+        path.write_text(dump_yaml([entry_record(e.data) for e in entries]), encoding="utf-8")
+    elif fmt == "yaml":
         records = [entry_record(e.data, version=e.version, status=e.status if with_status else None) for e in entries]
         path.write_text(dump_yaml(records), encoding="utf-8")
     elif fmt == "csv":

@@ -7,8 +7,6 @@ versioned, audited and bumps the revision the action servers poll.
 
 from __future__ import annotations
 
-import hashlib
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,13 +15,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from knowledge import queries
+from knowledge.admin_review import REVIEW_OUTCOMES, resolve_group, review_groups
+from knowledge.admin_review import find_group as find_group  # re-exported: callers know it from here
+from knowledge.admin_review import group_id as group_id
+from knowledge.admin_review import group_key as group_key
 from knowledge.admin_types import EntryVersionInfo, ImportItem, ImportResult, UnansweredGroup
 from knowledge.errors import ContentError, Problem, VersionConflict
-from knowledge.models import Feedback, KbEntry, KbEntryVersion, QuestionLog, UnansweredResolution, utcnow
-from knowledge.text import content_terms, normalize
+from knowledge.models import Feedback, KbEntry, KbEntryVersion, KbFeedbackVote, QuestionLog, utcnow
+from knowledge.text import normalize
 from knowledge.types import ACTIVE, RETIRED, Entry, EntryData, Source
 
-UNANSWERED_OUTCOMES = ("declined", "ambiguous")
+UNANSWERED_OUTCOMES = REVIEW_OUTCOMES
+# The queue used to be only the unanswered questions; the names stay for callers of that time.
+unanswered_groups = review_groups
 
 
 def data_from_snapshot(snapshot: dict[str, object]) -> EntryData:
@@ -211,11 +215,19 @@ def add_feedback(
     helpful: bool,
     question: str | None = None,
     at: datetime | None = None,
+    answer_key: str | None = None,
 ) -> int:
     """Store a 👍 or 👎 on an answer; the question defaults to the sender's last one answered by that entry.
 
-    Returns the feedback id (to attach a comment later).
+    With `answer_key` (the nonce on the answer's buttons) a second vote of the same sender on the same answer
+    raises `AlreadyVoted`. Returns the feedback id (to attach a comment later).
     """
+    if answer_key is not None:
+        voted = select(KbFeedbackVote.id).where(
+            KbFeedbackVote.sender_id == sender_id, KbFeedbackVote.answer_key == answer_key
+        )
+        if session.execute(voted).first() is not None:
+            raise AlreadyVoted(f"{sender_id} already rated answer {answer_key}")
     if question is None:
         question = last_question(session, sender_id=sender_id, entry_id=entry_id)
     row = Feedback(
@@ -228,7 +240,13 @@ def add_feedback(
     )
     session.add(row)
     session.flush()
+    if answer_key is not None:
+        session.add(KbFeedbackVote(sender_id=sender_id, answer_key=answer_key, feedback_id=row.id, at=row.at))
     return int(row.id)
+
+
+class AlreadyVoted(Exception):
+    """The sender already rated this answer: one vote per answer per user."""
 
 
 def set_feedback_comment(session: Session, *, feedback_id: int, comment: str) -> bool:
@@ -265,11 +283,25 @@ class FeedbackRecord:
     comment: str | None
 
 
-def feedback_records(session: Session, *, sender_id: str | None = None, limit: int = 100) -> list[FeedbackRecord]:
-    """Return the latest feedback, newest first."""
+def feedback_records(
+    session: Session,
+    *,
+    sender_id: str | None = None,
+    since: datetime | None = None,
+    entry_id: str | None = None,
+    unhelpful_only: bool = False,
+    limit: int = 100,
+) -> list[FeedbackRecord]:
+    """Return the latest feedback, newest first, optionally since a time, for one entry, or only 👎."""
     stmt = select(Feedback).order_by(Feedback.id.desc()).limit(limit)
     if sender_id is not None:
         stmt = stmt.where(Feedback.sender_id == sender_id)
+    if since is not None:
+        stmt = stmt.where(Feedback.at >= since)
+    if entry_id is not None:
+        stmt = stmt.where(Feedback.entry_id == entry_id)
+    if unhelpful_only:
+        stmt = stmt.where(Feedback.rating < 0)
     return [
         FeedbackRecord(
             id=row.id,
@@ -287,81 +319,6 @@ def feedback_records(session: Session, *, sender_id: str | None = None, limit: i
 
 # ----------------------------------------------------------------------------------------------------------------
 # Unanswered questions
-
-
-def group_key(text: str) -> str:
-    """Return the key under which a question is grouped.
-
-    Questions with the same set of content terms (stemmed, stop words and slang folded, synonyms merged) are
-    near-duplicates ("gmn cara daftar kipp?" and "bagaimana mendaftar KIPP"); a question with no content term
-    falls back to its normalised text.
-    """
-    terms = sorted(set(content_terms(text)))
-    return "terms:" + " ".join(terms) if terms else "text:" + normalize(text)
-
-
-def group_id(key: str) -> str:
-    """Return the short id admins type for a group (8 hex digits, stable across runs)."""
-    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:8]  # an id, not security
-
-
-def _resolutions(session: Session) -> dict[str, datetime]:
-    latest: dict[str, datetime] = {}
-    for key, at in session.execute(select(UnansweredResolution.group_key, UnansweredResolution.resolved_at)):
-        if key not in latest or at > latest[key]:
-            latest[key] = at
-    return latest
-
-
-def unanswered_groups(
-    session: Session, *, since: datetime | None = None, limit: int | None = 20
-) -> list[UnansweredGroup]:
-    """Group declined and ambiguous questions, most frequent first (then most recent).
-
-    Questions asked before their group was resolved (turned into an entry or a phrasing) are left out.
-    """
-    stmt = select(QuestionLog).where(QuestionLog.outcome.in_(UNANSWERED_OUTCOMES)).order_by(QuestionLog.id)
-    if since is not None:
-        stmt = stmt.where(QuestionLog.at >= since)
-    resolved = _resolutions(session)
-    buckets: dict[str, list[QuestionLog]] = {}
-    for row in session.execute(stmt).scalars():
-        key = group_key(row.text)
-        if key in resolved and row.at <= resolved[key]:
-            continue
-        buckets.setdefault(key, []).append(row)
-    groups = []
-    for key, rows in buckets.items():
-        wordings = Counter(" ".join(row.text.split()) for row in rows)
-        groups.append(
-            UnansweredGroup(
-                group_id=group_id(key),
-                key=key,
-                count=len(rows),
-                texts=tuple(text for text, _ in wordings.most_common()),
-                first_at=min(row.at for row in rows),
-                last_at=max(row.at for row in rows),
-                declined=sum(row.outcome == "declined" for row in rows),
-                ambiguous=sum(row.outcome == "ambiguous" for row in rows),
-            )
-        )
-    groups.sort(key=lambda g: (-g.count, -g.last_at.timestamp(), g.key))
-    return groups if limit is None else groups[:limit]
-
-
-def find_group(session: Session, *, group: str) -> UnansweredGroup | None:
-    """Return the open group with this id (or a unique prefix of it), or None."""
-    matches = [g for g in unanswered_groups(session, limit=None) if g.group_id.startswith(group.strip().lower())]
-    return matches[0] if len(matches) == 1 else None
-
-
-def resolve_group(session: Session, *, group: UnansweredGroup, actor: str, action: str, entry_id: str) -> None:
-    """Mark a group as handled: its questions so far leave the unanswered list."""
-    session.add(
-        UnansweredResolution(
-            group_key=group.key, resolved_at=max(utcnow(), group.last_at), actor=actor, action=action, entry_id=entry_id
-        )
-    )
 
 
 def promote_to_phrasing(session: Session, *, group: UnansweredGroup, entry_id: str, actor: str) -> tuple[Entry, bool]:

@@ -7,9 +7,18 @@ Imports nothing of the project but `knowledge.types`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 
 from knowledge.types import EntryData
+
+# Western Indonesian Time (Asia/Jakarta, no daylight saving), where the clinic works: every time an admin
+# sees, in the CLI and on Telegram, and every "day" of the statistics, is in WIB.
+WIB = timezone(timedelta(hours=7), "WIB")
+
+
+def wib(moment: datetime | None) -> str:
+    """Format a timestamp for people: `2025-03-05 14:02 WIB` (or `-`)."""
+    return moment.astimezone(WIB).strftime("%Y-%m-%d %H:%M WIB") if moment else "-"
 
 
 @dataclass(frozen=True)
@@ -55,10 +64,13 @@ class ImportResult:
 
 @dataclass(frozen=True)
 class UnansweredGroup:
-    """Declined or ambiguous questions that mean the same thing, counted together.
+    """Questions of the review queue that mean the same thing, counted together.
 
-    `group_id` is a short stable hash of `key` (what the admin types to promote the group); `texts` are the
-    distinct wordings, most frequent first.
+    `group_id` is a short stable hash of `key` (what the admin types to promote or dismiss the group); `texts`
+    are the distinct wordings, most frequent first. The counts say how each piece of evidence came in:
+    declined, answered only with choices (ambiguous), answered with little confidence (uncertain), or an
+    answer marked 👎 (unhelpful; `comments` holds what people wrote, newest first, and `entry_ids` the entries
+    that answered). `keys` are the merged near-duplicate keys (the first is `key`).
     """
 
     group_id: str
@@ -69,6 +81,11 @@ class UnansweredGroup:
     last_at: datetime
     declined: int
     ambiguous: int
+    uncertain: int = 0
+    unhelpful: int = 0
+    keys: tuple[str, ...] = ()
+    comments: tuple[str, ...] = ()
+    entry_ids: tuple[str, ...] = ()
 
     @property
     def example(self) -> str:
@@ -77,8 +94,28 @@ class UnansweredGroup:
 
 
 @dataclass(frozen=True)
+class FlowFunnel:
+    """How one guided flow went: how often it was started, completed, cancelled, and where people left it."""
+
+    name: str
+    starts: int
+    completed: int
+    cancelled: int
+    left_at: tuple[tuple[str, int], ...]  # (step, how many runs ended there without completing), most first
+
+    @property
+    def completion_rate(self) -> float | None:
+        """Return the share of started runs that were completed, or None without starts."""
+        return self.completed / self.starts if self.starts else None
+
+
+@dataclass(frozen=True)
 class DayCount:
-    """Questions and feedback of one day (UTC)."""
+    """Questions and feedback of one day (UTC).
+
+    `answered` are confident answers, `uncertain` answers given with a small lead over the runner-up,
+    `ambiguous` questions answered only with choices (unanswered), `declined` no answer at all.
+    """
 
     day: date
     total: int = 0
@@ -87,6 +124,9 @@ class DayCount:
     declined: int = 0
     helpful: int = 0
     unhelpful: int = 0
+    uncertain: int = 0
+    users: int = 0
+    conversations: int = 0
 
 
 @dataclass(frozen=True)
@@ -105,10 +145,26 @@ class Stats:
     top_topics: tuple[tuple[str, int], ...] = ()
     top_entries: tuple[tuple[str, str, int], ...] = ()
     top_unanswered: tuple[UnansweredGroup, ...] = field(default_factory=tuple)
+    uncertain: int = 0
+    users: int = 0
+    conversations: int = 0
+    # (entry id, title, 👍, 👎), most 👎 first.
+    entry_feedback: tuple[tuple[str, str, int, int], ...] = ()
+    # (topic, 👍, 👎) of the answers rated.
+    topic_feedback: tuple[tuple[str, int, int], ...] = ()
+    # Handoffs to a facilitator by how they ended: requested (all), claimed, timeout, still open.
+    handoffs: tuple[tuple[str, int], ...] = ()
+    # The guided flows' funnels (from the conversation store).
+    flows: tuple[FlowFunnel, ...] = ()
 
     @property
     def answer_rate(self) -> float | None:
-        """Return the share of questions answered from the knowledge base, or None without questions."""
+        """Return the share of questions answered from the knowledge base (confident or not), or None."""
+        return (self.answered + self.uncertain) / self.total if self.total else None
+
+    @property
+    def confident_rate(self) -> float | None:
+        """Return the share of questions answered with confidence, or None without questions."""
         return self.answered / self.total if self.total else None
 
     @property

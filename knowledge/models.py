@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import declarative_base
 from sqlalchemy.types import TypeDecorator
 
@@ -151,6 +151,93 @@ class UnansweredResolution(Base):
     entry_id = Column(String(40), nullable=True)
 
 
+class KbFeedbackVote(Base):
+    """Which answer (by the nonce on its buttons) a conversation already rated: one vote per answer per user."""
+
+    __tablename__ = "kb_feedback_votes"
+    __table_args__ = (Index("ix_kb_feedback_votes_sender_answer", "sender_id", "answer_key", unique=True),)
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    sender_id = Column(String(100), nullable=False)
+    answer_key = Column(String(40), nullable=False)
+    feedback_id = Column(Integer, nullable=False)
+    at = Column(UtcDateTime(), nullable=False, default=utcnow)
+
+
+class KbReviewDismissal(Base):
+    """A review-queue group an admin dismissed (not worth an answer), with the reason; it stays dismissed."""
+
+    __tablename__ = "kb_review_dismissals"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    group_key = Column(Text, nullable=False)
+    at = Column(UtcDateTime(), nullable=False, default=utcnow)
+    actor = Column(String(100), nullable=False)
+    reason = Column(Text, nullable=False)
+
+
+class Handoff(Base):
+    """An officer's request to talk to a facilitator, from request to claim to close (or timeout)."""
+
+    __tablename__ = "kb_handoffs"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    sender_id = Column(String(100), nullable=False, index=True)
+    user_chat_id = Column(Integer, nullable=False, index=True)
+    user_name = Column(String(200), nullable=False, default="")
+    reason = Column(String(40), nullable=False, default="request")
+    status = Column(String(20), nullable=False, index=True)  # requested, claimed, closed, timeout
+    requested_at = Column(UtcDateTime(), nullable=False, default=utcnow, index=True)
+    claimed_at = Column(UtcDateTime(), nullable=True)
+    closed_at = Column(UtcDateTime(), nullable=True)
+    facilitator_id = Column(Integer, nullable=True)
+    facilitator_name = Column(String(200), nullable=True)
+    group_message_id = Column(Integer, nullable=True)
+    closed_by = Column(String(20), nullable=True)
+
+
+class HandoffMessage(Base):
+    """A message relayed during a handoff: which group message stands for it, so a reply finds the officer."""
+
+    __tablename__ = "kb_handoff_messages"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    handoff_id = Column(Integer, ForeignKey("kb_handoffs.id", ondelete="CASCADE"), nullable=False, index=True)
+    group_message_id = Column(Integer, nullable=False, index=True)
+    direction = Column(String(10), nullable=False)  # "in" (officer to group) or "out" (facilitator to officer)
+    at = Column(UtcDateTime(), nullable=False, default=utcnow)
+
+
+class BotState(Base):
+    """The Telegram bot's persisted state (admin drafts, pending 👎 comments, dialogue states, button payloads).
+
+    Opaque blobs written by the bot through `knowledge.BotStateStore`, so a restart of the bot loses nothing.
+    """
+
+    __tablename__ = "bot_state"
+
+    kind = Column(String(40), primary_key=True)
+    key = Column(String(200), primary_key=True)
+    data = Column(LargeBinary, nullable=False)
+    updated_at = Column(UtcDateTime(), nullable=False, default=utcnow)
+
+
+class KbContentSync(Base):
+    """What the content files held for an entry when it was last loaded or found in step with them.
+
+    `kb load` compares an entry's content in the database with this: if they differ, the entry was edited in
+    the database since (by an admin, an import or a promoted phrasing) and the load must not overwrite it.
+    A table of its own rather than columns on `kb_entries`, because there are no migrations yet.
+    """
+
+    __tablename__ = "kb_content_sync"
+
+    entry_id = Column(String(40), primary_key=True)
+    content = Column(JSON, nullable=False)
+    version = Column(Integer, nullable=False)
+    synced_at = Column(UtcDateTime(), nullable=False, default=utcnow)
+
+
 class Maintenance(Base):
     """When a periodic job (the retention purge) last ran, shared by every process on the database."""
 
@@ -158,3 +245,28 @@ class Maintenance(Base):
 
     name = Column(String(40), primary_key=True)
     last_run_at = Column(UtcDateTime(), nullable=False)
+
+
+class KippEditionRow(Base):
+    """One KIPP year: its dates, groups and the rules the sources state for it (see knowledge/editions.py)."""
+
+    __tablename__ = "kipp_editions"
+
+    year = Column(Integer, primary_key=True)
+    registration_opens = Column(Date, nullable=True)
+    registration_closes = Column(Date, nullable=True)
+    data = Column(JSON, nullable=False)  # groups, stated minimum ages and rules, guideline, sources, note
+    updated_by = Column(String(100), nullable=False)
+    updated_at = Column(UtcDateTime(), nullable=False, default=utcnow)
+
+
+class FlowDocument(Base):
+    """A document a guided flow generated, kept here so the conversation carries only its id."""
+
+    __tablename__ = "flow_documents"
+
+    id = Column(String(36), primary_key=True)
+    filename = Column(String(200), nullable=False)
+    content = Column(LargeBinary, nullable=False)
+    owner = Column(String(100), nullable=False, index=True)  # the conversation (sender id) it was made for
+    created_at = Column(UtcDateTime(), nullable=False, default=utcnow, index=True)

@@ -1,6 +1,7 @@
 """Privacy: delete one person's data on request, and remove old logs after the retention period.
 
-A person's data is their logged questions and feedback (knowledge-base database) and their conversations
+A person's data is their logged questions, feedback (with their votes) and handoffs to a facilitator
+(knowledge-base database) and their conversations
 (the assistant's conversation store: Rasa's SQL tracker store, a table `events` with `sender_id` and
 `timestamp`, reached with SQLAlchemy Core on its SQLite file; the table's owner is Rasa, so only rows are
 deleted and the file's settings are left alone). Conversation ids are chosen by the front end, so callers
@@ -32,7 +33,7 @@ from sqlalchemy.sql import column, table
 from knowledge.admin_types import DeletionReport
 from knowledge.db import get_session_factory
 from knowledge.errors import KnowledgeUnavailable
-from knowledge.models import Feedback, Maintenance, QuestionLog, utcnow
+from knowledge.models import Feedback, Handoff, HandoffMessage, KbFeedbackVote, Maintenance, QuestionLog, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -63,9 +64,13 @@ def delete_sender_logs(session: Session, *, selector: SenderSelector) -> Deletio
     questions = feedback = 0
     senders = set(_matching_senders(session.execute, QuestionLog.sender_id, selector))
     senders |= set(_matching_senders(session.execute, Feedback.sender_id, selector))
+    senders |= set(_matching_senders(session.execute, Handoff.sender_id, selector))
     if senders:
         questions = session.execute(delete(QuestionLog).where(QuestionLog.sender_id.in_(senders))).rowcount
         feedback = session.execute(delete(Feedback).where(Feedback.sender_id.in_(senders))).rowcount
+        # Votes and handoffs name the person too (a handoff also their name): they go with the rest.
+        session.execute(delete(KbFeedbackVote).where(KbFeedbackVote.sender_id.in_(senders)))
+        _delete_handoffs(session, select(Handoff.id).where(Handoff.sender_id.in_(senders)))
     return DeletionReport(questions=questions, feedback=feedback)
 
 
@@ -121,7 +126,17 @@ def purge_logs(session: Session, *, before: datetime) -> DeletionReport:
     """Delete logged questions and feedback older than `before`."""
     questions = session.execute(delete(QuestionLog).where(QuestionLog.at < before)).rowcount
     feedback = session.execute(delete(Feedback).where(Feedback.at < before)).rowcount
+    session.execute(delete(KbFeedbackVote).where(KbFeedbackVote.at < before))
+    _delete_handoffs(session, select(Handoff.id).where(Handoff.requested_at < before))
     return DeletionReport(questions=questions, feedback=feedback)
+
+
+def _delete_handoffs(session: Session, ids: Any) -> None:
+    # Relayed-message rows first: SQLite enforces the foreign key, and ON DELETE CASCADE needs the pragma.
+    wanted = list(session.execute(ids).scalars())
+    if wanted:
+        session.execute(delete(HandoffMessage).where(HandoffMessage.handoff_id.in_(wanted)))
+        session.execute(delete(Handoff).where(Handoff.id.in_(wanted)))
 
 
 def purge_conversations(tracker_db: str, *, before: datetime) -> int:

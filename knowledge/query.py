@@ -278,15 +278,16 @@ def strip_chatter(text: str) -> str:
 
 
 def split_parts(text: str) -> list[str]:
-    """Split a message into the questions it asks; pieces without a content word join their neighbour."""
+    """Split a message into the questions it asks; pieces that ask nothing join their neighbour."""
     pieces = [piece.strip(" ,.;:-?") for piece in _PART_BOUNDARY.split(text)]
     parts: list[str] = []
     for piece in pieces:
         if not piece:
             continue
-        # "ga plagiat?", "bener ga?": a short tag on the previous question, not a question of its own.
         own_question = _WH_WORD.search(piece) or switches_subject(piece) or _YEAR_ONLY.match(piece)
-        if parts and len(_content_words(piece)) < 2 and not own_question:
+        asks = own_question or is_yes_no(piece) or f"{piece}?" in text
+        # "ga plagiat?", "bener ga?": a short tag on the previous question; "mau daftarin inovasi": context.
+        if parts and ((len(_content_words(piece)) < 2 and not own_question) or not asks):
             parts[-1] = f"{parts[-1]} {piece}"
         else:
             parts.append(piece)

@@ -174,7 +174,8 @@ class KnowledgeIndex:
                 self._question_owner.append(index)
         # All phrasings of an entry pooled: evidence spread over several phrasings still counts.
         titles = [" ".join((entry.title, *entry.questions)) for entry in self.entries]
-        answers = [f"{entry.title}. {entry.answer}" for entry in self.entries]
+        # The English answer is indexed too, so a question in English meets the words of its answer.
+        answers = [f"{entry.title}. {entry.answer} {entry.answer_en or ''}" for entry in self.entries]
         corpus = questions + answers
         self._words = TfidfVectorizer(analyzer=_word_analyzer, sublinear_tf=True, norm="l2")
         self._chars = TfidfVectorizer(
@@ -190,7 +191,7 @@ class KnowledgeIndex:
         self._doc_words, self._doc_chars = words.tocsr(), chars.tocsr()
         self._spans = np.cumsum([0, len(questions), len(titles), len(answers)])
         self._owner = np.asarray(self._question_owner)
-        self._year_text = [fold(" ".join((*e.questions, e.title, e.answer))) for e in self.entries]
+        self._year_text = [fold(" ".join((*e.questions, e.title, e.answer, e.answer_en or ""))) for e in self.entries]
         self._vocab = [set(content_terms(text)) for text in self._year_text]
         # What each entry defines: the head word of its title ("Formulir SPBE ..." defines a form, not SPBE),
         # a title that is itself "Apa itu X", and its "apa itu X" phrasings.
@@ -321,10 +322,18 @@ class KnowledgeIndex:
         says_little = len([t for t in content_terms(text) if not t.isdigit()]) < 2
         if in_context.confident and hints.follow_up and says_little:
             return in_context
-        if in_context.confident and in_context.best and in_context.best.score >= CONTEXT_PREFERENCE * plain_score:
-            return in_context
         plain_is_new = plain.best is not None and (plain.best.entry.id != previous.id or hints.repeat)
         same_subject = plain.best is not None and plain.best.entry.topic == previous.topic
+        # "kalau kelompok replikasi?" after kelompok umum: clear on its own, and on the same subject.
+        if (
+            plain.confident
+            and plain_is_new
+            and same_subject
+            and (not in_context.best or plain_score >= in_context.best.score)
+        ):
+            return plain
+        if in_context.confident and in_context.best and in_context.best.score >= CONTEXT_PREFERENCE * plain_score:
+            return in_context
         spans = _spans_subjects(plain)
         clear = (plain_score >= STRONG_ANSWER or in_context.confident) and not spans
         if plain.confident and plain_is_new and (same_subject or clear):

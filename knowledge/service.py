@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from knowledge import queries
+from knowledge.admin_load import LoadReport, load_entries
 from knowledge.background import BackgroundWriter
 from knowledge.content import CONTENT_DIR, read_content_dir
 from knowledge.db import get_session_factory
@@ -126,11 +127,24 @@ class KnowledgeBase:
         )
 
 
-def load_content(database_url: str, *, directory: Path = CONTENT_DIR, actor: str = "content") -> queries.UpsertResult:
-    """Validate every content file, then create or update their entries in one transaction."""
+def load_content(
+    database_url: str,
+    *,
+    directory: Path = CONTENT_DIR,
+    actor: str = "content",
+    force: bool = False,
+    dry_run: bool = False,
+) -> LoadReport:
+    """Validate every content file, then load their entries in one transaction.
+
+    Entries edited in the database since they were last loaded are kept (listed in the report) unless
+    `force`; see `knowledge.admin_load`.
+    """
     entries = read_content_dir(directory)
     kb = KnowledgeBase(database_url)
-    return kb.run(lambda s: queries.upsert_entries(s, entries=entries, actor=actor, action="seed"), write=True)
+    return kb.run(
+        lambda s: load_entries(s, entries=entries, actor=actor, force=force, dry_run=dry_run), write=not dry_run
+    )
 
 
 def ensure_seeded(database_url: str, *, directory: Path = CONTENT_DIR) -> bool:

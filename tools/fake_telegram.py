@@ -12,7 +12,9 @@ TELEGRAM_API_BASE_URL points here. Tests push updates, then await what the bot s
 
 What it checks like Telegram does (so a test fails where Telegram would refuse the bot's request): HTML
 parse mode (only Telegram's tags, balanced, `<`, `>` and `&` escaped), the 4096-character text and
-1024-character caption limits counted after entity parsing, and the 64-byte callback_data limit. It can
+1024-character caption limits counted after entity parsing, and the 64-byte callback_data limit. A call of a
+method it does not implement is answered 404 and fails the test when the stand-in is closed (`async with`), so
+every method the bot uses is known here. It can
 answer the next N calls of a method with 429 and a retry_after (`fail_next`), answers getUpdates by long
 polling, and delivers updates to a webhook (with its secret token) once the bot calls setWebhook.
 """
@@ -194,6 +196,7 @@ class FakeTelegram:
         self.port = port
         self.calls: list[SentCall] = []
         self.rejected: list[SentCall] = []
+        self.unknown_methods: list[str] = []
         self.pushed_at: dict[int, float] = {}
         self.pushed: dict[int, dict[str, Any]] = {}
         self.commands: list[dict[str, Any]] = []
@@ -261,9 +264,13 @@ class FakeTelegram:
         await self.start()
         return self
 
-    async def __aexit__(self, *exc_info: object) -> None:
-        """Stop the stand-in."""
+    async def __aexit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
+        """Stop the stand-in; fail if the bot called a method it does not implement (unless already failing)."""
         await self.stop()
+        if exc_type is None and self.unknown_methods:
+            raise AssertionError(
+                f"the bot called Bot API methods the stand-in does not implement: {sorted(set(self.unknown_methods))}"
+            )
 
     # ----------------------------------------------------------------------------------------------------------
     # Test controls
@@ -449,6 +456,9 @@ class FakeTelegram:
             )
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
+            # A method the stand-in does not implement would go untested: remember it, fail the test on exit.
+            self.unknown_methods.append(method)
+            logger.error("The bot called %s, which the stand-in Bot API does not implement", method)
             return _error(404, "Not Found: method not found")
         call = SentCall(method, params, time.perf_counter(), files=files)
         try:
@@ -577,6 +587,23 @@ class FakeTelegram:
             raise BadRequest("Bad Request: message identifier is not specified")
         self._check_markup(call)
         message = self._bot_message(chat, call)
+        message["message_id"] = call.params["message_id"]
+        return message
+
+    async def _api_editMessageText(self, call: SentCall) -> dict[str, Any] | bool:
+        text = str(call.params.get("text") or "")
+        call.visible_text, call.links = self._visible(call, text)
+        if not call.visible_text.strip():
+            raise BadRequest("Bad Request: message text is empty")
+        if _utf16_len(call.visible_text) > MAX_TEXT_LENGTH:
+            raise BadRequest("Bad Request: message is too long")
+        self._check_markup(call)
+        if "inline_message_id" in call.params:
+            return True
+        chat = self._require_chat(call)
+        if not isinstance(call.params.get("message_id"), int):
+            raise BadRequest("Bad Request: message identifier is not specified")
+        message = self._bot_message(chat, call, text=call.visible_text, edit_date=int(time.time()))
         message["message_id"] = call.params["message_id"]
         return message
 

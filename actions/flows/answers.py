@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from actions.flows.dates import StartDate
+
 # Intents the flow rules answer in the middle of a flow (nlu/data/rules/flows.yml), then resume.
 DIGRESSION_INTENTS = frozenset(
     {
@@ -39,7 +41,14 @@ _QUESTION_START = re.compile(
     r"dimana|di mana|kemana|ke mana|mana|bisakah|bolehkah|haruskah|perlukah|jelaskan|jelasin|tolong jelaskan|"
     r"maksudnya|mau tanya|boleh tanya|numpang tanya|tanya|what|how|why|who|when)\b"
 )
+_SKIP = re.compile(
+    r"^(skip|lewati|lewatin|lewat|lompati|lompat|pass|nanti)( (aja|saja|dulu|deh|ya|yang ini|pertanyaan ini))*[.!]*$"
+)
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+# Markers kept in a slot instead of an answer: a skipped optional step, or one left empty after re-asks.
+SKIPPED = "__dilewati__"
+LEFT_EMPTY = "__kosong__"
+MARKER_WORDS = {SKIPPED: "— (dilewati)", LEFT_EMPTY: "— (belum diisi)"}
 MAX_FREE_TEXT = 1000
 
 
@@ -56,6 +65,40 @@ def is_cancel_phrase(text: str) -> bool:
 def is_back_phrase(text: str) -> bool:
     """Return whether the whole message says "go back" ("kembali", "balik", "sebelumnya")."""
     return bool(_BACK.match(normalise(text)))
+
+
+def is_skip_phrase(text: str) -> bool:
+    """Return whether the whole message says "skip this step" ("lewati", "skip", "nanti saja")."""
+    return bool(_SKIP.match(normalise(text)))
+
+
+def shown(value: object) -> str:
+    """Return an answer for a summary or document: markers become words, everything else as given."""
+    return MARKER_WORDS.get(str(value), str(value)) if value is not None else "belum diisi"
+
+
+def describe_answer(slot: str, value: object) -> str:
+    """Return an earlier answer in words, for "kembali" ("Jawaban Anda tadi: «Pemda»")."""
+    if isinstance(value, str) and value in MARKER_WORDS:
+        return MARKER_WORDS[value]
+    labels: dict[str, dict[str, str]] = {
+        "agency_type": AGENCY_LABELS,
+        "kipp_history": KIPP_HISTORY_LABELS,
+        "inst_regulation": REGULATION_LABELS,
+    }
+    if slot in labels:
+        return labels[slot].get(str(value), str(value))
+    if isinstance(value, bool):
+        return "ya" if value else "tidak"
+    if isinstance(value, list):
+        return ", ".join(DOCUMENT_LABELS.get(str(v), str(v)) for v in value) or "belum ada"
+    if isinstance(value, dict) and "months" in value:
+        return f"{value['months']} bulan" + (f", mulai {value['start']}" if value.get("start") else "")
+    if slot.startswith("inst_"):
+        return {"yes": "ada", "partial": "sebagian", "no": "belum", "unknown": "tidak tahu"}.get(str(value), str(value))
+    if slot == "innovation_start" and isinstance(value, str):
+        return StartDate.from_slot(value).label()
+    return str(value)
 
 
 def looks_like_question(text: str) -> bool:
@@ -116,27 +159,81 @@ def parse_agency_type(text: str) -> str | None:
     return _by_number(text, AGENCY_TYPES) or _first_match(text, _AGENCY_TABLE)
 
 
-KIPP_HISTORY = ("never", "entered", "top99_once", "top99_twice", "top_tier")
+KIPP_HISTORY = ("never", "entered", "top99_once", "top99_twice", "top_tier", "finalist", "local_win")
 KIPP_HISTORY_LABELS = {
     "never": "belum pernah ikut KIPP",
     "entered": "pernah ikut KIPP tanpa penghargaan",
     "top99_once": "sekali masuk Top 99",
     "top99_twice": "dua kali masuk Top 99",
-    "top_tier": "pernah meraih tingkat teratas (Top 45/40/35/25/9, Top Terpuji atau OPSI)",
+    "top_tier": "pernah meraih tingkat teratas (Top 45/40/35/25/9, Top 5, Top Terpuji atau OPSI)",
+    "finalist": "finalis Top 15 kelompok replikasi/khusus (bukan Top 99)",
+    "local_win": "penghargaan tingkat daerah, bukan KIPP nasional",
 }
-_HISTORY_TABLE = (
-    (r"\btop ?(45|40|35|25|9|15|5)\b|terpuji|\bopsi\b|outstanding|juara|pemenang|menang (top|utama)", "top_tier"),
-    (r"top ?99.*(dua|2|kedua)|(dua|2) ?(kali|x).*top ?99|top ?99 ?(2|dua) ?(kali|x)", "top99_twice"),
-    (r"top ?99|finalis", "top99_once"),
-    (r"(belum|tidak|gak|ga|nggak|never) pernah (ikut|daftar|mendaftar)|baru (mau|akan)", "never"),
-    (r"pernah ikut|ikut tapi|(tidak|gak|ga|belum) (lolos|menang|juara)|kalah|gugur|^pernah", "entered"),
-    (r"^(belum|tidak|gak|ga|nggak|enggak|never)\b", "never"),
+# How an answer is echoed back ("Tercatat: Top 99 satu kali (2021).").
+KIPP_HISTORY_ECHO = {
+    **KIPP_HISTORY_LABELS,
+    "top99_once": "Top 99 satu kali",
+    "top99_twice": "Top 99 dua kali",
+}
+# A year is removed before the patterns run, so the "2" of "2021" is never read as "twice".
+_YEARS = re.compile(r"\b(?:19|20)\d{2}\b")
+# Awards from a province, regency, city or an internal contest are not national KIPP tiers (K-11).
+_LOCAL = re.compile(
+    r"\b(provinsi|prov|propinsi|kabupaten|kab|kota|daerah|kecamatan|internal|lokal|regional|opd)\b|"
+    r"\bkipp ?(prov|kab|kota|daerah)\w*|lomba inovasi (daerah|kabupaten|kota|provinsi)"
 )
+_NATIONAL = re.compile(r"nasional|kemenpan|menpan|kementerian panrb")
+_HISTORY_TABLE = (
+    (r"\btop ?(45|40|35|25|9|5)\b|terpuji|\bopsi\b|outstanding", "top_tier"),
+    # 2021: Top 15 Replikasi and Top 15 Khusus were finalists next to Top 99; Top 5 was their top tier (§1.11).
+    (r"\btop ?15\b|\b15 besar\b", "finalist"),
+    (r"top ?99|\b99 besar\b|finalis", "top99"),
+    (r"(tidak|tdk|gak|ga|nggak|belum|blm) (lolos|menang|juara|dapat)|kalah|gugur", "entered"),
+    (r"juara|pemenang|\bmenang\b", "top_tier"),
+    (
+        r"(belum|blm|tidak|tdk|gak|ga|nggak|never) (pernah )?(ikut|daftar|mendaftar)|baru (mau|akan)|"
+        r"(belum|blm|tidak|tdk|gak|ga|nggak) pernah$",
+        "never",
+    ),
+    (r"pernah ikut|ikut tapi|^pernah|^ikut", "entered"),
+    (r"^(belum|blm|tidak|tdk|gak|ga|nggak|enggak|never)\b", "never"),
+)
+_TWICE = re.compile(r"\b(dua|2|kedua) ?(kali|x)\b|\b2x\b|\bdua\b|\bkedua\b|berturut|\bdua tahun\b")
+
+
+def read_kipp_history(text: str) -> tuple[str, tuple[int, ...]] | None:
+    """Return the KIPP track record and the years named in it ("top 99 tahun 2021" -> top99_once, (2021,)).
+
+    A win in a provincial or regency contest is not a national top tier, and "Top 15 replikasi" is a
+    finalist, not a winner: both used to be read as top-tier wins.
+    """
+    by_number = _by_number(text, KIPP_HISTORY[:5])
+    if by_number:
+        return by_number, ()
+    cleaned = normalise(text)
+    if cleaned in KIPP_HISTORY:
+        return cleaned, ()
+    years = tuple(sorted({int(y) for y in _YEARS.findall(cleaned)}))
+    body = " ".join(_YEARS.sub(" ", cleaned).split())
+    kind = _first_match(body, _HISTORY_TABLE)
+    if kind in {"top_tier", "top99"} and _LOCAL.search(body) and not _NATIONAL.search(body):
+        return "local_win", years
+    if kind == "top99":
+        twice = _TWICE.search(body) or len(years) >= 2
+        return ("top99_twice" if twice else "top99_once"), years
+    return (kind, years) if kind else None
 
 
 def parse_kipp_history(text: str) -> str | None:
-    """Return the KIPP track record: never, entered, top99_once, top99_twice or top_tier."""
-    return _by_number(text, KIPP_HISTORY) or _first_match(text, _HISTORY_TABLE)
+    """Return the KIPP track record: one of KIPP_HISTORY, or None if the answer does not say."""
+    reading = read_kipp_history(text)
+    return reading[0] if reading else None
+
+
+def kipp_history_echo(kind: str, years: tuple[int, ...]) -> str:
+    """Return the line that shows how a typed track record was understood."""
+    when = f" ({', '.join(str(y) for y in years)})" if years else ""
+    return f"Tercatat: {KIPP_HISTORY_ECHO[kind]}{when}. Bila keliru, ketik «kembali»."
 
 
 _YES = re.compile(r"^(ya|iya|iyaa+|yap|yup|yes|y|betul|benar|bener|sudah|udah|sdh|ada|tentu|pasti|ok|oke|true)\b")
@@ -144,8 +241,10 @@ _NO = re.compile(r"^(tidak|tdk|gak|ga|nggak|ngga|enggak|engga|ndak|no|n|bukan|be
 
 
 def parse_yes_no(text: str) -> bool | None:
-    """Return True for "ya"/"sudah", False for "tidak"/"bukan"/"belum", None otherwise."""
-    cleaned = normalise(text)
+    """Return True for "ya"/"sudah" (or "1", the first button), False for "tidak"/"belum" (or "2"), else None."""
+    cleaned = normalise(text).rstrip(".)")
+    if cleaned in {"1", "2"}:
+        return cleaned == "1"
     if _NO.match(cleaned):
         return False
     if _YES.match(cleaned):
@@ -153,8 +252,14 @@ def parse_yes_no(text: str) -> bool | None:
     return None
 
 
-LEVER_STATES = ("yes", "partial", "no")
+# "tidak tahu" is not "tidak": an officer who does not know is reported as unknown, not as a gap.
+_UNKNOWN = (
+    r"(tidak|tdk|gak|ga|nggak|ngga|enggak|belum|blm|kurang) (tahu|tau)\b|\b(gatau|gatahu|entah\w*|unknown)\b|"
+    r"(tidak|gak|ga|kurang) yakin|\bragu\b|^\?+$"
+)
+LEVER_STATES = ("yes", "partial", "no", "unknown")
 _LEVER_TABLE = (
+    (_UNKNOWN, "unknown"),
     (r"sebagian|separuh|sedang|proses|diusulkan|draf|draft|rancangan|dijajaki|rencana|parsial", "partial"),
     (r"^(belum|tidak|tdk|gak|ga|nggak|enggak|no|blm)\b|belum ada|tidak ada", "no"),
     (r"^(ya|iya|sudah|udah|ada|yes|betul|benar|sdh)\b", "yes"),
@@ -166,15 +271,17 @@ def parse_lever(text: str) -> str | None:
     return _by_number(text, LEVER_STATES) or _first_match(text, _LEVER_TABLE)
 
 
-REGULATION_STATES = ("perda", "perkada", "sk", "draft", "none")
+REGULATION_STATES = ("perda", "perkada", "sk", "draft", "none", "unknown")
 REGULATION_LABELS = {
     "perda": "Perda",
     "perkada": "Perkada (Perbup/Perwali/Pergub)",
     "sk": "SK pimpinan",
     "draft": "dasar hukum sedang disusun",
     "none": "belum ada dasar hukum",
+    "unknown": "belum diketahui",
 }
 _REGULATION_TABLE = (
+    (_UNKNOWN, "unknown"),
     (r"sedang|proses|draf|draft|rancangan|disusun|dibahas|ranperda|ranperbup", "draft"),
     (r"^(belum|tidak|gak|ga|nggak|no)\b|belum ada|tidak ada", "none"),
     (r"\bperda\b|peraturan daerah", "perda"),
@@ -205,13 +312,22 @@ _BUDGET_TABLE = (
 )
 
 
+# Answers that name no source of money ("secepatnya" answers "when", "ya" answers nothing).
+_BUDGET_JUNK = re.compile(
+    r"^(ya|iya|ada|sudah|udah|belum|blm|secepatnya|segera|nanti|besok|tahun depan|tidak tahu|belum tahu|gak tahu|"
+    r"entah|ok|oke|tbd|banyak|sedikit|cukup|kurang|terserah)[.!]*$"
+)
+
+
 def parse_budget(text: str) -> str | None:
     """Return the budget source as a label; a source typed in other words is kept as typed."""
-    key = _first_match(text, _BUDGET_TABLE)
+    key = _by_number(text, tuple(BUDGET_LABELS)) or _first_match(text, _BUDGET_TABLE)
     if key is None and normalise(text) in BUDGET_LABELS:
         key = normalise(text)
     if key is not None:
         return BUDGET_LABELS[key]
+    if _BUDGET_JUNK.match(normalise(text)):
+        return None
     return None if free_text_problem(text) else " ".join(text.split())
 
 
@@ -225,7 +341,7 @@ STUDY_VISIT_LABELS = {
 
 def parse_study_visit(text: str) -> str | None:
     """Return the studi tiru plan as a label for a tapped option, or the officer's own words."""
-    key = normalise(text)
+    key = _by_number(text, tuple(STUDY_VISIT_LABELS)) or normalise(text)
     if key in STUDY_VISIT_LABELS:
         return STUDY_VISIT_LABELS[key]
     return None if free_text_problem(text, min_chars=4) else " ".join(text.split())

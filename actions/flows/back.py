@@ -41,4 +41,4 @@ class ActionBack(Action):
             dispatcher.utter_message(response="utter_no_active_flow")
             return []
         logger.info("flow %s: back from %s", flow.FORM, requested)
-        return go_back(dispatcher, flow.SLOTS, flow.COMPANIONS, requested)
+        return go_back(dispatcher, tracker, flow.SLOTS, flow.COMPANIONS, requested)

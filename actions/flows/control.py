@@ -18,10 +18,10 @@ logger = logging.getLogger(__name__)
 
 FLOW_SLOTS: tuple[str, ...] = (
     "agency_type", "innovation_start", "kipp_history", "adapts_top", "documents", "documents_draft",
-    "rep_problem", "rep_innovation", "rep_origin", "rep_modification", "rep_team", "rep_lead",
-    "rep_budget", "rep_timeline", "rep_indicators", "rep_study_visit",
+    "rep_agency", "rep_review", "rep_problem", "rep_innovation", "rep_origin", "rep_modification", "rep_team",
+    "rep_lead", "rep_budget", "rep_timeline", "rep_indicators", "rep_study_visit",
     "inst_regulation", "inst_budget", "inst_performance", "inst_sop", "inst_team_sk", "inst_community",
-    "inst_replicated",
+    "inst_replicated", "flow_retries",
 )  # fmt: skip
 CONTROLS_HINT = (
     "Ketik «kembali» untuk mengubah jawaban sebelumnya atau «batal» untuk berhenti. "
@@ -30,8 +30,8 @@ CONTROLS_HINT = (
 INTROS = {
     "start_readiness_check": "🧭 Cek kesiapan KIPP: 5 pertanyaan singkat tentang inovasi Anda, lalu ringkasan kelompok "
     "yang cocok, yang masih kurang, dan langkah berikutnya.",
-    "start_replication_plan": "🔁 Rencana aksi replikasi dengan prinsip ATM (Amati, Tiru, Modifikasi): 10 pertanyaan, "
-    "lalu draf rencana aksi sebagai dokumen .docx yang bisa Anda simpan.",
+    "start_replication_plan": "🔁 Rencana aksi replikasi dengan prinsip ATM (Amati, Tiru, Modifikasi): 11 pertanyaan, "
+    "lalu Anda memeriksa semua jawaban sebelum draf rencana aksi dibuat sebagai dokumen .docx.",
     "start_institutionalisation_check": "🏛 Cek pelembagaan: 7 pertanyaan tentang pengungkit keberlanjutan inovasi, "
     "lalu skor, celah, dan rekomendasi.",
 }

@@ -1,9 +1,10 @@
 """Parse the officer's "when did it start" and "how long" answers into dates, with no extra dependencies.
 
 Accepted start forms: "Maret 2023", "mar 23", "03/2023", "2023-03", "15/03/2023", "15 Maret 2023", "2023",
-"awal 2023", "2 tahun lalu", "8 bulan yang lalu", "tahun lalu", "setahun lalu". Relative forms count back
-from `today`. A start keeps its precision as a range of possible days, so a month or a plain year is never
-treated as more exact than the officer said.
+"awal 2023", "sejak awal 2023", "dari thn 2022", "2 tahun lalu", "8 bulan yang lalu", "tahun lalu",
+"setahun lalu", and how long it has run: "udh 8 bln", "udh jalan 3 tahun", "kurang lebih setahun".
+Relative forms count back from `today`. A start keeps its precision as a range of possible days, so a month
+or a plain year is never treated as more exact than the officer said.
 """
 
 from __future__ import annotations
@@ -210,6 +211,16 @@ def _absolute(text: str) -> StartDate | None:
     return None
 
 
+def _running_for(text: str, today: date) -> StartDate | None:
+    """Read "udh 8 bln", "udh jalan 3 tahun", "kurang lebih setahun": how long it has run, so it began that long ago."""
+    match = _DURATION.search(text) or _FUSED_DURATION.search(text)
+    if match is None:
+        return None
+    amount = _number(match["n"]) if "n" in match.groupdict() else 1.0
+    months = round(amount * (12 if match["unit"] in {"tahun", "thn", "th"} else 1))
+    return _months_ago(today, months) if months > 0 else None
+
+
 def parse_start(text: str, today: date) -> StartDate:
     """Return when an innovation started, from the officer's words.
 
@@ -225,7 +236,7 @@ def parse_start(text: str, today: date) -> StartDate:
     """
     cleaned = " ".join(text.lower().replace("’", "'").split())
     try:
-        start = _relative(cleaned, today) or _absolute(cleaned)
+        start = _relative(cleaned, today) or _absolute(cleaned) or _running_for(cleaned, today)
     except (ValueError, KeyError) as exc:  # 31/02/2023, month 13
         raise DateError("unparsed") from exc
     if start is None:

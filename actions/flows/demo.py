@@ -1,15 +1,16 @@
 """Demo mode for facilitators: list the flows, then play a scripted sample run one step per tap.
 
 Triggered by start_demo ("/demo" on Telegram) and the "Lanjut ▶" button (demo_next). The demo is not a form:
-any other message is handled as usual, and a later "Lanjut ▶" then finds that the demo was left, because the
-bot's previous action was not a demo step. The sample answers are fixed, so every run shows the same thing.
+any other message is handled as usual (a facilitator's typed question is answered), and a later "Lanjut ▶"
+carries on from the step shown last. "batal" or starting a real flow ends the demo. The sample answers are
+fixed, so every run shows the same thing.
 """
 
 from __future__ import annotations
 
-import base64
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -21,14 +22,14 @@ from rasa_sdk.types import DomainDict
 
 from actions.flows.control import reset_events
 from actions.flows.dates import StartDate, Timeline
+from actions.flows.documents import Saver, send_document
 from actions.flows.institutionalisation_rules import assess, render_checklist
 from actions.flows.kipp_rules import Answers, render_summary
 from actions.flows.plan_document import ReplicationPlan, build_plan_document, document_filename
 from actions.flows.replication import plan_summary
+from knowledge import KippEdition, KnowledgeUnavailable, kipp_editions
 
 logger = logging.getLogger(__name__)
-
-DEMO_ACTIONS = frozenset({"action_demo", "action_demo_next"})
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class DemoScript:
 
 
 SAMPLE_PLAN = ReplicationPlan(
+    agency="Dinas Lingkungan Hidup Kota Contoh, Bidang Pengelolaan Sampah",
     problem="Sampah rumah tangga di tiga kelurahan menumpuk di TPS karena angkutan ke TPA tidak mencukupi.",
     innovation="TOSS (Tempat Olah Sampah Setempat)",
     origin="Pemkab Klungkung",
@@ -81,6 +83,7 @@ SCRIPTS: dict[str, DemoScript] = {
         "Rencana aksi replikasi",
         "/start_replication_plan",
         (
+            ("Instansi dan unit mana yang menjalankan replikasi?", SAMPLE_PLAN.agency),
             ("Masalah layanan apa yang ingin diselesaikan?", SAMPLE_PLAN.problem),
             ("Inovasi apa yang akan direplikasi?", SAMPLE_PLAN.innovation),
             ("Dari instansi mana asalnya?", SAMPLE_PLAN.origin),
@@ -116,7 +119,8 @@ def demo_menu(dispatcher: CollectingDispatcher) -> None:
     """Send the list of flows that can be demonstrated."""
     dispatcher.utter_message(
         text="🎬 Mode demo fasilitator. Pilih alur yang ingin diperagakan; setiap ketukan «Lanjut ▶» menampilkan "
-        "satu langkah dengan contoh jawaban peserta. Ketik pesan apa saja untuk keluar dari mode demo.",
+        "satu langkah dengan contoh jawaban peserta. Pertanyaan yang diketik di tengah demo tetap dijawab, lalu demo "
+        "lanjut dengan «Lanjut ▶»; ketik «batal» untuk keluar.",
         buttons=[
             {"title": script.title, "payload": '/start_demo{"demo_flow":"' + script.key + '"}'}
             for script in SCRIPTS.values()
@@ -124,7 +128,15 @@ def demo_menu(dispatcher: CollectingDispatcher) -> None:
     )
 
 
-def send_step(dispatcher: CollectingDispatcher, script: DemoScript, step: int, today: date) -> None:
+async def send_step(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    script: DemoScript,
+    step: int,
+    today: date,
+    editions: Sequence[KippEdition] = (),
+    saver: Saver | None = None,
+) -> None:
     """Send step `step` of a sample run: 0 is the introduction, the last one is the summary."""
     total = len(script.steps) + 1
     if step == 0:
@@ -143,18 +155,16 @@ def send_step(dispatcher: CollectingDispatcher, script: DemoScript, step: int, t
         return
     dispatcher.utter_message(text=f"🎬 {script.title} · langkah {total}/{total}: ringkasan untuk peserta")
     if script.key == "kesiapan":
-        dispatcher.utter_message(text=render_summary(SAMPLE_ANSWERS, today))
+        dispatcher.utter_message(text=render_summary(SAMPLE_ANSWERS, today, editions))
     elif script.key == "replikasi":
         dispatcher.utter_message(text=plan_summary(SAMPLE_PLAN))
-        content = build_plan_document(SAMPLE_PLAN, today)
-        dispatcher.utter_message(
-            json_message={
-                "document": {
-                    "filename": document_filename(SAMPLE_PLAN),
-                    "content_b64": base64.b64encode(content).decode("ascii"),
-                    "caption": "Contoh draf rencana aksi replikasi (demo)",
-                }
-            }
+        await send_document(
+            dispatcher,
+            tracker,
+            filename=document_filename(SAMPLE_PLAN),
+            content=build_plan_document(SAMPLE_PLAN, today),
+            caption="Contoh draf rencana aksi replikasi (demo)",
+            saver=saver,
         )
     else:
         dispatcher.utter_message(text=render_checklist(assess(SAMPLE_LEVERS)))
@@ -188,29 +198,23 @@ class ActionDemo(Action):
         if script is None:
             demo_menu(dispatcher)
             return [*events, SlotSet("demo_flow", None), SlotSet("demo_step", None)]
-        send_step(dispatcher, script, 0, self._today())
+        await send_step(dispatcher, tracker, script, 0, self._today())
         logger.info("demo started: %s", script.key)
         return [*events, SlotSet("demo_flow", script.key), SlotSet("demo_step", 0.0)]
-
-
-def _previous_bot_action(tracker: Tracker) -> str | None:
-    """Return the last action before the latest user message (ignoring action_listen)."""
-    seen_user = False
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            if seen_user:
-                return None
-            seen_user = True
-        elif seen_user and event.get("event") == "action" and event.get("name") != "action_listen":
-            return str(event.get("name"))
-    return None
 
 
 class ActionDemoNext(Action):
     """Show the next step of the running sample, or say that the demo was left."""
 
-    def __init__(self, today: Callable[[], date] | None = None) -> None:
+    def __init__(
+        self,
+        today: Callable[[], date] | None = None,
+        editions: Callable[[], list[KippEdition]] | None = None,
+        saver: Saver | None = None,
+    ) -> None:
         self._today = today or date.today
+        self._editions = editions or kipp_editions
+        self._saver = saver
 
     def name(self) -> str:
         """Return the action name used in the domain."""
@@ -220,9 +224,18 @@ class ActionDemoNext(Action):
         """Run on each "Lanjut ▶" tap."""
         script = SCRIPTS.get(str(tracker.get_slot("demo_flow")))
         step = int(tracker.get_slot("demo_step") or 0) + 1
-        if script is None or _previous_bot_action(tracker) not in DEMO_ACTIONS or step > len(script.steps) + 1:
+        # A question typed during the demo is answered as usual and leaves the demo where it was: the slots, not
+        # the previous action, say whether a demo is running ("batal" and starting a flow clear them).
+        if script is None or step > len(script.steps) + 1:
             dispatcher.utter_message(text="Mode demo sudah berakhir. Pilih demo lagi bila ingin memutarnya.")
             demo_menu(dispatcher)
             return [SlotSet("demo_flow", None), SlotSet("demo_step", None)]
-        send_step(dispatcher, script, step, self._today())
+        editions: list[KippEdition] = []
+        if script.key == "kesiapan" and step == len(script.steps) + 1:
+            try:
+                editions = await asyncio.to_thread(self._editions)
+            except KnowledgeUnavailable:
+                dispatcher.utter_message(response="utter_kb_unavailable")
+                return []
+        await send_step(dispatcher, tracker, script, step, self._today(), editions, self._saver)
         return [SlotSet("demo_step", float(step))]

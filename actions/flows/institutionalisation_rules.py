@@ -43,8 +43,10 @@ LEVERS: tuple[Lever, ...] = (
           "Tawarkan inovasi untuk direplikasi lewat Hub JIPP atau JIPPNas; KIPP 2025 memprioritaskan inovasi yang "
           "sudah direplikasi."),
 )  # fmt: skip
-STATE_FACTOR = {"yes": 1.0, "partial": 0.5, "no": 0.0}
-REGULATION_FACTOR = {"perda": 1.0, "perkada": 1.0, "sk": 1.0, "draft": 0.5, "none": 0.0}
+STATE_FACTOR = {"yes": 1.0, "partial": 0.5, "no": 0.0, "unknown": 0.0}
+REGULATION_FACTOR = {"perda": 1.0, "perkada": 1.0, "sk": 1.0, "draft": 0.5, "none": 0.0, "unknown": 0.0}
+# Answers that say "I don't know" (or a skipped step): scored 0 but reported apart from the gaps.
+UNKNOWN = "unknown"
 MAX_POINTS = sum(lever.weight for lever in LEVERS)
 SOURCES = (
     "HUMAS MENPANRB, Coaching Clinic Pembinaan Inovasi Pelayanan Publik Provinsi Sumatra Utara (kebijakan, "
@@ -57,7 +59,7 @@ SOURCES = (
     "Suara Borneo, «2.116 Inovasi Lolos Seleksi KIPP 2025» "
     "(https://www.suaraborneo.id/2025/07/2116-inovasi-lolos-seleksi-kipp-2025.html)",
 )
-STATE_WORDS = {"yes": "ada", "partial": "sebagian/dalam proses", "no": "belum"}
+STATE_WORDS = {"yes": "ada", "partial": "sebagian/dalam proses", "no": "belum", "unknown": "belum diketahui"}
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class Checklist:
     gaps: tuple[Lever, ...]
     partial: tuple[Lever, ...]
     regulation: str
+    unknown: tuple[Lever, ...] = ()
 
 
 def factor(lever: Lever, state: str) -> float:
@@ -89,18 +92,29 @@ def level_for(score: int) -> str:
 
 def assess(states: dict[str, str]) -> Checklist:
     """Score the levers (core levers weigh double) and sort them into in place, partial and gaps."""
-    points = sum(lever.weight * factor(lever, states.get(lever.slot, "no")) for lever in LEVERS)
+
+    def state(lever: Lever) -> str:
+        return states.get(lever.slot) or UNKNOWN
+
+    points = sum(lever.weight * factor(lever, state(lever)) for lever in LEVERS)
     score = round(100 * points / MAX_POINTS)
-    in_place = tuple(lever.label for lever in LEVERS if factor(lever, states.get(lever.slot, "no")) == 1.0)
-    partial = tuple(lever for lever in LEVERS if factor(lever, states.get(lever.slot, "no")) == 0.5)
-    gaps = tuple(lever for lever in LEVERS if factor(lever, states.get(lever.slot, "no")) == 0.0)
-    return Checklist(score, level_for(score), in_place, gaps, partial, states.get("inst_regulation", "none"))
+    in_place = tuple(lever.label for lever in LEVERS if factor(lever, state(lever)) == 1.0)
+    partial = tuple(lever for lever in LEVERS if factor(lever, state(lever)) == 0.5)
+    unknown = tuple(lever for lever in LEVERS if state(lever) == UNKNOWN)
+    gaps = tuple(lever for lever in LEVERS if factor(lever, state(lever)) == 0.0 and state(lever) != UNKNOWN)
+    regulation = states.get("inst_regulation") or UNKNOWN
+    return Checklist(score, level_for(score), in_place, gaps, partial, regulation, unknown)
 
 
 def render_checklist(checklist: Checklist) -> str:
     """Return the checklist summary: score, what is in place, gaps, recommendations, caveat and sources."""
-    lines = [
-        f"🏛 Hasil cek pelembagaan: skor {checklist.score}/100, {checklist.level}.",
+    lines = [f"🏛 Hasil cek pelembagaan: skor {checklist.score}/100, {checklist.level}."]
+    if checklist.unknown:
+        lines.append(
+            f"{len(checklist.unknown)} pengungkit belum diketahui dan dihitung 0, jadi skor sebenarnya bisa lebih "
+            "tinggi."
+        )
+    lines += [
         "",
         "Sudah ada: "
         + (", ".join(checklist.in_place) if checklist.in_place else "belum ada pengungkit yang lengkap")
@@ -110,6 +124,9 @@ def render_checklist(checklist: Checklist) -> str:
         lines.append("Sedang berjalan: " + ", ".join(lever.label for lever in checklist.partial) + ".")
     lines += ["", "Celah:" if checklist.gaps else "Celah: tidak ada pengungkit yang kosong."]
     lines += [f"• {lever.label}" for lever in checklist.gaps]
+    if checklist.unknown:
+        lines += ["", "Belum diketahui (cek ke unit pengelola, lalu ulangi cek ini):"]
+        lines += [f"• {lever.label}" for lever in checklist.unknown]
     lines += ["", "Rekomendasi:"]
     todo = sorted((*checklist.gaps, *checklist.partial), key=lambda lever: -lever.weight)
     lines += [f"• {lever.advice}" for lever in todo]

@@ -13,22 +13,44 @@ from dataclasses import dataclass
 from datetime import date
 
 from docx import Document
+from docx.document import Document as DocxDocument
+from docx.enum.table import WD_ROW_HEIGHT_RULE
+from docx.shared import Cm
 
 from actions.flows.dates import MONTH_NAMES, Timeline, format_day
+from actions.flows.documents import heading, keep_with_next
 
 TITLE = "Rencana Aksi Replikasi Inovasi"
 SECTIONS = (
-    "1. Masalah lokal (Amati)",
-    "2. Inovasi yang direplikasi (Tiru)",
-    "3. Modifikasi dan alasannya (Modifikasi)",
-    "4. Tim pelaksana dan penanggung jawab",
-    "5. Sumber anggaran",
-    "6. Jadwal dan tahapan replikasi",
-    "7. Indikator keberhasilan",
-    "8. Rencana studi tiru",
-    "9. Langkah berikutnya",
+    "1. Instansi dan unit pelaksana",
+    "2. Masalah lokal (Amati)",
+    "3. Inovasi yang direplikasi (Tiru)",
+    "4. Modifikasi dan alasannya (Modifikasi)",
+    "5. Tim pelaksana dan penanggung jawab",
+    "6. Sumber anggaran",
+    "7. Jadwal dan tahapan replikasi",
+    "8. Indikator keberhasilan",
+    "9. Rencana studi tiru",
+    "10. Risiko dan mitigasi",
+    "11. Langkah berikutnya",
+    "12. Persetujuan",
     "Sumber",
 )
+SUGGESTION = "Saran, bukan ketentuan resmi"
+# Risks every replication meets in practice; offered as suggestions to adapt, not as an official list.
+RISKS = (
+    ("Anggaran tidak tersedia tepat waktu",
+     "Masukkan kegiatan ke dokumen anggaran (DPA/RKA) sejak awal; siapkan tahap yang bisa berjalan dengan "
+     "anggaran rutin."),
+    ("Pimpinan atau pejabat kunci berganti",
+     "Sahkan rencana aksi oleh pimpinan dan tetapkan tim dengan SK; lembagakan lewat kebijakan, anggaran dan "
+     "perjanjian kinerja."),
+    ("Inovasi asal kurang cocok dengan kondisi setempat",
+     "Uji coba di skala kecil lebih dulu dan sesuaikan (Modifikasi) sebelum diperluas."),
+    ("Data awal tidak tercatat, sehingga manfaat tidak bisa dibuktikan",
+     "Catat kondisi awal setiap indikator sebelum replikasi dimulai."),
+)  # fmt: skip
+APPROVAL_ROWS = ("Nama", "Jabatan", "Tanggal", "Tanda tangan")
 # R-10: the self-run (mandiri) model, with the share of the schedule each stage usually takes.
 STAGES = (
     ("Persiapan", 0.15, "Identifikasi masalah; pahami inovasi asal (kebaruan, kecocokan); siapkan sumber daya."),
@@ -67,6 +89,7 @@ NEXT_STEPS = (
 class ReplicationPlan:
     """The officer's answers in the replication flow."""
 
+    agency: str
     problem: str
     innovation: str
     origin: str
@@ -119,56 +142,119 @@ def document_filename(plan: ReplicationPlan) -> str:
     return f"rencana-aksi-replikasi-{slug}.docx"
 
 
+_CHANGE = re.compile(
+    r"^(?P<what>.*?)\s*(?:turun|naik|berkurang|meningkat|bertambah|menurun)?\s*\bdari\s+(?P<base>.+?)\s+"
+    r"(?:menjadi|jadi|ke|hingga|sampai)\s+(?P<target>.+)$",
+    re.IGNORECASE,
+)
+
+
+def indicator_rows(indicators: str) -> list[tuple[str, str, str]]:
+    """Split the indicators answer into (indicator, baseline, target) rows.
+
+    "waktu layanan turun dari 14 menjadi 3 hari; 80% warga puas" gives a row with baseline "14" and target
+    "3 hari", and a row whose baseline is still to be recorded.
+    """
+    rows = []
+    for part in (p.strip(" .") for p in re.split(r"[;\n]", indicators)):
+        if not part:
+            continue
+        match = _CHANGE.match(part)
+        if match and match["what"].strip():
+            rows.append((match["what"].strip(), match["base"].strip(), match["target"].strip()))
+        else:
+            rows.append((part, "dicatat sebelum replikasi dimulai", part))
+    return rows
+
+
+def _table(doc: DocxDocument, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    table = doc.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, header, strict=True):
+        cell.text = text
+        for run in (run for paragraph in cell.paragraphs for run in paragraph.runs):
+            run.bold = True
+    for row in rows:
+        for cell, text in zip(table.add_row().cells, row, strict=True):
+            cell.text = text
+    # Keep each row with the next so a short table is not split from its header row across pages.
+    for row in table.rows[:-1]:
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                keep_with_next(paragraph)
+
+
 def build_plan_document(plan: ReplicationPlan, today: date) -> bytes:
     """Return the action plan as .docx bytes, with the sections in SECTIONS."""
     doc = Document()
     doc.core_properties.title = f"{TITLE}: {plan.innovation}"
     doc.core_properties.author = "Klinik Inovasi Bot"
     doc.add_heading(TITLE, level=0)
-    doc.add_paragraph(f"{plan.innovation} (dari {plan.origin})")
-    doc.add_paragraph(
-        f"Draf disusun {format_day(today)} bersama Klinik Inovasi Bot. Ini draf kerja untuk dibahas di unit Anda, "
-        "bukan format resmi KemenPANRB."
+    doc.add_paragraph(f"{plan.innovation} (dari {plan.origin}), oleh {plan.agency}")
+    keep_with_next(
+        doc.add_paragraph(
+            f"Draf disusun {format_day(today)} bersama Klinik Inovasi Bot. Ini draf kerja untuk dibahas di unit "
+            "Anda, bukan format resmi KemenPANRB; pedoman replikasi KemenPANRB masih disusun."
+        )
     )
-    atm = doc.add_table(rows=0, cols=2)
-    atm.style = "Table Grid"
-    for label, value in (
-        ("Amati", plan.problem),
-        ("Tiru", f"{plan.innovation} ({plan.origin})"),
-        ("Modifikasi", plan.modification),
-    ):
-        cells = atm.add_row().cells
-        cells[0].text, cells[1].text = label, value
+    _table(
+        doc,
+        ("ATM", "Isi"),
+        [("Amati", plan.problem), ("Tiru", f"{plan.innovation} ({plan.origin})"), ("Modifikasi", plan.modification)],
+    )
 
-    bodies = {
-        SECTIONS[0]: [plan.problem],
-        SECTIONS[1]: [f"Inovasi: {plan.innovation}", f"Instansi asal: {plan.origin}"],
-        SECTIONS[2]: [
+    texts = {
+        SECTIONS[0]: [f"Instansi dan unit kerja: {plan.agency}"],
+        SECTIONS[1]: [plan.problem],
+        SECTIONS[2]: [f"Inovasi: {plan.innovation}", f"Instansi asal: {plan.origin}"],
+        SECTIONS[3]: [
             plan.modification,
             "Replikasi bukan sekadar menyalin: sesuaikan dengan potensi dan masalah setempat.",
         ],
-        SECTIONS[3]: [f"Tim pelaksana: {plan.team}", f"Penanggung jawab: {plan.lead}"],
-        SECTIONS[4]: [plan.budget],
-        SECTIONS[5]: [f"Jangka waktu: {timeline_words(plan.timeline)}."],
-        SECTIONS[6]: [plan.indicators],
-        SECTIONS[7]: [plan.study_visit],
+        SECTIONS[4]: [f"Tim pelaksana: {plan.team}", f"Penanggung jawab: {plan.lead}"],
+        SECTIONS[5]: [plan.budget],
+        SECTIONS[8]: [plan.study_visit],
     }
-    for title in SECTIONS[:8]:
-        doc.add_heading(title, level=1)
-        for text in bodies[title]:
+    for title in SECTIONS[:6]:
+        heading(doc, title)
+        for text in texts[title]:
             doc.add_paragraph(text)
-        if title == SECTIONS[5]:
-            table = doc.add_table(rows=1, cols=3)
-            table.style = "Table Grid"
-            for cell, text in zip(table.rows[0].cells, ("Tahap", "Waktu", "Kegiatan"), strict=True):
-                cell.text = text
-            for row in stage_schedule(plan.timeline):
-                for cell, text in zip(table.add_row().cells, row, strict=True):
-                    cell.text = text
-    doc.add_heading(SECTIONS[8], level=1)
+
+    heading(doc, SECTIONS[6])
+    keep_with_next(doc.add_paragraph(f"Jangka waktu: {timeline_words(plan.timeline)}."))
+    keep_with_next(
+        doc.add_paragraph(
+            f"{SUGGESTION}: pembagian waktu tiap tahap di bawah ini hanya usulan awal (tahapan model mandiri); "
+            "sesuaikan dengan rencana unit Anda."
+        )
+    )
+    _table(doc, ("Tahap", "Waktu (saran)", "Kegiatan"), stage_schedule(plan.timeline))
+
+    heading(doc, SECTIONS[7])
+    keep_with_next(doc.add_paragraph("Kondisi awal dicatat sebelum mulai, agar manfaatnya bisa dibuktikan."))
+    _table(doc, ("Indikator", "Kondisi awal (baseline)", "Target"), indicator_rows(plan.indicators))
+
+    heading(doc, SECTIONS[8])
+    for text in texts[SECTIONS[8]]:
+        doc.add_paragraph(text)
+
+    heading(doc, SECTIONS[9])
+    keep_with_next(doc.add_paragraph(f"{SUGGESTION}: risiko yang lazim ditemui; tambah atau hapus sesuai kondisi."))
+    _table(doc, ("Risiko", "Mitigasi"), list(RISKS))
+
+    heading(doc, SECTIONS[10])
     for step in NEXT_STEPS:
         doc.add_paragraph(step, style="List Number")
-    doc.add_heading(SECTIONS[9], level=1)
+
+    heading(doc, SECTIONS[11])
+    keep_with_next(doc.add_paragraph("Rencana aksi ini disusun dan disetujui oleh:"))
+    _table(doc, ("", "Disusun oleh", "Disetujui oleh"), [(row, "", "") for row in APPROVAL_ROWS])
+    approval = doc.tables[-1]
+    for row in approval.rows[1:]:  # room to write by hand; the signature needs the most
+        row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+        row.height = Cm(2.0) if row.cells[0].text == APPROVAL_ROWS[-1] else Cm(0.9)
+
+    heading(doc, SECTIONS[12])
     for source in SOURCES:
         doc.add_paragraph(source, style="List Bullet")
     buffer = io.BytesIO()

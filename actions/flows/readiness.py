@@ -6,6 +6,7 @@ actions/flows/kipp_rules.py.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import date
@@ -17,18 +18,23 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.flows.answers import (
+    AGENCY_LABELS,
     DOCUMENT_LABELS,
     DOCUMENTS,
     DOCUMENTS_DONE,
     DOCUMENTS_NONE,
+    KIPP_HISTORY,
+    kipp_history_echo,
     parse_agency_type,
     parse_documents,
-    parse_kipp_history,
     parse_yes_no,
+    read_kipp_history,
 )
 from actions.flows.base import FlowValidationAction, Outcome
 from actions.flows.dates import DateError, StartDate, parse_start
-from actions.flows.kipp_rules import Answers, render_summary
+from actions.flows.documents import Saver, send_document, summary_document
+from actions.flows.kipp_rules import Answers, NoEdition, render_summary
+from knowledge import KippEdition, KnowledgeUnavailable, kipp_editions
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +53,17 @@ class ValidateReadinessForm(FlowValidationAction):
     FORM = "readiness_form"
     SLOTS = READINESS_SLOTS
     COMPANIONS: ClassVar[dict[str, tuple[str, ...]]] = {"documents": ("documents_draft",)}
+    # The verdict needs the start date, the KIPP history and the replication answer; those are never skipped.
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset({"documents"})
+    MAY_LEAVE_EMPTY: ClassVar[frozenset[str]] = frozenset({"agency_type", "documents"})
+
+    def skipped_value(self, slot: str) -> Any:
+        """Return no documents for a skipped documents question."""
+        return [] if slot == "documents" else super().skipped_value(slot)
+
+    def empty_value(self, slot: str) -> Any:
+        """Return no documents, or the marker, for a step left empty."""
+        return [] if slot == "documents" else super().empty_value(slot)
 
     def name(self) -> str:
         """Return the action name used in the domain."""
@@ -59,7 +76,8 @@ class ValidateReadinessForm(FlowValidationAction):
             return Outcome.invalid(
                 "Pilih salah satu: K/L, Pemda, BUMN, atau BUMD. Ketuk tombolnya atau ketik, misalnya «pemkab»."
             )
-        return Outcome.ok("agency_type", agency)
+        typed = str(value).strip() not in AGENCY_LABELS
+        return Outcome.ok("agency_type", agency, note=f"Tercatat: {AGENCY_LABELS[agency]}." if typed else None)
 
     def check_innovation_start(self, value: Any, tracker: Tracker) -> Outcome:
         """Accept a start date in any of the supported forms; echo how it was read."""
@@ -71,20 +89,25 @@ class ValidateReadinessForm(FlowValidationAction):
 
     def check_kipp_history(self, value: Any, tracker: Tracker) -> Outcome:
         """Accept the KIPP track record from a button or words ("top 99 dua kali", "belum pernah")."""
-        history = parse_kipp_history(str(value))
-        if history is None:
+        reading = read_kipp_history(str(value))
+        if reading is None:
             return Outcome.invalid(
                 "Pilih riwayatnya: belum pernah ikut, pernah ikut tanpa penghargaan, Top 99 sekali, "
-                "Top 99 dua kali, atau tingkat teratas (Top 45/Terpuji/OPSI)."
+                "Top 99 dua kali, atau tingkat teratas (Top 45/Terpuji/OPSI). Bisa juga ketik, misalnya "
+                "«top 99 tahun 2021» atau «juara KIPP provinsi»."
             )
-        return Outcome.ok("kipp_history", history)
+        kind, years = reading
+        typed = str(value).strip() not in KIPP_HISTORY
+        return Outcome.ok("kipp_history", kind, note=kipp_history_echo(kind, years) if typed else None)
 
     def check_adapts_top(self, value: Any, tracker: Tracker) -> Outcome:
         """Accept yes or no."""
         answer = parse_yes_no(str(value))
         if answer is None:
             return Outcome.invalid("Jawab «ya» bila inovasi ini meniru/mengadaptasi inovasi Top KIPP, atau «tidak».")
-        return Outcome.ok("adapts_top", answer)
+        typed = str(value).strip() not in {"ya", "tidak"}
+        echo = "Tercatat: ya, mengadaptasi inovasi Top KIPP." if answer else "Tercatat: tidak, inovasi sendiri."
+        return Outcome.ok("adapts_top", answer, note=echo if typed else None)
 
     def check_documents(self, value: Any, tracker: Tracker) -> Outcome:
         """Toggle one tapped document, finish on "Selesai", or take a typed list ("1,3", "tidak ada")."""
@@ -154,8 +177,16 @@ def readiness_answers(tracker: Tracker) -> Answers:
 class ActionReadinessSummary(Action):
     """Send the readiness summary, then clear the answers."""
 
-    def __init__(self, today: Callable[[], date] | None = None) -> None:
+    def __init__(
+        self,
+        today: Callable[[], date] | None = None,
+        editions: Callable[[], list[KippEdition]] | None = None,
+        saver: Saver | None = None,
+    ) -> None:
         self._today = today or date.today
+        # The KIPP editions come from the knowledge base, so admins add a year without a release.
+        self._editions = editions or kipp_editions
+        self._saver = saver
 
     def name(self) -> str:
         """Return the action name used in the domain."""
@@ -164,6 +195,21 @@ class ActionReadinessSummary(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         """Run when readiness_form is complete."""
         answers = readiness_answers(tracker)
-        dispatcher.utter_message(text=render_summary(answers, self._today()))
+        try:
+            editions = await asyncio.to_thread(self._editions)
+            summary = render_summary(answers, self._today(), editions)
+        except (KnowledgeUnavailable, NoEdition):
+            logger.warning("readiness summary: no usable KIPP edition in the knowledge base")
+            dispatcher.utter_message(response="utter_kb_unavailable")
+            return []
+        dispatcher.utter_message(text=summary)
+        await send_document(
+            dispatcher,
+            tracker,
+            filename="cek-kesiapan-kipp.docx",
+            content=summary_document("Cek Kesiapan KIPP", summary, self._today()),
+            caption="Ringkasan cek kesiapan KIPP, untuk disimpan atau dicetak",
+            saver=self._saver,
+        )
         logger.info("readiness summary sent: agency=%s history=%s", answers.agency_type, answers.kipp_history)
         return [SlotSet(slot, None) for slot in (*READINESS_SLOTS, "documents_draft")]

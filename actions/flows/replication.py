@@ -7,8 +7,8 @@ delivers with sendDocument.
 
 from __future__ import annotations
 
-import base64
 import logging
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any, ClassVar
@@ -18,9 +18,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.flows.answers import free_text_problem, normalise, parse_budget, parse_study_visit
+from actions.flows.answers import free_text_problem, normalise, parse_budget, parse_study_visit, shown
 from actions.flows.base import FlowValidationAction, Outcome
 from actions.flows.dates import DateError, Timeline, parse_timeline
+from actions.flows.documents import Saver, send_document
 from actions.flows.plan_document import (
     SOURCES,
     ReplicationPlan,
@@ -32,6 +33,7 @@ from actions.flows.plan_document import (
 logger = logging.getLogger(__name__)
 
 REPLICATION_SLOTS = (
+    "rep_agency",
     "rep_problem",
     "rep_innovation",
     "rep_origin",
@@ -42,10 +44,34 @@ REPLICATION_SLOTS = (
     "rep_timeline",
     "rep_indicators",
     "rep_study_visit",
+    "rep_review",
 )
+# What each answer is called on the review screen, in the order asked.
+REVIEW_LABELS = {
+    "rep_agency": "Instansi/unit pelaksana",
+    "rep_problem": "Masalah (Amati)",
+    "rep_innovation": "Inovasi (Tiru)",
+    "rep_origin": "Instansi asal",
+    "rep_modification": "Modifikasi",
+    "rep_team": "Tim pelaksana",
+    "rep_lead": "Penanggung jawab",
+    "rep_budget": "Sumber anggaran",
+    "rep_timeline": "Jadwal",
+    "rep_indicators": "Indikator",
+    "rep_study_visit": "Studi tiru",
+}
+# Words that pick an answer to change when typed on the review screen ("ubah anggaran").
+_REVIEW_WORDS = (
+    ("instansi asal", "rep_origin"), ("asal", "rep_origin"), ("instansi", "rep_agency"), ("unit", "rep_agency"),
+    ("masalah", "rep_problem"), ("modifikasi", "rep_modification"), ("inovasi", "rep_innovation"),
+    ("penanggung", "rep_lead"), ("tim", "rep_team"), ("anggaran", "rep_budget"), ("jadwal", "rep_timeline"),
+    ("waktu", "rep_timeline"), ("indikator", "rep_indicators"), ("studi", "rep_study_visit"),
+)  # fmt: skip
+_MAKE = re.compile(r"^(ok|oke|ya|iya|buat|buat dokumen|buatkan|lanjut|sudah benar|benar|sudah|sip|setuju|cetak)\b")
 TEXT_TOO_LONG = "Jawabannya terlalu panjang. Ringkas menjadi paling banyak 1.000 karakter, ya."
 # (minimum words, minimum characters, what to say when the answer is too thin)
 FREE_TEXT_RULES: dict[str, tuple[int, int, str]] = {
+    "rep_agency": (2, 6, "Tulis instansi dan unit kerjanya, misalnya «Disdukcapil Kab. Sleman, Bidang Pelayanan»."),
     "rep_problem": (3, 15, "Ceritakan masalahnya sedikit lebih rinci (satu kalimat): apa yang terjadi, siapa yang "
                     "terdampak, seberapa parah. Misalnya «antrean akta kelahiran bisa 2 minggu»."),
     "rep_innovation": (1, 3, "Tulis nama inovasi yang akan ditiru, misalnya «TOSS»."),
@@ -70,6 +96,9 @@ class ValidateReplicationForm(FlowValidationAction):
     FORM = "replication_form"
     SLOTS = REPLICATION_SLOTS
     FREE_TEXT: ClassVar[frozenset[str]] = frozenset({*FREE_TEXT_RULES, "rep_budget", "rep_study_visit"})
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset({"rep_team", "rep_lead", "rep_budget", "rep_study_visit"})
+    # The schedule table needs a duration, so only the timeline is never left empty.
+    MAY_LEAVE_EMPTY: ClassVar[frozenset[str]] = frozenset(set(REPLICATION_SLOTS) - {"rep_timeline"})
 
     def name(self) -> str:
         """Return the action name used in the domain."""
@@ -128,6 +157,22 @@ class ValidateReplicationForm(FlowValidationAction):
         """Accept the success indicators."""
         return self._free_text("rep_indicators", value)
 
+    def check_rep_agency(self, value: Any, tracker: Tracker) -> Outcome:
+        """Accept the replicating agency and unit."""
+        return self._free_text("rep_agency", value)
+
+    def check_rep_review(self, value: Any, tracker: Tracker) -> Outcome:
+        """Make the document on «Buat dokumen», or reopen the answer the officer wants to change."""
+        text = normalise(str(value))
+        if text in REVIEW_LABELS:
+            return Outcome(slots={text: None, "rep_review": None}, note=f"Baik, ubah «{REVIEW_LABELS[text]}»:")
+        if _MAKE.match(text):
+            return Outcome.ok("rep_review", "ok")
+        slot = next((slot for word, slot in _REVIEW_WORDS if word in text), None)
+        if slot is not None:
+            return Outcome(slots={slot: None, "rep_review": None}, note=f"Baik, ubah «{REVIEW_LABELS[slot]}»:")
+        return Outcome.invalid("Ketuk «✔ Buat dokumen» bila sudah benar, atau ketuk jawaban yang ingin diubah.")
+
     def check_rep_study_visit(self, value: Any, tracker: Tracker) -> Outcome:
         """Accept a tapped studi tiru option or a plan in the officer's words."""
         plan = parse_study_visit(str(value))
@@ -138,18 +183,23 @@ class ValidateReplicationForm(FlowValidationAction):
 
 def replication_plan(tracker: Tracker) -> ReplicationPlan:
     """Return the answers of a completed replication flow from the tracker's slots."""
-    slot = tracker.get_slot
+
+    def slot(name: str) -> str:
+        return shown(tracker.get_slot(name))  # skipped or empty steps are marked, never blank
+
+    timeline = tracker.get_slot("rep_timeline")
     return ReplicationPlan(
-        problem=str(slot("rep_problem")),
-        innovation=str(slot("rep_innovation")),
-        origin=str(slot("rep_origin")),
-        modification=str(slot("rep_modification")),
-        team=str(slot("rep_team")),
-        lead=str(slot("rep_lead")),
-        budget=str(slot("rep_budget")),
-        timeline=Timeline.from_slot(slot("rep_timeline") or {"months": 6}),
-        indicators=str(slot("rep_indicators")),
-        study_visit=str(slot("rep_study_visit")),
+        agency=slot("rep_agency"),
+        problem=slot("rep_problem"),
+        innovation=slot("rep_innovation"),
+        origin=slot("rep_origin"),
+        modification=slot("rep_modification"),
+        team=slot("rep_team"),
+        lead=slot("rep_lead"),
+        budget=slot("rep_budget"),
+        timeline=Timeline.from_slot(timeline if isinstance(timeline, dict) else {"months": 6}),
+        indicators=slot("rep_indicators"),
+        study_visit=slot("rep_study_visit"),
     )
 
 
@@ -160,6 +210,7 @@ def plan_summary(plan: ReplicationPlan) -> str:
             f"📄 Draf rencana aksi replikasi «{plan.innovation}» (dari {plan.origin}) sudah jadi; "
             "dokumennya terlampir.",
             "",
+            f"• Pelaksana: {plan.agency}",
             f"• Amati (masalah): {plan.problem}",
             f"• Tiru: {plan.innovation}, {plan.origin}",
             f"• Modifikasi: {plan.modification}",
@@ -177,11 +228,54 @@ def plan_summary(plan: ReplicationPlan) -> str:
     )
 
 
+class ActionAskRepReview(Action):
+    """Show every answer of the replication plan, each with a button to change it, then «Buat dokumen»."""
+
+    def name(self) -> str:
+        """Return the action name the form calls to ask for `rep_review`."""
+        return "action_ask_rep_review"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        """Run when replication_form reaches the review step (after the last question, and after each change)."""
+        plan = replication_plan(tracker)
+        values = {
+            "rep_agency": plan.agency, "rep_problem": plan.problem, "rep_innovation": plan.innovation,
+            "rep_origin": plan.origin, "rep_modification": plan.modification, "rep_team": plan.team,
+            "rep_lead": plan.lead, "rep_budget": plan.budget, "rep_timeline": timeline_words(plan.timeline),
+            "rep_indicators": plan.indicators, "rep_study_visit": plan.study_visit,
+        }  # fmt: skip
+        listing = "\n".join(
+            f"{i}. {REVIEW_LABELS[slot]}: {_short(value)}" for i, (slot, value) in enumerate(values.items(), 1)
+        )
+        buttons = [{"title": "✔ Buat dokumen", "payload": _review_payload("ok")}]
+        buttons += [
+            {"title": f"✏ {i}. {REVIEW_LABELS[slot]}", "payload": _review_payload(slot)}
+            for i, slot in enumerate(values, start=1)
+        ]
+        buttons += [{"title": "✖ Batal", "payload": "/cancel"}]
+        dispatcher.utter_message(
+            text=f"Periksa dulu jawaban Anda sebelum dokumen dibuat:\n{listing}\n\n"
+            "Ketuk «✔ Buat dokumen» bila sudah benar, atau ketuk nomor yang ingin diubah (bisa juga ketik, "
+            "misalnya «ubah anggaran»).",
+            buttons=buttons,
+        )
+        return []
+
+
+def _short(value: str, limit: int = 160) -> str:
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+
+
+def _review_payload(value: str) -> str:
+    return '/inform{"rep_review":"' + value + '"}'
+
+
 class ActionReplicationSummary(Action):
     """Send the action plan summary and the .docx, then clear the answers."""
 
-    def __init__(self, today: Callable[[], date] | None = None) -> None:
+    def __init__(self, today: Callable[[], date] | None = None, saver: Saver | None = None) -> None:
         self._today = today or date.today
+        self._saver = saver
 
     def name(self) -> str:
         """Return the action name used in the domain."""
@@ -192,14 +286,13 @@ class ActionReplicationSummary(Action):
         plan = replication_plan(tracker)
         content = build_plan_document(plan, self._today())
         dispatcher.utter_message(text=plan_summary(plan))
-        dispatcher.utter_message(
-            json_message={
-                "document": {
-                    "filename": document_filename(plan),
-                    "content_b64": base64.b64encode(content).decode("ascii"),
-                    "caption": f"Draf rencana aksi replikasi «{plan.innovation[:200]}»",
-                }
-            }
+        await send_document(
+            dispatcher,
+            tracker,
+            filename=document_filename(plan),
+            content=content,
+            caption=f"Draf rencana aksi replikasi «{plan.innovation[:200]}»",
+            saver=self._saver,
         )
         logger.info("replication plan sent: %d bytes", len(content))
         return [SlotSet(slot, None) for slot in REPLICATION_SLOTS]

@@ -2,8 +2,9 @@
 
 `kb` (the console script) and `python -m knowledge` both run `main`. Each verb group lives in its own module:
 `files` (load, validate, info, import, export), `entries` (list, search, show, add, edit, retire, restore,
-history, diff, revert) and `insights` (stats, unanswered, purge). Every change is one transaction, recorded
-with its author (`--actor`, else KB_ADMIN_ACTOR or the login name) in the entry's history and the audit log.
+history, diff, revert), `insights` (stats, review/unanswered, purge) and `trail` (feedback, audit). Every
+change is one transaction, recorded with its author (`--actor`, else KB_ADMIN_ACTOR or the login name) in the
+entry's history and the audit log.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 import click
 
 from knowledge.admin import KnowledgeAdmin
-from knowledge.cli import entries, files, insights
+from knowledge.cli import editions, entries, files, insights, trail
 from knowledge.cli.common import CliContext
 from settings import SettingsError, configure_logging, get_settings
 
@@ -39,9 +40,11 @@ def cli(ctx: click.Context, database_url: str | None, actor: str | None, verbose
     )
 
 
-for module in (files, entries, insights):
+for module in (files, entries, insights, trail, editions):
     for command in module.COMMANDS:
         cli.add_command(command)
+# The review queue was first only the unanswered questions; the old name keeps working.
+cli.add_command(insights.review, name="unanswered")
 
 
 def main(argv: list[str] | None = None) -> int:

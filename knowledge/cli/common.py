@@ -10,12 +10,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, TypeVar
 
 import click
 
 from knowledge.admin import KnowledgeAdmin
+from knowledge.admin_types import wib
 from knowledge.errors import ContentError, KnowledgeUnavailable, VersionConflict
 from knowledge.types import Entry
 from settings import Settings
@@ -25,8 +26,6 @@ EXIT_UNAVAILABLE = 2
 EXIT_CONFLICT = 3
 EXIT_NOT_FOUND = 4
 F = TypeVar("F", bound=Callable[..., Any])
-# Times are shown in Western Indonesian Time, where the clinic works.
-WIB = timezone(timedelta(hours=7), "WIB")
 
 
 @dataclass(frozen=True)
@@ -67,8 +66,8 @@ def reports_errors(command: F) -> F:
 
 
 def when(moment: datetime | None) -> str:
-    """Format a timestamp for people: `2025-03-05 14:02 WIB`."""
-    return moment.astimezone(WIB).strftime("%Y-%m-%d %H:%M WIB") if moment else "-"
+    """Format a timestamp for people: `2025-03-05 14:02 WIB` (the same format the Telegram admin shows)."""
+    return wib(moment)
 
 
 def entry_line(entry: Entry) -> str:

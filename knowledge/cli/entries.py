@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from knowledge.admin_files import dump_entry_yaml, parse_entry_text, read_import
+from knowledge.admin_files import dump_entry_yaml, file_format, parse_entry_text, read_import
 from knowledge.admin_types import ImportItem
 from knowledge.cli.common import EXIT_CONTENT, entry_line, fail, obj, reports_errors, when
-from knowledge.errors import ContentError, VersionConflict
+from knowledge.errors import ContentError, Problem, VersionConflict
 from knowledge.types import TOPICS, Entry
 
 TEMPLATE = """\
@@ -87,6 +87,13 @@ def _edit_until_valid(text: str, *, name: str) -> ImportItem:
 
 
 def _single_item(path: Path) -> ImportItem:
+    """Read a file holding one entry: `kb show` output (a bare mapping), an `entries:` list, CSV or XLSX."""
+    if file_format(path) == "yaml":
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ContentError([Problem(path.name, "", "", f"cannot be read: {exc}")]) from exc
+        return parse_entry_text(text, name=path.name)
     items = read_import(path)
     if len(items) != 1:
         raise fail(f"{path.name} holds {len(items)} entries; use `kb import` for several", EXIT_CONTENT)

@@ -1,4 +1,7 @@
-"""`kb stats`, `kb unanswered [promote]` and `kb purge`: how the assistant is used, and what it cannot answer."""
+"""`kb stats`, `kb review` (alias `kb unanswered`: promote, dismiss, dismissed) and `kb purge`.
+
+How the assistant is used, and what it could not answer well.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from knowledge.admin_types import UnansweredGroup
 from knowledge.cli.common import obj, reports_errors, when
 from knowledge.cli.entries import _single_item
 from knowledge.stats import stats_chart_png, stats_csv, stats_text
@@ -31,30 +35,48 @@ def stats(ctx: click.Context, days: int, top: int, csv_file: Path | None, chart:
         click.echo(f"wrote {chart}")
 
 
+def _kinds(g: UnansweredGroup) -> str:
+    parts = [
+        f"{label} {n}"
+        for label, n in (
+            ("ditolak", g.declined),
+            ("pilihan", g.ambiguous),
+            ("ragu", g.uncertain),
+            ("👎", g.unhelpful),
+        )
+        if n
+    ]
+    return " · ".join(parts)
+
+
 @click.group(invoke_without_command=True)
-@click.option("--days", type=int, help="Only questions of the last DAYS days.")
+@click.option("--days", type=int, help="Only evidence of the last DAYS days.")
 @click.option("--limit", default=20, show_default=True)
 @click.pass_context
 @reports_errors
-def unanswered(ctx: click.Context, days: int | None, limit: int) -> None:
-    """List declined and unclear questions, grouped (same meaning counted together), most frequent first.
+def review(ctx: click.Context, days: int | None, limit: int) -> None:
+    """The review queue: declined, unclear, uncertain and 👎 questions grouped by meaning, most frequent first.
 
-    Turn a group into an entry with `kb unanswered promote GROUP --new-entry FILE`, or into a new phrasing of
-    an existing entry with `kb unanswered promote GROUP --add-phrasing ENTRY_ID`.
+    Near-duplicate groups are merged. Answer a group from now on with `promote GROUP --new-entry FILE` or
+    `promote GROUP --add-phrasing ENTRY_ID`, or drop it for good with `dismiss GROUP --reason TEXT`.
+    (`kb unanswered` is the same command.)
     """
     if ctx.invoked_subcommand is not None:
         return
     since = datetime.now(timezone.utc) - timedelta(days=days) if days else None
-    groups = obj(ctx).admin.unanswered(since=since, limit=limit)
+    groups = obj(ctx).admin.review(since=since, limit=limit)
     if not groups:
-        click.echo("no unanswered questions")
+        click.echo("no questions to review")
     for g in groups:
         click.echo(f"{g.group_id}  {g.count:>4}x  last {when(g.last_at)}  {g.example}")
+        click.echo(f"{'':>16}{_kinds(g)}" + (f"  (entries: {', '.join(g.entry_ids[:3])})" if g.entry_ids else ""))
         for other in g.texts[1:4]:
             click.echo(f"{'':>16}also: {other}")
+        for comment in g.comments[:3]:
+            click.echo(f"{'':>16}👎 says: {comment}")
 
 
-@unanswered.command()
+@review.command()
 @click.argument("group")
 @click.option("--new-entry", type=click.Path(dir_okay=False, path_type=Path), help="Create this entry (one).")
 @click.option("--add-phrasing", metavar="ENTRY_ID", help="Add the question to this entry as a new phrasing.")
@@ -75,6 +97,33 @@ def promote(ctx: click.Context, group: str, new_entry: Path | None, add_phrasing
     click.echo(f"{entry.id}: {state}; the group is resolved")
 
 
+@review.command()
+@click.argument("group")
+@click.option("--reason", required=True, help="Why it needs no answer (kept with the dismissal and audited).")
+@click.pass_context
+@reports_errors
+def dismiss(ctx: click.Context, group: str, reason: str) -> None:
+    """Drop GROUP from the queue for good (it stays dismissed when asked again)."""
+    c = obj(ctx)
+    if not reason.strip():
+        raise click.UsageError("--reason must not be empty")
+    found = c.admin.dismiss(group, reason, actor=c.actor)
+    click.echo(f"{found.group_id}: dismissed ({found.count} questions): {reason.strip()}")
+
+
+@review.command()
+@click.option("--limit", default=20, show_default=True)
+@click.pass_context
+@reports_errors
+def dismissed(ctx: click.Context, limit: int) -> None:
+    """List dismissed groups, newest first, with who dismissed them and why."""
+    rows = obj(ctx).admin.dismissals(limit=limit)
+    if not rows:
+        click.echo("nothing dismissed")
+    for d in rows:
+        click.echo(f"{when(d.at)}  {d.actor:<16} {d.key.split(':', 1)[-1]}: {d.reason}")
+
+
 @click.command()
 @click.option("--days", type=int, help="Retention in days (default: RETENTION_DAYS).")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
@@ -93,4 +142,4 @@ def purge(ctx: click.Context, days: int | None, yes: bool) -> None:
     )
 
 
-COMMANDS = (stats, unanswered, purge)
+COMMANDS = (stats, review, purge)

@@ -71,3 +71,39 @@ def test_imported_entry_is_answered_within_5_seconds_and_retired_entry_no_longer
     assert gone, f"the retired entry was still answered after {took:.1f} s: {reply!r}"
     time.sleep(1.5)  # past another refresh interval: it stays gone
     assert SECRET not in rasa_stack.reply_text(rasa_stack.new_sender("kb-live"), QUESTION)
+
+
+def test_kb_stats_flow_funnel_counts_real_conversations(rasa_stack) -> None:
+    from knowledge import KnowledgeAdmin
+
+    admin = KnowledgeAdmin(rasa_stack.database_url, tracker_db=rasa_stack.settings.tracker_db)
+
+    def funnels() -> dict[str, tuple[int, int, int, dict[str, int]]]:
+        return {f.name: (f.starts, f.completed, f.cancelled, dict(f.left_at)) for f in admin.stats(days=2).flows}
+
+    before = funnels()
+    done = rasa_stack.new_sender("funnel-done")
+    rasa_stack.send(done, "/start_readiness_check")
+    for answer in ("BUMD", "Oktober 2024", "belum pernah ikut", "tidak", "tidak ada"):
+        rasa_stack.send(done, answer)
+    cancelled = rasa_stack.send(rasa_stack.new_sender("funnel-cancel"), "/start_institutionalisation_check")
+    assert cancelled
+    sender = rasa_stack.new_sender("funnel-cancel-2")
+    rasa_stack.send(sender, "/start_institutionalisation_check")
+    rasa_stack.send(sender, "batal")
+    after = funnels()
+
+    def delta(name: str) -> tuple[int, int, int]:
+        old = before.get(name, (0, 0, 0, {}))
+        new = after[name]
+        return new[0] - old[0], new[1] - old[1], new[2] - old[2]
+
+    assert delta("readiness_form") == (1, 1, 0)
+    assert delta("institutionalisation_form") == (2, 0, 1)
+    # Both unfinished runs stopped at the first question.
+    first_step = next(iter(after["institutionalisation_form"][3]))
+    assert (
+        after["institutionalisation_form"][3][first_step]
+        - before.get("institutionalisation_form", (0, 0, 0, {}))[3].get(first_step, 0)
+        == 2
+    )

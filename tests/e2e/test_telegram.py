@@ -15,6 +15,7 @@ import os
 import re
 import signal
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -55,8 +56,10 @@ def texts(calls: list[SentCall]) -> list[str]:
 
 
 def plain(text: str) -> str:
-    """What a reader sees of the assistant's light markup ([label](url) and **bold**)."""
-    return re.sub(r"\[([^\]\n]+)\]\((https?://[^\s)]+)\)", r"\1", text).replace("**", "")
+    """What a reader sees of the assistant's light markup ([label](url), "Title (url)" and **bold**)."""
+    text = re.sub(r"\[([^\]\n]+)\]\((https?://[^\s)]+)\)", r"\1", text).replace("**", "")
+    # A source cited as "Title (https://...)" shows as the linked title.
+    return re.sub(r" \((https?://[^\s)]+)\)", "", text)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -152,6 +155,8 @@ async def scripted() -> AsyncIterator[ScriptedAssistant]:
 
 
 def bot_settings(telegram: FakeTelegram, rasa_url: str, **env: str) -> Settings:
+    # The bot keeps its state (drafts, pending comments) in DATABASE_URL: never the developer's var/ database.
+    scratch = f"sqlite:///{tempfile.mkdtemp(prefix='bot-state-')}/kb.db"
     return Settings.from_env(
         {
             "TELEGRAM_BOT_TOKEN": telegram.token,
@@ -159,6 +164,7 @@ def bot_settings(telegram: FakeTelegram, rasa_url: str, **env: str) -> Settings:
             "RASA_URL": rasa_url,
             "RASA_TOKEN": E2E_RASA_TOKEN,
             "RASA_TIMEOUT": "60",
+            "DATABASE_URL": scratch,
             **env,
         }
     )
@@ -245,7 +251,7 @@ async def test_a_question_is_answered_by_the_real_assistant(telegram, rasa_stack
         replies = await wait_until_quiet(telegram, chat, after=0)
 
     expected = [plain(m["text"]) for m in rasa_stack.send(rasa_stack.new_sender(), question) if "text" in m]
-    assert len(expected) > 1 and len(replies) == 1  # answer, details and source: one Telegram message
+    assert expected and len(replies) == 1  # the answer's texts (answer, source) arrive as one Telegram message
     assert texts(replies) == ["\n\n".join(expected)]
     assert "Kompetisi Inovasi Pelayanan Publik" in "\n".join(expected)
     assert all(c.params.get("parse_mode") == "HTML" for c in replies)
@@ -510,3 +516,279 @@ async def test_python_m_bot_polls_answers_and_stops_cleanly(telegram, scripted) 
     assert process.returncode == 0, log
     assert telegram.token not in log  # the token is in every Bot API URL; httpx must not log them
     assert "/start" not in log  # user text stays out of INFO logs
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Admins closing the loop: feedback, the review queue, admin dialogues and stale buttons
+
+ADMIN_ID = 777_001
+
+
+def kb_database(tmp_path: Any) -> str:
+    """Return a fresh knowledge base for the bot's admin and feedback work, with one entry."""
+    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    from tests.factories import entry_data
+
+    knowledge.KnowledgeAdmin(url).create(entry_data("kipp-apa", title="Apa itu KIPP"), actor="seed")
+    return url
+
+
+async def test_a_thumbs_down_with_a_comment_reaches_kb_feedback_and_the_review_queue(telegram, rasa_stack) -> None:
+    from click.testing import CliRunner
+
+    from knowledge.cli import cli
+
+    chat = new_chat()
+    env = {"DATABASE_URL": rasa_stack.database_url, "OPS_CHAT_ID": "-100999"}
+    async with bot_running(telegram, rasa_stack.rasa_url, **env):
+        telegram.push_text(chat, "Apa itu KIPP?")
+        answer = await wait_for_keyboard(telegram, chat)
+        down = next(b for b in answer.buttons if b["text"].startswith("👎"))
+        mark = telegram.mark()
+        telegram.push_callback(chat, down["callback_data"], message=answer.message)
+        [ask] = await telegram.wait_for_sent(chat, after=mark)
+        assert "Apa yang kurang tepat" in (ask.text or "")
+        mark = telegram.mark()
+        telegram.push_text(chat, "tidak menyebut tahun terbaru")
+        [thanks] = await telegram.wait_for_sent(chat, after=mark)
+        [alert] = await telegram.wait_for_sent(-100999, after=mark)
+
+    assert "sudah kami catat" in (thanks.text or "")
+    assert "tidak menyebut tahun terbaru" in (alert.text or "")
+    listed = CliRunner().invoke(cli, ["--database-url", rasa_stack.database_url, "feedback", "--days", "1"]).stdout
+    assert "question: Apa itu KIPP?" in listed and "comment:  tidak menyebut tahun terbaru" in listed
+    queue = knowledge.KnowledgeAdmin(rasa_stack.database_url).review(limit=None)
+    assert any("tidak menyebut tahun terbaru" in g.comments and "Apa itu KIPP?" in g.texts for g in queue)
+
+
+async def test_a_stale_admin_button_never_reaches_the_assistant(telegram, scripted, tmp_path) -> None:
+    env = {"DATABASE_URL": kb_database(tmp_path), "ADMIN_TELEGRAM_IDS": str(ADMIN_ID)}
+    stranger = new_chat()
+    async with bot_running(telegram, scripted.url, **env):
+        mark = telegram.mark()
+        telegram.push_callback(ADMIN_ID, "adm:save")
+        telegram.push_callback(ADMIN_ID, "adm:topic:kipp")
+        telegram.push_callback(stranger, "adm:save")
+        await telegram.wait_for(
+            lambda calls: sum(c.method == "answerCallbackQuery" for c in calls[mark:]) >= 3, timeout=10
+        )
+        await asyncio.sleep(0.5)
+
+    answers = [c for c in telegram.calls[mark:] if c.method == "answerCallbackQuery"]
+    assert [a.params.get("text") for a in answers[:2]] == ["Tombol ini sudah kedaluwarsa; ulangi perintahnya."] * 2
+    assert scripted.requests == []
+    assert not telegram.sent(ADMIN_ID)  # nothing but the answer to the tap
+
+
+async def test_typed_batal_leaves_a_guided_add_and_nothing_is_saved(telegram, scripted, tmp_path) -> None:
+    url = kb_database(tmp_path)
+    async with bot_running(telegram, scripted.url, DATABASE_URL=url, ADMIN_TELEGRAM_IDS=str(ADMIN_ID)):
+        for text, expected in (
+            ("/kb_tambah", "Id entri baru?"),
+            ("kipp-baru", "Topik?"),
+            ("Batal", "Dibatalkan"),
+            ("judul yang tidak boleh tersimpan", "jawaban:"),
+        ):
+            mark = telegram.mark()
+            telegram.push_text(ADMIN_ID, text)
+            [reply] = await telegram.wait_for_sent(ADMIN_ID, after=mark)
+            assert expected in (reply.text or ""), (text, reply.text)
+
+    assert knowledge.KnowledgeAdmin(url).get("kipp-baru") is None
+    # Only the message after the dialogue ended reached the assistant.
+    assert [m for _, m in scripted.requests] == ["judul yang tidak boleh tersimpan"]
+
+
+async def test_kb_lihat_buttons_edit_and_retire_with_confirmation(telegram, scripted, tmp_path) -> None:
+    url = kb_database(tmp_path)
+    kb = knowledge.KnowledgeAdmin(url)
+    async with bot_running(telegram, scripted.url, DATABASE_URL=url, ADMIN_TELEGRAM_IDS=str(ADMIN_ID)):
+        mark = telegram.mark()
+        telegram.push_text(ADMIN_ID, "/kb_lihat kipp-apa")
+        [shown] = await telegram.wait_for_sent(ADMIN_ID, after=mark)
+        retire = next(b for b in shown.buttons if "Pensiunkan" in b["text"])
+        mark = telegram.mark()
+        telegram.push_callback(ADMIN_ID, retire["callback_data"], message=shown.message)
+        [question] = await telegram.wait_for_sent(ADMIN_ID, after=mark)
+        assert kb.require("kipp-apa").status == "active"
+        yes = question.buttons[0]
+        mark = telegram.mark()
+        telegram.push_callback(ADMIN_ID, yes["callback_data"], message=question.message)
+        [done] = await telegram.wait_for_sent(ADMIN_ID, after=mark)
+        # The confirmation's buttons are removed, so it cannot be tapped twice.
+        await telegram.wait_for(lambda calls: any(c.method == "editMessageReplyMarkup" for c in calls[mark:]))
+
+    assert "dipensiunkan (versi 2)" in (done.text or "")
+    assert kb.require("kipp-apa").status == "retired"
+    assert scripted.requests == []
+
+
+async def test_an_admin_draft_survives_a_restart_of_the_bot(telegram, scripted, tmp_path) -> None:
+    url = kb_database(tmp_path)
+    env = {"DATABASE_URL": url, "ADMIN_TELEGRAM_IDS": str(ADMIN_ID)}
+
+    async def say(text: str) -> str:
+        mark = telegram.mark()
+        telegram.push_text(ADMIN_ID, text)
+        [reply] = await telegram.wait_for_sent(ADMIN_ID, after=mark)
+        return reply.text or ""
+
+    async with bot_running(telegram, scripted.url, **env):
+        assert "Id entri baru?" in await say("/kb_tambah")
+        assert "Topik?" in await say("kipp-setelah-restart")
+    # A new application, as after a restart: the dialogue goes on where it was.
+    async with bot_running(telegram, scripted.url, **env):
+        assert "Judul entri?" in await say("kipp")
+        assert "Pertanyaan" in await say("Judul setelah restart")
+        assert "Jawabannya?" in await say("apa yang terjadi setelah restart")
+        assert "Sumber?" in await say("Drafnya tidak hilang.")
+        preview = await say("Kementerian PANRB | https://menpan.go.id/")
+        assert "Periksa entri baru" in preview
+        confirm = telegram.sent(ADMIN_ID)[-1]
+        mark = telegram.mark()
+        telegram.push_callback(ADMIN_ID, confirm.buttons[0]["callback_data"], message=confirm.message)
+        [saved] = await telegram.wait_for_sent(ADMIN_ID, after=mark)
+
+    assert "Tersimpan: kipp-setelah-restart versi 1" in (saved.text or "")
+    assert knowledge.KnowledgeAdmin(url).require("kipp-setelah-restart").title == "Judul setelah restart"
+    assert scripted.requests == []
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Human handoff
+
+FACILITATOR_ID = 888_001
+
+
+async def test_a_handoff_is_claimed_relayed_both_ways_and_ended(telegram, scripted, tmp_path) -> None:
+    from knowledge.db import get_session_factory
+    from knowledge.queries import log_question
+
+    url, officer, facilitators = kb_database(tmp_path), new_chat(), new_group()
+    with get_session_factory(url).begin() as session:
+        log_question(
+            session, sender_id=f"tg-{officer}", text="kapan KIPP dibuka", normalized="", intent=None, outcome="declined"
+        )
+    env = {"DATABASE_URL": url, "HANDOFF_CHAT_ID": str(facilitators)}
+
+    async def officer_says(text: str, count: int = 1) -> list[SentCall]:
+        mark = telegram.mark()
+        telegram.push_text(officer, text)
+        return await telegram.wait_for_sent(officer, count=count, after=mark)
+
+    async with bot_running(telegram, scripted.url, **env):
+        [offer] = await officer_says("saya mau bicara dengan petugas")
+        assert [b["text"] for b in offer.buttons] == ["🙋 Ya, hubungkan", "Tidak"]
+        mark = telegram.mark()
+        telegram.push_callback(officer, offer.buttons[0]["callback_data"], message=offer.message)
+        [request] = await telegram.wait_for_sent(facilitators, after=mark)
+        [waiting] = await telegram.wait_for_sent(officer, after=mark)
+        assert "Permintaan bantuan" in (request.text or "") and "“kapan KIPP dibuka” → ditolak" in (request.text or "")
+        assert "diteruskan ke fasilitator" in (waiting.text or "")
+
+        mark = telegram.mark()
+        telegram.push_callback(
+            facilitators, request.buttons[0]["callback_data"], user_id=FACILITATOR_ID, message=request.message
+        )
+        [joined] = await telegram.wait_for_sent(officer, after=mark)
+        assert "sudah bergabung" in (joined.text or "")
+
+        relayed = []
+        for text in ("pesan pertama", "pesan kedua"):
+            mark = telegram.mark()
+            telegram.push_text(officer, text)
+            [posted] = await telegram.wait_for_sent(facilitators, after=mark)
+            assert text in (posted.text or "") and posted.reply_to_message_id == request.message["message_id"]
+            relayed.append(posted)
+        for posted, answer in zip(relayed, ("balasan pertama", "balasan kedua"), strict=True):
+            mark = telegram.mark()
+            telegram.push_text(facilitators, answer, user_id=FACILITATOR_ID, reply_to=posted.message)
+            [back] = await telegram.wait_for_sent(officer, after=mark)
+            assert answer in (back.text or "") and "fasilitator" in (back.text or "")
+
+        # Chatter in the facilitators' group (no reply to a relayed message) reaches neither side nor the assistant.
+        telegram.push_text(facilitators, f"@{telegram.username} halo semua", user_id=FACILITATOR_ID)
+        [ended] = await officer_says("/selesai")
+        assert "Asisten kembali menjawab" in (ended.text or "")
+        [answered] = await officer_says("apa itu kipp")
+
+    assert "jawaban: apa itu kipp" in (answered.text or "")
+    # Nothing of the handoff reached the assistant: only the question after it.
+    assert scripted.requests == [(f"tg-{officer}", "apa itu kipp")]
+    assert any("mengakhiri percakapan" in (c.text or "") for c in telegram.sent(facilitators))
+
+
+async def test_an_unclaimed_handoff_times_out_with_an_apology_and_office_hours(telegram, scripted, tmp_path) -> None:
+    officer, facilitators = new_chat(), new_group()
+    env = {
+        "DATABASE_URL": kb_database(tmp_path),
+        "HANDOFF_CHAT_ID": str(facilitators),
+        "HANDOFF_TIMEOUT_MINUTES": "0",
+        "HANDOFF_OFFICE_HOURS": "Senin–Jumat 08.00–16.00 WIB",
+    }
+    async with bot_running(telegram, scripted.url, **env):
+        telegram.push_text(officer, "/petugas")
+        [offer] = await telegram.wait_for_sent(officer)
+        mark = telegram.mark()
+        telegram.push_callback(officer, offer.buttons[0]["callback_data"], message=offer.message)
+        await telegram.wait_for_sent(facilitators, after=mark)
+        await telegram.wait_for_sent(officer, after=mark)  # "diteruskan ke fasilitator"
+        mark = telegram.mark()
+        telegram.push_text(officer, "halo")
+        replies = await telegram.wait_for_sent(officer, count=2, after=mark)
+
+    assert "belum ada fasilitator" in (replies[0].text or "") and "Senin–Jumat 08.00–16.00 WIB" in (
+        replies[0].text or ""
+    )
+    assert "jawaban: halo" in (replies[1].text or "")
+    assert any("kedaluwarsa" in (c.text or "") for c in telegram.sent(facilitators))
+
+
+async def kb_answer(sender: str, message: str) -> list[dict[str, Any]]:
+    """A scripted reply that is a knowledge-base answer (so it carries 👍/👎)."""
+    return [
+        {"recipient_id": sender, "text": f"Jawaban untuk {message[:40]}"},
+        {"recipient_id": sender, "custom": {"kb_answer": {"entry_id": "kipp-apa", "version": 1}}},
+    ]
+
+
+async def test_skip_edits_the_question_and_two_thumbs_down_offer_a_facilitator(telegram, tmp_path) -> None:
+    url, officer = kb_database(tmp_path), new_chat()
+    async with ScriptedAssistant(kb_answer) as assistant:
+        env = {"DATABASE_URL": url, "HANDOFF_CHAT_ID": str(new_group())}
+        async with bot_running(telegram, assistant.url, **env):
+            for question in ("apa itu kipp", "siapa pesertanya"):
+                mark = telegram.mark()
+                telegram.push_text(officer, question)
+                answer = await wait_for_keyboard(telegram, officer, after=mark)
+                down = answer.buttons[1]
+                mark = telegram.mark()
+                telegram.push_callback(officer, down["callback_data"], message=answer.message)
+                [ask] = await telegram.wait_for_sent(officer, after=mark)
+                # A second tap on the same answer's buttons is not a second vote.
+                telegram.push_callback(officer, answer.buttons[0]["callback_data"], message=answer.message)
+                mark = telegram.mark()
+                telegram.push_callback(officer, ask.buttons[0]["callback_data"], message=ask.message)
+                await telegram.wait_for(
+                    lambda calls, since=mark: any(c.method == "editMessageText" for c in calls[since:])
+                )
+            await telegram.wait_for(lambda _: any("fasilitator" in (c.text or "") for c in telegram.sent(officer)))
+
+    edited = [c for c in telegram.calls if c.method == "editMessageText"]
+    assert len(edited) == 2 and all("terima kasih" in (c.text or "").lower() for c in edited)
+    offer = next(c for c in telegram.sent(officer) if "fasilitator" in (c.text or ""))
+    assert "belum membantu" in (offer.text or "") and offer.buttons[0]["callback_data"] == "ho:yes:thumbs-down"
+    votes = knowledge.KnowledgeAdmin(url).feedback(unhelpful_only=False)
+    assert [v.helpful for v in votes] == [False, False]
+
+
+async def test_the_stand_in_fails_the_test_on_a_method_it_does_not_know() -> None:
+    fake = FakeTelegram()
+    await fake.__aenter__()
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{fake.base_url}{fake.token}/sendDice", data={"chat_id": "1"}) as response,
+    ):
+        assert response.status == 404
+    with pytest.raises(AssertionError, match="sendDice"):
+        await fake.__aexit__(None, None, None)

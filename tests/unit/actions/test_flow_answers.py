@@ -65,7 +65,7 @@ def test_regulation(text: str, expected: str | None) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [("yes", "yes"), ("ya sudah", "yes"), ("sebagian", "partial"), ("masih diusulkan", "partial"),
-     ("belum", "no"), ("no", "no"), ("entah", None)],
+     ("belum", "no"), ("no", "no"), ("entah", "unknown"), ("qwerty", None)],
 )  # fmt: skip
 def test_lever(text: str, expected: str | None) -> None:
     assert parse_lever(text) == expected

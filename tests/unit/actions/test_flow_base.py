@@ -68,7 +68,7 @@ async def test_tapped_button_fills_the_slot_from_its_entity() -> None:
 
 async def test_invalid_answer_is_reasked_with_an_explanation() -> None:
     events, reply = await run_readiness("agency_type", "sepeda motor")
-    assert events == [SlotSet("agency_type", None)]
+    assert events == [SlotSet("agency_type", None), SlotSet("flow_retries", 1.0)]
     assert "K/L, Pemda, BUMN, atau BUMD" in reply
 
 
@@ -125,7 +125,7 @@ async def test_question_in_a_choice_question_is_a_digression() -> None:
 
 async def test_garbled_text_in_a_choice_question_is_reasked_not_answered() -> None:
     events, reply = await run_readiness("kipp_history", "asdf qwerty", "nlu_fallback")
-    assert events == [SlotSet("kipp_history", None)] and "Pilih riwayatnya" in reply
+    assert events == [SlotSet("kipp_history", None), SlotSet("flow_retries", 1.0)] and "Pilih riwayatnya" in reply
 
 
 async def test_answer_that_parses_is_kept_even_if_classified_as_a_question() -> None:

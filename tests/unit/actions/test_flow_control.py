@@ -11,7 +11,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.flows.back import ActionBack
 from actions.flows.control import FLOW_SLOTS, ActionCancelFlow, ActionStartFlow
 from actions.flows.demo import SCRIPTS, ActionDemo, ActionDemoNext
+from knowledge import read_editions_file
 from tests.unit.actions.test_flow_base import TODAY, flow_tracker, texts
+
+
+def no_store(filename: str, content: bytes, *, owner: str) -> str:
+    """Keep unit tests off the configured database: pretend to store the document."""
+    return "ref-test"
 
 
 async def test_start_introduces_the_flow_and_clears_old_answers() -> None:
@@ -81,9 +87,9 @@ async def test_demo_plays_every_step_then_the_real_summary(key: str) -> None:
         tracker = flow_tracker(
             None, None, "/demo_next", "demo_next", events=demo_events(*history), demo_flow=key, demo_step=step - 1
         )
-        assert await ActionDemoNext(today=lambda: TODAY).run(dispatcher, tracker, {}) == [
-            SlotSet("demo_step", float(step))
-        ]
+        assert await ActionDemoNext(today=lambda: TODAY, editions=read_editions_file, saver=no_store).run(
+            dispatcher, tracker, {}
+        ) == [SlotSet("demo_step", float(step))]
         shown.append(texts(dispatcher))
         history.append("action_demo_next")
     for (question, answer), text in zip(script.steps, shown, strict=False):
@@ -103,11 +109,11 @@ async def test_demo_replication_finale_sends_the_document() -> None:
         demo_flow="replikasi",
         demo_step=steps,
     )
-    await ActionDemoNext(today=lambda: TODAY).run(dispatcher, tracker, {})
+    await ActionDemoNext(today=lambda: TODAY, editions=read_editions_file, saver=no_store).run(dispatcher, tracker, {})
     assert any("document" in (m.get("custom") or {}) for m in dispatcher.messages)
 
 
-async def test_any_other_message_leaves_demo_mode() -> None:
+async def test_a_question_typed_during_the_demo_does_not_end_it() -> None:
     dispatcher = CollectingDispatcher()
     tracker = flow_tracker(
         None,
@@ -118,7 +124,17 @@ async def test_any_other_message_leaves_demo_mode() -> None:
         demo_flow="kesiapan",
         demo_step=2,
     )
-    events = await ActionDemoNext().run(dispatcher, tracker, {})
+    events = await ActionDemoNext(today=lambda: TODAY, editions=read_editions_file, saver=no_store).run(
+        dispatcher, tracker, {}
+    )
+    assert events == [SlotSet("demo_step", 3.0)]
+    assert "langkah 3/6" in texts(dispatcher)
+
+
+async def test_lanjut_after_the_demo_was_closed_says_so() -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = flow_tracker(None, None, "/demo_next", "demo_next", events=demo_events("action_cancel_flow"))
+    events = await ActionDemoNext(editions=read_editions_file, saver=no_store).run(dispatcher, tracker, {})
     assert events == [SlotSet("demo_flow", None), SlotSet("demo_step", None)]
     assert "Mode demo sudah berakhir" in texts(dispatcher)
 
@@ -130,7 +146,9 @@ async def test_demo_is_deterministic() -> None:
         tracker = flow_tracker(
             None, None, "", "demo_next", events=demo_events("action_demo_next"), demo_flow="kesiapan", demo_step=5
         )
-        await ActionDemoNext(today=lambda: TODAY).run(dispatcher, tracker, {})
+        await ActionDemoNext(today=lambda: TODAY, editions=read_editions_file, saver=no_store).run(
+            dispatcher, tracker, {}
+        )
         runs.append(dispatcher.messages)
     assert runs[0] == runs[1]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import io
 
 import pytest
@@ -23,6 +22,7 @@ from actions.flows.replication import ActionReplicationSummary, ValidateReplicat
 from tests.unit.actions.test_flow_base import TODAY, flow_tracker, texts
 
 ANSWERS = {
+    "rep_agency": "Disdukcapil Kabupaten Uji, Bidang Pelayanan",
     "rep_problem": "Antrean akta kelahiran bisa dua minggu karena berkas harus dibawa ke kantor dinas.",
     "rep_innovation": "Akta Online Lahir Mati (ALAMAT)",
     "rep_origin": "Disdukcapil Kota Contoh",
@@ -96,7 +96,8 @@ def test_document_has_every_section_in_order_with_the_answers() -> None:
     doc = open_docx(build_plan_document(plan(), TODAY))
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading") or p.style.name == "Title"]
     assert headings == [TITLE, *SECTIONS]
-    body = "\n".join(p.text for p in doc.paragraphs)
+    cells = [cell.text for table in doc.tables for row in table.rows for cell in row.cells]
+    body = "\n".join([p.text for p in doc.paragraphs] + cells)
     expected = ["Antrean akta kelahiran", "Akta Online Lahir Mati", "Disdukcapil Kota Contoh", "WhatsApp"]
     expected += ["operator kecamatan", "Kepala Bidang Pelayanan", "APBD", "14 hari", "Kunjungan langsung"]
     for answer in expected:
@@ -107,8 +108,8 @@ def test_document_has_every_section_in_order_with_the_answers() -> None:
 
 def test_document_tables_hold_atm_and_the_four_replication_stages() -> None:
     doc = open_docx(build_plan_document(plan(), TODAY))
-    atm, schedule = doc.tables
-    assert [row.cells[0].text for row in atm.rows] == ["Amati", "Tiru", "Modifikasi"]
+    atm, schedule = doc.tables[:2]
+    assert [row.cells[0].text for row in atm.rows] == ["ATM", "Amati", "Tiru", "Modifikasi"]
     assert [row.cells[0].text for row in schedule.rows] == [
         "Tahap",
         "Persiapan",
@@ -116,6 +117,7 @@ def test_document_tables_hold_atm_and_the_four_replication_stages() -> None:
         "Replikasi",
         "Evaluasi",
     ]
+    assert schedule.rows[0].cells[1].text == "Waktu (saran)"  # stage shares are defaults, not facts
     assert schedule.rows[1].cells[1].text == "Jan 2027"
     assert schedule.rows[4].cells[1].text == "Jun 2027"
 
@@ -137,16 +139,24 @@ def test_filename_is_safe_ascii() -> None:
     assert document_filename(plan(innovation="!!!")) == "rencana-aksi-replikasi-inovasi.docx"
 
 
-async def test_summary_action_sends_text_and_the_document_then_clears_the_answers() -> None:
+async def test_summary_action_sends_text_and_a_stored_document_then_clears_the_answers() -> None:
     dispatcher = CollectingDispatcher()
-    events = await ActionReplicationSummary(today=lambda: TODAY).run(
+    stored: dict[str, bytes] = {}
+
+    def saver(filename: str, content: bytes, *, owner: str) -> str:
+        stored[filename] = content
+        return "ref-1"
+
+    events = await ActionReplicationSummary(today=lambda: TODAY, saver=saver).run(
         dispatcher, flow_tracker(None, None, "", **ANSWERS), {}
     )
     summary = texts(dispatcher)
     assert "Draf rencana aksi replikasi «Akta Online Lahir Mati (ALAMAT)»" in summary
     assert summary.splitlines()[-1].startswith("Sumber:")
     document = dispatcher.messages[-1]["custom"]["document"]
+    # Only a reference travels in the conversation; the bytes are in the store.
+    assert document["ref"] == "ref-1" and "content_b64" not in document
     assert document["filename"].endswith(".docx") and document["caption"]
-    doc = open_docx(base64.b64decode(document["content_b64"]))
+    doc = open_docx(stored[document["filename"]])
     assert SECTIONS[0] in [p.text for p in doc.paragraphs]
-    assert SlotSet("rep_problem", None) in events and len(events) == 10
+    assert SlotSet("rep_problem", None) in events and SlotSet("rep_review", None) in events and len(events) == 12

@@ -5,6 +5,7 @@ Real Update objects (PTB's de_json) with an AsyncMock bot, and a real knowledge 
 
 from __future__ import annotations
 
+import html
 import logging
 from types import SimpleNamespace
 from typing import Any
@@ -66,6 +67,12 @@ def button(ctx, user_id: int, data: str):
     )
 
 
+def keyboard(ctx) -> list[Any]:
+    """Return the buttons of the last message the bot sent."""
+    markup = ctx.bot.send_message.call_args.kwargs["reply_markup"]
+    return [b for row in markup.inline_keyboard for b in row]
+
+
 ALL_COMMANDS: dict[str, Any] = {**admin.ONE_STEP_COMMANDS, **admin.GUIDED_COMMANDS}
 
 
@@ -100,21 +107,41 @@ def test_every_registered_command_is_guarded() -> None:
         "kb_pulihkan",
         "kb_belum_terjawab",
         "kb_frasa",
+        "kb_abaikan",
+        "kb_masukan",
+        "kb_audit",
         "kb_statistik",
     }
     for handler in ALL_COMMANDS.values():
         assert handler.__wrapped__ is not None  # wrapped by admin_only
+    # The help lists exactly the registered commands (plus /batal).
+    helped = {line.split()[0].lstrip("/") for line, _ in admin.HELP_LINES}
+    assert helped == registered | {"batal"}
 
 
 async def test_admin_search_show_retire_history_and_restore_a_version(ctx, kb_admin) -> None:
     await admin.kb_cari_command(command(ctx, ADMIN_ID, "/kb_cari apa kipp"), ctx)
     assert "kipp-apa (v1): Apa itu KIPP" in sent_texts(ctx.bot)[-1]
     await admin.kb_lihat_command(command(ctx, ADMIN_ID, "/kb_lihat kipp-apa"), ctx)
-    assert sent_texts(ctx.bot)[-1].startswith("kipp-apa (versi 1, aktif)")
+    assert sent_texts(ctx.bot)[-1].startswith("kipp-apa (versi 1, aktif, diubah ")
+    assert [b.callback_data for b in keyboard(ctx)] == [
+        "adm:do:edit:kipp-apa",
+        "adm:do:history:kipp-apa",
+        "adm:do:retire:kipp-apa",
+    ]
+    # Retiring asks first (from the command or the button); only the confirmation retires.
+    await admin.kb_pensiun_command(button(ctx, ADMIN_ID, "adm:do:retire:kipp-apa"), ctx)
+    assert sent_texts(ctx.bot)[-1].startswith("Pensiunkan kipp-apa (versi 1")
+    assert kb_admin.require("kipp-apa").status == "active"
     await admin.kb_pensiun_command(command(ctx, ADMIN_ID, "/kb_pensiun kipp-apa"), ctx)
+    yes, no = keyboard(ctx)
+    assert (yes.callback_data, no.callback_data) == ("adm:retire:kipp-apa:1", "adm:no")
+    await admin.decline_button(button(ctx, ADMIN_ID, no.callback_data), ctx)
+    assert kb_admin.require("kipp-apa").status == "active" and sent_texts(ctx.bot)[-1] == admin.TEXT_CANCELLED
+    await admin.confirm_status(button(ctx, ADMIN_ID, yes.callback_data), ctx)
     assert kb_admin.require("kipp-apa").status == "retired"
-    await admin.kb_riwayat_command(command(ctx, ADMIN_ID, "/kb_riwayat kipp-apa"), ctx)
-    assert f"tg:{ADMIN_ID} · retire" in sent_texts(ctx.bot)[-1]
+    await admin.kb_riwayat_command(button(ctx, ADMIN_ID, "adm:do:history:kipp-apa"), ctx)
+    assert f"tg:{ADMIN_ID} · retire" in sent_texts(ctx.bot)[-1] and " WIB · " in sent_texts(ctx.bot)[-1]
     kb_admin.save(entry_data("kipp-apa", title="Apa itu KIPP", answer="Jawaban salah."), actor="x")
     await admin.kb_pulihkan_command(command(ctx, ADMIN_ID, "/kb_pulihkan kipp-apa 1"), ctx)
     assert kb_admin.require("kipp-apa").answer == "Ini jawaban contoh."
@@ -190,5 +217,86 @@ async def test_registered_handlers_stop_the_update_before_the_bots_own_handlers(
         return admin.ADD_TITLE
 
     with pytest.raises(ApplicationHandlerStop) as stop:
-        await admin._stopping(handler)(None, None)
+        await admin.stopping(handler)(None, None)
     assert stop.value.state == admin.ADD_TITLE
+
+
+async def test_a_confirmation_is_refused_when_the_entry_changed_since_it_was_asked(ctx, kb_admin) -> None:
+    await admin.kb_pensiun_command(command(ctx, ADMIN_ID, "/kb_pensiun kipp-apa"), ctx)
+    yes, _ = keyboard(ctx)
+    kb_admin.save(entry_data("kipp-apa", title="Diubah admin lain"), actor="lain")
+    await admin.confirm_status(button(ctx, ADMIN_ID, yes.callback_data), ctx)
+    assert "sudah diubah orang lain" in sent_texts(ctx.bot)[-1]
+    assert kb_admin.require("kipp-apa").status == "active"
+
+
+async def test_restore_asks_and_then_restores(ctx, kb_admin) -> None:
+    kb_admin.retire("kipp-apa", actor="x")
+    await admin.kb_aktifkan_command(command(ctx, ADMIN_ID, "/kb_aktifkan kipp-apa"), ctx)
+    yes, _ = keyboard(ctx)
+    assert yes.callback_data == "adm:restore:kipp-apa:2"
+    await admin.confirm_status(button(ctx, ADMIN_ID, yes.callback_data), ctx)
+    assert kb_admin.require("kipp-apa").status == "active"
+
+
+async def test_guided_edit_adds_one_phrasing(ctx, kb_admin) -> None:
+    await admin.kb_ubah_command(button(ctx, ADMIN_ID, "adm:do:edit:kipp-apa"), ctx)
+    assert await admin.edit_field(button(ctx, ADMIN_ID, "adm:field:q_add"), ctx) == admin.EDIT_VALUE
+    assert await admin.edit_value(reply(ctx, ADMIN_ID, "kipp  itu   buat apa"), ctx) == admin.EDIT_CONFIRM
+    await admin.edit_confirm(button(ctx, ADMIN_ID, "adm:save"), ctx)
+    assert kb_admin.require("kipp-apa").questions == ("apa contoh entri ini", "kipp itu buat apa")
+
+
+async def test_guided_edit_removes_one_phrasing_and_refuses_a_bad_number(ctx, kb_admin) -> None:
+    kb_admin.add_phrasing("kipp-apa", "frasa kedua", actor="x")
+    await admin.kb_ubah_command(command(ctx, ADMIN_ID, "/kb_ubah kipp-apa"), ctx)
+    await admin.edit_field(button(ctx, ADMIN_ID, "adm:field:q_remove"), ctx)
+    assert "1. apa contoh entri ini\n2. frasa kedua" in sent_texts(ctx.bot)[-1]
+    assert await admin.edit_value(reply(ctx, ADMIN_ID, "7"), ctx) == admin.EDIT_VALUE
+    assert await admin.edit_value(reply(ctx, ADMIN_ID, "1"), ctx) == admin.EDIT_CONFIRM
+    await admin.edit_confirm(button(ctx, ADMIN_ID, "adm:save"), ctx)
+    assert kb_admin.require("kipp-apa").questions == ("frasa kedua",)
+
+
+def test_help_is_indonesian_and_lines_up() -> None:
+    text = admin.help_html()
+    rows = html.unescape(text.split("<pre>", 1)[1].removesuffix("</pre>")).splitlines()
+    assert len(rows) == len(admin.HELP_LINES)
+    columns = {len(row) - len(row[len(row.split("  ")[0]) :].lstrip()) for row in rows}
+    assert len(columns) == 1  # every description starts in the same column
+    assert "/kb_tambah [grup]" in text and "tambah entri" in text and "&lt;id&gt;" in text
+
+
+async def test_feedback_and_audit_commands_list_in_wib(ctx, kb_admin) -> None:
+    feedback_id = kb_admin.add_feedback(
+        sender_id="tg-7", entry_id="kipp-apa", entry_version=1, helpful=False, question="kipp itu apa"
+    )
+    kb_admin.comment_feedback(feedback_id, "kurang jelas")
+    await admin.kb_masukan_command(command(ctx, ADMIN_ID, "/kb_masukan 7"), ctx)
+    text = sent_texts(ctx.bot)[-1]
+    assert "kipp-apa v1" in text and "T: kipp itu apa" in text and "👎 kurang jelas" in text and " WIB" in text
+    await admin.kb_audit_command(command(ctx, ADMIN_ID, "/kb_audit kipp-apa"), ctx)
+    assert "seed · create · kipp-apa v1" in sent_texts(ctx.bot)[-1]
+
+
+async def test_dismiss_command_drops_a_review_group_for_good(ctx, kb_admin) -> None:
+    from knowledge.db import get_session_factory
+    from knowledge.queries import log_question
+
+    with get_session_factory(kb_admin.database_url).begin() as session:
+        log_question(
+            session, sender_id="tg-5", text="cuaca besok", normalized="cuaca besok", intent=None, outcome="declined"
+        )
+    group = kb_admin.review()[0]
+    await admin.kb_abaikan_command(command(ctx, ADMIN_ID, f"/kb_abaikan {group.group_id} di luar cakupan"), ctx)
+    assert "diabaikan" in sent_texts(ctx.bot)[-1] and kb_admin.review() == []
+    await admin.kb_abaikan_command(command(ctx, ADMIN_ID, "/kb_abaikan"), ctx)
+    assert sent_texts(ctx.bot)[-1].startswith("Gunakan: /kb_abaikan")
+
+
+async def test_a_stale_admin_button_is_answered_expired(ctx) -> None:
+    tap = button(ctx, ADMIN_ID, "adm:save")
+    await admin.on_stale_button(tap, ctx)
+    ctx.bot.answer_callback_query.assert_awaited()
+    assert ctx.bot.answer_callback_query.call_args.kwargs["text"] == admin.TEXT_EXPIRED
+    assert sent_texts(ctx.bot) == []

@@ -222,13 +222,13 @@ def callback(chat_id: int, data: str, user_id: int | None = None) -> dict:
 
 
 async def test_a_button_tap_is_answered_and_its_payload_relayed(context, assistant) -> None:
-    await handlers.on_button(update(context.bot, callback_query=callback(1001, "/kipp")), context)
+    await handlers.on_button(update(context.bot, callback_query=callback(1001, "/back")), context)
     context.bot.answer_callback_query.assert_awaited_once()
-    assert assistant.requests == [("tg-1001", "/kipp")]
+    assert assistant.requests == [("tg-1001", "/back")]
 
 
 async def test_a_long_payload_is_resolved_from_its_key(context, assistant) -> None:
-    payload = '/ask_topic{"topic": "pelembagaan inovasi daerah", "detail": "syarat dan tahapan"}'
+    payload = '/choose_topic{"topic": "pelembagaan inovasi daerah", "detail": "syarat dan tahapan"}'
     key = context.bot_data.payloads.callback_data(payload)
     await handlers.on_button(update(context.bot, callback_query=callback(-2002, key, user_id=9)), context)
     assert assistant.requests == [("tg--2002-9", payload)]
@@ -243,8 +243,8 @@ async def test_an_expired_key_asks_to_choose_again(context, assistant) -> None:
 
 async def test_a_failed_answer_does_not_stop_the_relay(context, assistant) -> None:
     context.bot.answer_callback_query.side_effect = BadRequest("Query is too old")
-    await handlers.on_button(update(context.bot, callback_query=callback(1001, "/kipp")), context)
-    assert assistant.requests == [("tg-1001", "/kipp")]
+    await handlers.on_button(update(context.bot, callback_query=callback(1001, "/back")), context)
+    assert assistant.requests == [("tg-1001", "/back")]
 
 
 # Other input --------------------------------------------------------------------------------------------------

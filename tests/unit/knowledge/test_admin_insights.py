@@ -98,7 +98,8 @@ def test_unanswered_command_lists_most_frequent_first(sessions, kb) -> None:
         log(session, "siapa juri kipp", "ambiguous")
     lines = kb("unanswered").stdout.splitlines()
     assert "3x" in lines[0] and lines[0].endswith("jam buka mpp")
-    assert lines[1].endswith("siapa juri kipp")
+    assert lines[1].strip() == "ditolak 3"
+    assert lines[2].endswith("siapa juri kipp") and lines[3].strip() == "pilihan 1"
 
 
 def test_feedback_is_stored_with_the_question_entry_version_and_time(sessions, admin, entries) -> None:
@@ -137,9 +138,15 @@ def test_stats_numbers_on_seeded_logs(sessions, admin, entries) -> None:
     assert stats.top_topics == (("kipp", 3), ("mpp", 1))
     assert stats.top_entries == (("kipp-apa", "Apa itu KIPP", 3), ("mpp-apa", "Apa itu MPP", 1))
     assert (stats.helpful, stats.unhelpful, stats.feedback_ratio) == (3, 1, 0.75)
-    assert [(g.example, g.count) for g in stats.top_unanswered] == [("jam buka mpp", 2), ("siapa juri", 1)]
+    # The 👎 is on the sender's latest question answered by kipp-apa, which joins the review queue.
+    assert [(g.example, g.count) for g in stats.top_unanswered] == [
+        ("jam buka mpp", 2),
+        ("siapa juri", 1),
+        ("lama sekali", 1),
+    ]
     text = stats_text(stats)
-    assert "Pertanyaan: 7 (terjawab 4, ambigu 1, ditolak 2)" in text and "Tingkat terjawab: 57%" in text
+    assert "Pertanyaan: 7 (dijawab yakin 4, dijawab ragu 0, belum terjawab/pilihan 1, ditolak 2)" in text
+    assert "Tingkat terjawab: 57%" in text
 
 
 def test_stats_csv_and_png(sessions, admin, entries, kb, tmp_path) -> None:
@@ -156,6 +163,9 @@ def test_stats_csv_and_png(sessions, admin, entries, kb, tmp_path) -> None:
         "answer_rate": "0.600",
         "helpful": "3",
         "unhelpful": "1",
+        "uncertain": "0",
+        "users": "1",
+        "conversations": "1",
     }
     png = stats_chart_png(stats)
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000

@@ -115,3 +115,17 @@ def test_unknown_entry_exits_with_not_found(kb) -> None:
     for args in (("show", "x"), ("retire", "x"), ("history", "x"), ("diff", "x")):
         result = kb(*args)
         assert result.exit_code == 4 and "Not found" in result.output
+
+
+def test_show_output_round_trips_through_edit_file(seeded, admin, tmp_path) -> None:
+    path = tmp_path / "f.yml"
+    path.write_text(seeded("show", "kipp-uji-satu").stdout, encoding="utf-8")
+    result = seeded("edit", "kipp-uji-satu", "--file", path)
+    assert result.exit_code == 0 and result.stdout.strip() == "kipp-uji-satu: unchanged", result.output
+    path.write_text(path.read_text(encoding="utf-8").replace("Ini jawaban contoh.", "Jawaban dari berkas."))
+    result = seeded("edit", "kipp-uji-satu", "--file", path)
+    assert result.stdout.strip() == "kipp-uji-satu: saved as version 2", result.output
+    assert admin.require("kipp-uji-satu").answer == "Jawaban dari berkas."
+    # The file still says version 1: a second edit from it is refused, not applied over the first.
+    stale = seeded("edit", "kipp-uji-satu", "--file", path)
+    assert stale.exit_code == 3, stale.output
