@@ -13,7 +13,7 @@ PYTHON310 ?= $(shell for p in $$(ls -d $$HOME/.pyenv/versions/3.10.*/bin/python3
 	$$(command -v python3.10 2>/dev/null); do \
 	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && echo "$$p" && break; done)
 
-.PHONY: help install run chat train validate nlu-report retrieval-report test test-unit test-e2e test-stories eval bench lint fmt kb-load clean
+.PHONY: help install run chat train validate nlu-report retrieval-report test test-unit test-e2e test-stories eval bench soak lint fmt kb-load clean
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -73,6 +73,9 @@ eval: $(STAMP) ## Score the running assistant and a BM25 baseline on tests/eval 
 
 bench: $(STAMP) $(MODEL) ## Measure reply latency, cold start and memory
 	$(PY) -m tools.bench
+
+soak: $(STAMP) $(MODEL) ## Abuse a private copy of the assistant (fuzz, bursts, kills, bad Bot API, locked KB); minutes
+	$(PY) -m tools.soak
 
 lint: $(STAMP) ## ruff, formatting and the import-direction contracts
 	$(VENV)/bin/ruff check .

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging.config
 import os
+import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,6 +20,14 @@ from dotenv import dotenv_values
 PROJECT_ROOT = Path(__file__).resolve().parent
 VAR_DIR = PROJECT_ROOT / "var"
 DEFAULT_TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
+# Where `make run` leaves the tokens it generated for this run, so `make chat`, `make eval` and a bot started
+# by hand in another terminal reach the running assistant without anyone copying a secret (mode 0600,
+# removed when the launcher stops). A token set in the environment or in `.env` always wins.
+RUN_TOKENS_FILE = VAR_DIR / "run" / "tokens.env"
+# The longest user message the assistant reads. The bot trims to it (telling the user); Rasa's REST channel
+# trims anything longer before NLU runs, so no client can make one message cost more than a normal question.
+MAX_MESSAGE_CHARS = 1000
+MIN_TOKEN_CHARS = 16
 
 
 class SettingsError(ValueError):
@@ -66,12 +75,27 @@ class Settings:
 
     database_url: str = f"sqlite:///{VAR_DIR / 'knowledge.db'}"
     tracker_db: str = str(VAR_DIR / "tracker.db")
-    rasa_url: str = "http://localhost:5005"
+    rasa_url: str = "http://127.0.0.1:5005"
     rasa_port: int = 5005
+    # Interfaces the servers listen on: loopback unless an operator deliberately exposes them.
+    rasa_host: str = "127.0.0.1"
     action_port: int = 5055
-    action_server_url: str = "http://localhost:5055/webhook"
+    action_host: str = "127.0.0.1"
+    action_server_url: str = "http://127.0.0.1:5055/webhook"
+    # Shared secrets: the bot (and the tools) -> Rasa's REST channel, and Rasa -> the action server. Without
+    # them anyone who reaches a port could post as any officer. Empty means "not set": `make run` then
+    # generates one per run; a server started on its own refuses to start without its token.
+    rasa_token: str = field(default="", repr=False)
+    action_server_token: str = field(default="", repr=False)
     rasa_model: str = str(PROJECT_ROOT / "models" / "current.tar.gz")
     rasa_timeout: float = 15.0
+    # How long the bot keeps trying to connect while Rasa restarts, before it apologises.
+    rasa_connect_retry_seconds: float = 30.0
+    # Per-conversation limits at the REST channel (nlu/rate_limit.py): far above a person's pace, so only a
+    # script flooding one conversation is refused (HTTP 429), and never at the other chats' expense.
+    sender_rate_per_minute: float = 60.0
+    sender_burst: int = 20
+    sender_max_in_flight: int = 3
     kb_refresh_seconds: float = 2.0
     telegram_bot_token: str = field(default="", repr=False)
     telegram_api_base_url: str = DEFAULT_TELEGRAM_API_BASE_URL
@@ -80,6 +104,10 @@ class Settings:
     telegram_webhook_secret: str = field(default="", repr=False)
     telegram_webhook_port: int = 8443
     telegram_webhook_listen: str = "127.0.0.1"
+    # The bot's persistent outbox of answers not yet accepted by Telegram (bot/outbox.py). Empty means
+    # var/outbox-<bot id>.db, one per bot token, so two bots never send each other's answers.
+    outbox_db: str = ""
+    outbox_give_up_seconds: float = 3600.0
     admin_telegram_ids: frozenset[int] = frozenset()
     ops_chat_id: int | None = None
     # Human handoff: the facilitators' group, how long a request waits for a claim, and the hours told to
@@ -105,6 +133,10 @@ class Settings:
         webhook_url = env.get("TELEGRAM_WEBHOOK_URL", "")
         if mode == "webhook" and not (webhook_url and secret):
             problems.append("TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_URL and TELEGRAM_WEBHOOK_SECRET")
+        tokens = {name: env.get(name, "").strip() for name in ("RASA_TOKEN", "ACTION_SERVER_TOKEN")}
+        for name, token in tokens.items():
+            if token and (len(token) < MIN_TOKEN_CHARS or not token.isprintable() or " " in token):
+                problems.append(f"{name} must be at least {MIN_TOKEN_CHARS} printable characters without spaces")
         ops_raw = env.get("OPS_CHAT_ID", "").strip()
         ops_chat_id = None
         if ops_raw:
@@ -122,12 +154,22 @@ class Settings:
         settings = cls(
             database_url=env.get("DATABASE_URL", "") or cls.database_url,
             tracker_db=env.get("RASA_TRACKER_DB", "") or cls.tracker_db,
-            rasa_url=(env.get("RASA_URL", "") or f"http://localhost:{rasa_port}").rstrip("/"),
+            rasa_url=(env.get("RASA_URL", "") or f"http://127.0.0.1:{rasa_port}").rstrip("/"),
             rasa_port=rasa_port,
+            rasa_host=env.get("RASA_HOST", "").strip() or cls.rasa_host,
             action_port=action_port,
-            action_server_url=env.get("ACTION_SERVER_URL", "") or f"http://localhost:{action_port}/webhook",
+            action_host=env.get("ACTION_HOST", "").strip() or cls.action_host,
+            action_server_url=env.get("ACTION_SERVER_URL", "") or f"http://127.0.0.1:{action_port}/webhook",
+            rasa_token=tokens["RASA_TOKEN"],
+            action_server_token=tokens["ACTION_SERVER_TOKEN"],
             rasa_model=env.get("RASA_MODEL", "") or cls.rasa_model,
             rasa_timeout=_float(env, "RASA_TIMEOUT", cls.rasa_timeout, problems),
+            rasa_connect_retry_seconds=_float(
+                env, "RASA_CONNECT_RETRY_SECONDS", cls.rasa_connect_retry_seconds, problems
+            ),
+            sender_rate_per_minute=_float(env, "SENDER_RATE_PER_MINUTE", cls.sender_rate_per_minute, problems),
+            sender_burst=_int(env, "SENDER_BURST", cls.sender_burst, problems),
+            sender_max_in_flight=_int(env, "SENDER_MAX_IN_FLIGHT", cls.sender_max_in_flight, problems),
             kb_refresh_seconds=_float(env, "KB_REFRESH_SECONDS", cls.kb_refresh_seconds, problems),
             telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
             telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL", "") or cls.telegram_api_base_url,
@@ -136,6 +178,8 @@ class Settings:
             telegram_webhook_secret=secret,
             telegram_webhook_port=_int(env, "TELEGRAM_WEBHOOK_PORT", cls.telegram_webhook_port, problems),
             telegram_webhook_listen=env.get("TELEGRAM_WEBHOOK_LISTEN", "").strip() or cls.telegram_webhook_listen,
+            outbox_db=env.get("OUTBOX_DB", "").strip(),
+            outbox_give_up_seconds=_float(env, "OUTBOX_GIVE_UP_SECONDS", cls.outbox_give_up_seconds, problems),
             admin_telegram_ids=_id_list(env, "ADMIN_TELEGRAM_IDS", problems),
             ops_chat_id=ops_chat_id,
             handoff_chat_id=handoff_chat_id,
@@ -149,11 +193,54 @@ class Settings:
             raise SettingsError("Invalid configuration:\n- " + "\n- ".join(problems))
         return settings
 
+    @property
+    def outbox_path(self) -> str:
+        """Return the outbox database of this bot: OUTBOX_DB, else one file per bot (its token's id part)."""
+        if self.outbox_db:
+            return self.outbox_db
+        bot_id = "".join(ch for ch in self.telegram_bot_token.split(":", 1)[0] if ch.isalnum()) or "bot"
+        return str(VAR_DIR / f"outbox-{bot_id}.db")
+
+    def with_tokens(self) -> Settings:
+        """Return these settings with a fresh random token for each link that has none (one run's secrets)."""
+        return replace(
+            self,
+            rasa_token=self.rasa_token or secrets.token_urlsafe(32),
+            action_server_token=self.action_server_token or secrets.token_urlsafe(32),
+        )
+
+
+def bearer(token: str) -> dict[str, str]:
+    """Return the HTTP header that carries a shared token between our own services."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _run_tokens() -> dict[str, str]:
+    """Return the tokens a running `make run` left for local clients (empty when none is running)."""
+    if not RUN_TOKENS_FILE.is_file():
+        return {}
+    return {k: v for k, v in dotenv_values(RUN_TOKENS_FILE).items() if v}
+
+
+def write_run_tokens(settings: Settings) -> None:
+    """Leave this run's tokens where local clients find them, readable by this user only."""
+    RUN_TOKENS_FILE.parent.mkdir(parents=True, exist_ok=True)
+    RUN_TOKENS_FILE.unlink(missing_ok=True)
+    fd = os.open(RUN_TOKENS_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(f"RASA_TOKEN={settings.rasa_token}\n")
+
+
+def remove_run_tokens() -> None:
+    """Forget this run's tokens when the launcher stops."""
+    RUN_TOKENS_FILE.unlink(missing_ok=True)
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Return the process-wide settings: `.env` first, then the real environment on top."""
-    env = {k: v for k, v in dotenv_values(PROJECT_ROOT / ".env").items() if v is not None}
+    """Return the process-wide settings: the running launcher's tokens, `.env`, then the real environment."""
+    env = _run_tokens()
+    env.update({k: v for k, v in dotenv_values(PROJECT_ROOT / ".env").items() if v is not None})
     env.update(os.environ)
     return Settings.from_env(env)
 

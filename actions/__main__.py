@@ -1,21 +1,57 @@
-"""`python -m actions`: rasa-sdk's action server, with the knowledge-base index built during start-up.
+"""`python -m actions`: the action server on loopback, behind the shared token, with the index built at start-up.
 
-Nothing in `actions` touches the database when rasa-sdk imports it, so the first question used to pay for
-building the retrieval index (about 1.5 s). Built in the background here, it is ready long before Rasa has
-loaded its model, and the first answer after `make run` comes as fast as the rest. If the knowledge base
-is not reachable yet, that is only logged: the first question tries again, as before.
+rasa-sdk's own entry point listens on every interface and answers anyone; this one serves the same app
+(see `actions._server`) on ACTION_HOST (loopback by default) and refuses to start without
+ACTION_SERVER_TOKEN. Nothing in `actions` touches the database when rasa-sdk imports it, so the first
+question used to pay for building the retrieval index (about 1.5 s). Built in the background here, it is
+ready long before Rasa has loaded its model. If the knowledge base is not reachable yet, that is only
+logged: the first question tries again.
 
     python -m actions --actions actions --port 5055
 """
 
 from __future__ import annotations
 
+import logging
+import sys
 import threading
 
-from rasa_sdk.__main__ import main
+from rasa_sdk import utils
+from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
+from rasa_sdk.endpoint import create_argument_parser, create_ssl_context
 
 from actions._kb import warm_up
+from actions._server import build_app
+from settings import SettingsError, get_settings
+
+
+def main() -> int:
+    """Parse rasa-sdk's arguments and serve the actions until stopped."""
+    args = create_argument_parser().parse_args()
+    utils.configure_colored_logging(args.loglevel)
+    utils.configure_file_logging(
+        logging.getLogger(APPLICATION_ROOT_LOGGER_NAME), args.log_file, args.loglevel, args.logging_config_file
+    )
+    utils.update_sanic_log_level()
+    logger = logging.getLogger("actions")
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        logger.error("%s", exc)
+        return 2
+    if not settings.action_server_token:
+        logger.error(
+            "ACTION_SERVER_TOKEN is not set: the action server refuses to run without a shared token "
+            "(`make run` generates one; set it in .env or the environment to run the server on its own)"
+        )
+        return 2
+    app = build_app(args.actions, settings.action_server_token, args.cors)
+    threading.Thread(target=warm_up, daemon=True, name="kb-warm-up").start()
+    ssl_context = create_ssl_context(args.ssl_certificate, args.ssl_keyfile, args.ssl_password)
+    logger.info("action server listening on %s:%s", settings.action_host, args.port)
+    app.run(settings.action_host, args.port, ssl=ssl_context, workers=1, access_log=False)
+    return 0
+
 
 if __name__ == "__main__":
-    threading.Thread(target=warm_up, daemon=True, name="kb-warm-up").start()
-    main()
+    sys.exit(main())

@@ -8,6 +8,7 @@ application inside an existing event loop (end-to-end tests and the benchmark).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -33,7 +34,9 @@ from telegram.ext import (
 from bot import handlers, handoff
 from bot.admin import register_admin_handlers
 from bot.context import BotData, Context
+from bot.delivery import send_pending
 from bot.feedback import register_feedback_handlers
+from bot.outbox import Outbox, OutboxWorker
 from bot.persistence import DatabasePersistence
 from bot.privacy import register_privacy_handlers
 from bot.rasa_client import RasaClient
@@ -131,7 +134,16 @@ def api_urls(base_url: str) -> tuple[str, str]:
 async def post_init(application: BotApplication) -> None:
     """Open the assistant client and register the command menu, once the bot is initialized."""
     data = application.bot_data
-    data.rasa_client = RasaClient(data.settings.rasa_url, timeout=data.settings.rasa_timeout)
+    data.rasa_client = RasaClient(
+        data.settings.rasa_url,
+        timeout=data.settings.rasa_timeout,
+        token=data.settings.rasa_token,
+        connect_retry_seconds=data.settings.rasa_connect_retry_seconds,
+    )
+    # Answers Telegram did not accept wait in the outbox and are retried, across restarts (bot/outbox.py).
+    data.outbox = Outbox(data.settings.outbox_path, give_up_seconds=data.settings.outbox_give_up_seconds)
+    data.outbox_worker = OutboxWorker(data.outbox, functools.partial(send_pending, application.bot))
+    data.outbox_worker.start()
     handoff.start_expiry(application)
     try:
         await application.bot.set_my_commands(handlers.BOT_COMMANDS)
@@ -142,8 +154,15 @@ async def post_init(application: BotApplication) -> None:
 
 
 async def post_shutdown(application: BotApplication) -> None:
-    """Close the assistant client and stop the handoff timeouts."""
+    """Stop the outbox worker (queued answers stay for the next start), the handoff timeouts and the client."""
     await handoff.stop_expiry(application)
+    data = application.bot_data
+    if data.outbox_worker is not None:
+        await data.outbox_worker.stop()
+        data.outbox_worker = None
+    if data.outbox is not None:
+        data.outbox.close()
+        data.outbox = None
     client = application.bot_data.rasa_client
     application.bot_data.rasa_client = None
     if client is not None:

@@ -1,6 +1,6 @@
 """What every Telegram handler shares: the per-process `BotData` and the `Context` type built on it.
 
-May import: `settings`, `telegram`, and the bot's own `rasa_client` and `render`.
+May import: `settings`, `telegram`, and the bot's own `outbox`, `rasa_client` and `render`.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from typing import Any
 
 from telegram.ext import CallbackContext, ExtBot
 
+from bot.outbox import Outbox, OutboxWorker
 from bot.rasa_client import RasaClient
 from bot.render import PayloadStore
 from settings import Settings
@@ -24,6 +25,9 @@ class BotData:
         """Start with default settings and no assistant client (the application fills both in)."""
         self.settings: Settings = Settings()
         self.rasa_client: RasaClient | None = None
+        # The persistent outbox of answers and its worker, opened in post_init (None in handler unit tests).
+        self.outbox: Outbox | None = None
+        self.outbox_worker: OutboxWorker | None = None
         self.payloads = PayloadStore()
 
     @property

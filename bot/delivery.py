@@ -1,7 +1,11 @@
 """Sending to Telegram: where a reply goes, the typing indicator, and delivery of rendered items.
 
-May import: `telegram` and the bot's own `context` and `render`. Texts arrive already rendered
+May import: `telegram` and the bot's own `context`, `outbox` and `render`. Texts arrive already rendered
 (`bot.render`): HTML-escaped, split to Telegram's limits, buttons as inline keyboards.
+
+An answer goes through the persistent outbox (`bot.outbox`): stored first, sent at once, and left for the
+outbox worker to retry when Telegram answers 429 beyond the rate limiter's retries, 5xx, or drops the
+connection, so an answer Rasa produced is delivered even across a bot restart.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ExtBot
 
 from bot.context import Context
-from bot.render import Outgoing, OutgoingDocument, OutgoingPhoto, OutgoingText
+from bot.outbox import Pending, is_transient
+from bot.render import Outgoing, OutgoingPhoto, OutgoingText
 
 logger = logging.getLogger(__name__)
 
@@ -112,32 +117,76 @@ def reply_parameters(target: Target) -> ReplyParameters | None:
 
 
 async def deliver(context: Context, target: Target, items: list[Outgoing]) -> list[Delivered]:
-    """Send rendered items in order; only the first one quotes the user's message."""
+    """Send rendered items in order (only the first quotes the user's message); return those sent now.
+
+    Each item is stored in the outbox before it is sent. On a transient failure (429, 5xx, network) that
+    item and the rest of the reply stay there for the outbox worker, which retries them in order; a reply
+    to a chat whose earlier answers are still queued waits behind them. A permanent refusal is raised, as
+    before, so the error handler can apologise.
+    """
+    data = context.bot_data
+    outbox, worker = data.outbox, data.outbox_worker
+    if outbox is None or not items:
+        return [
+            Delivered(await send_item(context.bot, target, item, _reply(target, index)), item)
+            for index, item in enumerate(items)
+        ]
+    ids = await outbox.add(target.chat_id, target.thread_id, target.reply_to, items)
+    if await outbox.waiting_before(target.chat_id, ids[0]):
+        await outbox.release(ids)
+        if worker is not None:
+            worker.wake()
+        return []
     delivered: list[Delivered] = []
-    for index, item in enumerate(items):
-        reply = reply_parameters(target) if index == 0 else None
-        if isinstance(item, OutgoingText):
-            message = await _send_html(context, target, item.html, item.keyboard, reply)
-        elif isinstance(item, OutgoingPhoto):
-            message = await _send_photo(context, target, item, reply)
-        elif isinstance(item, OutgoingDocument):
-            message = await context.bot.send_document(
-                target.chat_id,
-                document=item.content,
-                filename=item.filename,
-                caption=item.caption_html,
-                parse_mode=ParseMode.HTML,
-                message_thread_id=target.thread_id,
-                reply_parameters=reply,
-            )
+    for index, (item_id, item) in enumerate(zip(ids, items, strict=True)):
+        try:
+            message = await send_item(context.bot, target, item, _reply(target, index))
+        except TelegramError as exc:
+            await outbox.release(ids[index + 1 :])
+            if not is_transient(exc):
+                await outbox.refused(item_id, exc)
+                raise
+            logger.warning("Answer to chat %s not accepted (%s); the outbox retries it", target.chat_id, exc)
+            await outbox.retry_later(item_id, exc)
+            if worker is not None:
+                worker.wake()
+            return delivered
+        await outbox.sent(item_id, retried=False)
         delivered.append(Delivered(message, item))
     return delivered
 
 
-async def _send_photo(context: Context, target: Target, item: OutgoingPhoto, reply: ReplyParameters | None) -> Message:
+async def send_pending(bot: ExtBot[Any], pending: Pending) -> Message:
+    """Send one item from the outbox (the outbox worker's send)."""
+    target = Target(pending.chat_id, pending.thread_id, pending.reply_to)
+    return await send_item(bot, target, pending.item, reply_parameters(target))
+
+
+def _reply(target: Target, index: int) -> ReplyParameters | None:
+    return reply_parameters(target) if index == 0 else None
+
+
+async def send_item(bot: ExtBot[Any], target: Target, item: Outgoing, reply: ReplyParameters | None) -> Message:
+    """Make the Bot API call for one rendered item."""
+    if isinstance(item, OutgoingText):
+        return await _send_html(bot, target, item.html, item.keyboard, reply)
+    if isinstance(item, OutgoingPhoto):
+        return await _send_photo(bot, target, item, reply)
+    return await bot.send_document(
+        target.chat_id,
+        document=item.content,
+        filename=item.filename,
+        caption=item.caption_html,
+        parse_mode=ParseMode.HTML,
+        message_thread_id=target.thread_id,
+        reply_parameters=reply,
+    )
+
+
+async def _send_photo(bot: ExtBot[Any], target: Target, item: OutgoingPhoto, reply: ReplyParameters | None) -> Message:
     """Send a photo by URL, or its link as text if Telegram cannot fetch the image."""
     try:
-        return await context.bot.send_photo(
+        return await bot.send_photo(
             target.chat_id,
             item.url,
             caption=item.caption_html,
@@ -148,13 +197,13 @@ async def _send_photo(context: Context, target: Target, item: OutgoingPhoto, rep
         )
     except BadRequest as exc:
         logger.warning("Telegram could not send an image by URL (%s); sending the link instead", exc)
-        return await _send_html(context, target, item.fallback_html, item.keyboard, reply)
+        return await _send_html(bot, target, item.fallback_html, item.keyboard, reply)
 
 
 async def _send_html(
-    context: Context, target: Target, text: str, keyboard: InlineKeyboardMarkup | None, reply: ReplyParameters | None
+    bot: ExtBot[Any], target: Target, text: str, keyboard: InlineKeyboardMarkup | None, reply: ReplyParameters | None
 ) -> Message:
-    return await context.bot.send_message(
+    return await bot.send_message(
         target.chat_id,
         text,
         parse_mode=ParseMode.HTML,

@@ -7,6 +7,7 @@ so connections to Rasa are pooled and reused.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -21,6 +22,11 @@ WEBHOOK_PATH = "/webhooks/rest/webhook"
 _KEEPALIVE_EXPIRY = 4.0
 # A refused or unroutable connection should be reported quickly even when answers may take long.
 _MAX_CONNECT_TIMEOUT = 5.0
+# While Rasa restarts (the launcher brings a dead one back, loading the model takes a while) its port
+# refuses connections. Such a request never reached Rasa, so it is safe to try again; the user sees
+# "typing…" and then the answer instead of an apology.
+# The application passes RASA_CONNECT_RETRY_SECONDS; a bare client does not retry.
+_CONNECT_RETRY_INTERVAL = 0.5
 
 
 class RasaUnavailable(Exception):
@@ -35,11 +41,18 @@ class RasaClient:
         base_url: str,
         *,
         timeout: float,
+        token: str = "",
+        connect_retry_seconds: float = 0.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        """Create the client; `transport` lets tests answer requests with `httpx.MockTransport`."""
+        """Create the client; `token` is RASA_TOKEN, `transport` lets tests answer with `httpx.MockTransport`."""
+        if not token:
+            logger.warning("RASA_TOKEN is not set: the assistant will refuse this bot's messages")
+        self._connect_retry_seconds = connect_retry_seconds
         self._client = httpx.AsyncClient(
             base_url=base_url,
+            # The REST channel refuses every message without the shared token (nlu/channels.py).
+            headers={"Authorization": f"Bearer {token}"} if token else None,
             timeout=httpx.Timeout(timeout, connect=min(timeout, _MAX_CONNECT_TIMEOUT)),
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=50, keepalive_expiry=_KEEPALIVE_EXPIRY),
             transport=transport,
@@ -53,10 +66,21 @@ class RasaClient:
                 JSON list. Entries of the list that are not objects are dropped.
         """
         started = time.perf_counter()
-        try:
-            response = await self._client.post(WEBHOOK_PATH, json={"sender": sender_id, "message": text})
-        except httpx.HTTPError as exc:
-            raise RasaUnavailable(f"request to the assistant failed: {type(exc).__name__}") from exc
+        deadline = time.monotonic() + self._connect_retry_seconds
+        while True:
+            try:
+                response = await self._client.post(WEBHOOK_PATH, json={"sender": sender_id, "message": text})
+            except httpx.ConnectError as exc:
+                if time.monotonic() >= deadline:
+                    raise RasaUnavailable(f"request to the assistant failed: {type(exc).__name__}") from exc
+                logger.info("The assistant refused the connection (restarting?); trying again")
+                await asyncio.sleep(_CONNECT_RETRY_INTERVAL)
+                continue
+            except httpx.HTTPError as exc:
+                raise RasaUnavailable(f"request to the assistant failed: {type(exc).__name__}") from exc
+            break
+        if response.status_code in (401, 403):
+            logger.error("The assistant refused the bot's token: check that RASA_TOKEN matches the running assistant")
         if not response.is_success:
             raise RasaUnavailable(f"the assistant answered HTTP {response.status_code}")
         try:

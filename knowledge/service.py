@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from knowledge import queries
 from knowledge.admin_load import LoadReport, load_entries
+from knowledge.background import BackgroundWriter
 from knowledge.content import CONTENT_DIR, read_content_dir
 from knowledge.db import get_session_factory
 from knowledge.errors import KnowledgeUnavailable
@@ -40,6 +41,8 @@ class KnowledgeBase:
         self._index: KnowledgeIndex | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
+        # Question logging and other bookkeeping: queued, written with retry, never on the answer path.
+        self.writer = BackgroundWriter(name="kb-writer")
 
     @contextmanager
     def _session(self, *, write: bool = False) -> Iterator[Session]:
@@ -101,19 +104,26 @@ class KnowledgeBase:
         entry: Entry | None = None,
         score: float | None = None,
     ) -> None:
-        """Record a handled question (answered, ambiguous or declined) for admins and statistics."""
-        self.run(
-            lambda session: queries.log_question(
-                session,
-                sender_id=sender_id,
-                text=text,
-                normalized=normalize(text),
-                intent=intent,
-                outcome=outcome,
-                entry=entry,
-                score=score,
+        """Record a handled question (answered, ambiguous or declined) for admins and statistics.
+
+        Queued for the background writer and returns at once: a locked or unreachable database delays the
+        record (retried for about two minutes), never the answer, and never raises into the action.
+        """
+        self.writer.submit(
+            "question log entry",
+            lambda: self.run(
+                lambda session: queries.log_question(
+                    session,
+                    sender_id=sender_id,
+                    text=text,
+                    normalized=normalize(text),
+                    intent=intent,
+                    outcome=outcome,
+                    entry=entry,
+                    score=score,
+                ),
+                write=True,
             ),
-            write=True,
         )
 
 

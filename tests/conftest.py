@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from knowledge import KnowledgeBase, ensure_seeded
 from knowledge.db import get_session_factory
 from settings import PROJECT_ROOT, Settings, get_settings
+from tests.tokens import E2E_ACTION_SERVER_TOKEN, E2E_RASA_TOKEN
 from tools.stack import Stack, free_port
 
 
@@ -63,7 +64,10 @@ class RunningAssistant:
     def send(self, sender: str, message: str, timeout: float = 30.0) -> list[dict]:
         """Send one message over the REST channel and return Rasa's reply messages."""
         response = httpx.post(
-            f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=timeout
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": message},
+            headers=self.stack.auth_headers(),
+            timeout=timeout,
         )
         response.raise_for_status()
         return response.json()
@@ -107,6 +111,8 @@ def rasa_stack(rasa_model: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
             "ACTION_PORT": str(action_port),
             "KB_REFRESH_SECONDS": "1",
             "RASA_MODEL": rasa_model,
+            "RASA_TOKEN": E2E_RASA_TOKEN,
+            "ACTION_SERVER_TOKEN": E2E_ACTION_SERVER_TOKEN,
         }
     )
     stack = Stack(settings, rasa_model, log_dir=workdir / "logs")

@@ -87,7 +87,7 @@ def main() -> int:
     started = time.monotonic()
     try:
         stack.start(timeout=180)
-        with httpx.Client(timeout=30) as client:
+        with httpx.Client(timeout=30, headers=stack.auth_headers()) as client:
             reply = client.post(url, json={"sender": "bench-cold", "message": "apa itu kipp"}).json()
             cold_start = time.monotonic() - started
             assert any("Sumber:" in (m.get("text") or "") for m in reply), f"first answer had no citation: {reply}"
@@ -100,7 +100,7 @@ def main() -> int:
                 response = client.post(url, json={"sender": sender, "message": text})
                 latencies.append((time.perf_counter() - t0) * 1000)
                 response.raise_for_status()
-        telegram = run_telegram(settings.rasa_url)
+        telegram = run_telegram(settings.rasa_url, stack.settings.rasa_token)
         memory = sum(process_tree_peak_mb(s.process.pid) for s in stack.services if s.process)
     finally:
         stack.stop()
@@ -137,13 +137,13 @@ def main() -> int:
     return 0 if ok else 1
 
 
-def run_telegram(rasa_url: str) -> dict | None:
+def run_telegram(rasa_url: str, rasa_token: str) -> dict | None:
     """Run the Telegram benchmark against the running assistant, if the bot is installed."""
     try:
         from tools.bench_telegram import run_telegram_bench
     except ImportError:
         return None
-    return asyncio.run(run_telegram_bench(rasa_url, chats=40))
+    return asyncio.run(run_telegram_bench(rasa_url, chats=40, rasa_token=rasa_token))
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from the moment each update is available to the bot to the moment the bot's firs
 chat reaches the stand-in. For comparison it also sends the same burst straight to Rasa's REST channel, so
 the bot's own share of the latency can be told apart from the assistant's.
 
-    python -m tools.bench_telegram --rasa-url http://localhost:5005 --chats 40
+    python -m tools.bench_telegram --rasa-url http://127.0.0.1:5005 --chats 40  # RASA_TOKEN from settings
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import httpx
 
 from bot import handlers
 from bot.app import build_application, running
-from settings import Settings, configure_logging
+from settings import Settings, bearer, configure_logging, get_settings
 from tools.fake_telegram import FakeTelegram
 
 logger = logging.getLogger(__name__)
@@ -61,9 +61,9 @@ def _summary(latencies: list[float]) -> dict[str, float]:
     }
 
 
-async def _rasa_direct(rasa_url: str, chats: int, run_id: int) -> list[float]:
+async def _rasa_direct(rasa_url: str, rasa_token: str, chats: int, run_id: int) -> list[float]:
     """Send the same burst straight to Rasa's REST channel and return each request's latency in ms."""
-    async with httpx.AsyncClient(base_url=rasa_url, timeout=120) as client:
+    async with httpx.AsyncClient(base_url=rasa_url, timeout=120, headers=bearer(rasa_token)) as client:
 
         async def ask(index: int) -> float:
             started = time.perf_counter()
@@ -77,11 +77,14 @@ async def _rasa_direct(rasa_url: str, chats: int, run_id: int) -> list[float]:
         return list(await asyncio.gather(*(ask(i) for i in range(chats))))
 
 
-async def run_telegram_bench(rasa_url: str, chats: int = 40, *, timeout: float = 120.0) -> dict[str, Any]:
+async def run_telegram_bench(
+    rasa_url: str, chats: int = 40, *, rasa_token: str, timeout: float = 120.0
+) -> dict[str, Any]:
     """Measure update-to-reply latency for `chats` chats each sending one question at once.
 
     Args:
         rasa_url: The running assistant (its REST channel must be enabled).
+        rasa_token: The shared token its REST channel expects.
         chats: How many private chats ask at the same moment.
         timeout: How long to wait for all answers before reporting the missing ones.
 
@@ -98,6 +101,7 @@ async def run_telegram_bench(rasa_url: str, chats: int = 40, *, timeout: float =
                 "TELEGRAM_BOT_TOKEN": telegram.token,
                 "TELEGRAM_API_BASE_URL": telegram.base_url,
                 "RASA_URL": rasa_url,
+                "RASA_TOKEN": rasa_token,
                 "RASA_TIMEOUT": str(timeout),
             }
         )
@@ -125,7 +129,7 @@ async def run_telegram_bench(rasa_url: str, chats: int = 40, *, timeout: float =
                 if replies and replies[0].text not in _NOT_ANSWERS:
                     latencies.append((replies[0].at - telegram.pushed_at[update_id]) * 1000)
 
-    direct = await _rasa_direct(rasa_url, chats, run_id)
+    direct = await _rasa_direct(rasa_url, rasa_token, chats, run_id)
     result: dict[str, Any] = {"chats": chats, "answered": len(latencies), "all_answered": len(latencies) == chats}
     result.update(_summary(latencies))
     direct_summary = _summary(direct)
@@ -137,11 +141,12 @@ async def run_telegram_bench(rasa_url: str, chats: int = 40, *, timeout: float =
 def main() -> None:
     """Run the benchmark against a running assistant and write the result as JSON to stdout."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--rasa-url", default="http://localhost:5005")
+    settings = get_settings()
+    parser.add_argument("--rasa-url", default=settings.rasa_url)
     parser.add_argument("--chats", type=int, default=40)
     args = parser.parse_args()
     configure_logging("WARNING")
-    result = asyncio.run(run_telegram_bench(args.rasa_url, args.chats))
+    result = asyncio.run(run_telegram_bench(args.rasa_url, args.chats, rasa_token=settings.rasa_token))
     sys.stdout.write(json.dumps(result) + "\n")
 
 

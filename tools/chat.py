@@ -7,7 +7,7 @@ import uuid
 
 import httpx
 
-from settings import get_settings
+from settings import bearer, get_settings
 
 
 def render(messages: list[dict]) -> str:
@@ -23,11 +23,13 @@ def render(messages: list[dict]) -> str:
 
 def main() -> int:
     """Read lines from stdin and print the assistant's replies; a number picks a button."""
-    url = f"{get_settings().rasa_url}/webhooks/rest/webhook"
+    settings = get_settings()
+    url = f"{settings.rasa_url}/webhooks/rest/webhook"
     sender = f"terminal-{uuid.uuid4().hex[:8]}"
     buttons: list[dict] = []
     print("Klinik Inovasi Bot — ketik pertanyaan, angka untuk memilih tombol, Ctrl-D untuk keluar.")
-    with httpx.Client(timeout=30) as client:
+    # The running `make run` leaves its token where get_settings() finds it; RASA_TOKEN in .env wins.
+    with httpx.Client(timeout=30, headers=bearer(settings.rasa_token)) as client:
         while True:
             try:
                 text = input("> ").strip()

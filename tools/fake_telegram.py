@@ -135,6 +135,7 @@ class SentCall:
 class _Failure:
     remaining: int
     retry_after: int
+    status: int | None = 429  # None: drop the connection without answering
 
 
 def parse_telegram_html(text: str) -> tuple[str, list[str]]:
@@ -274,9 +275,13 @@ class FakeTelegram:
     # ----------------------------------------------------------------------------------------------------------
     # Test controls
 
-    def fail_next(self, method: str, count: int = 1, *, retry_after: int = 1) -> None:
-        """Answer the next `count` calls of `method` with 429 Too Many Requests and this retry_after."""
-        self._failures[method] = _Failure(count, retry_after)
+    def fail_next(self, method: str, count: int = 1, *, retry_after: int = 1, status: int | None = 429) -> None:
+        """Answer the next `count` calls of `method` with 429 Too Many Requests and this retry_after.
+
+        `status=500` (or any 5xx) answers with that server error instead; `status=None` drops the connection
+        without an answer. Neither counts as sent.
+        """
+        self._failures[method] = _Failure(count, retry_after, status)
 
     def push_update(self, update: dict[str, Any]) -> int:
         """Make an update available to the bot (getUpdates, or the webhook if one is set); return its id."""
@@ -438,6 +443,12 @@ class FakeTelegram:
         if failure is not None and failure.remaining > 0:
             failure.remaining -= 1
             self.rejected.append(SentCall(method, params, time.perf_counter(), files=files))
+            if failure.status is None:
+                if request.transport is not None:
+                    request.transport.abort()
+                raise ConnectionResetError("stand-in dropped the connection")
+            if failure.status != 429:
+                return _error(failure.status, "Internal Server Error")
             return _error(
                 429,
                 f"Too Many Requests: retry after {failure.retry_after}",

@@ -1,7 +1,8 @@
 """`make run`: the assistant on this machine with the embedded defaults.
 
 Seeds the SQLite knowledge base on first use, starts the action server and Rasa (REST channel), and
-the Telegram bot when TELEGRAM_BOT_TOKEN is set; one Ctrl-C stops everything cleanly.
+the Telegram bot when TELEGRAM_BOT_TOKEN is set. A child that dies is started again with backoff, logged
+and reported to OPS_CHAT_ID (tools/supervise.py); only Ctrl-C (or SIGTERM) stops everything, cleanly.
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ from pathlib import Path
 from types import FrameType
 
 from knowledge import ContentError, ensure_seeded
-from settings import configure_logging, get_settings
+from settings import configure_logging, get_settings, remove_run_tokens, write_run_tokens
 from tools.stack import Stack
+from tools.supervise import Supervisor, ops_notifier
 
 logger = logging.getLogger("klinik.run")
 
 
 def main() -> int:
-    """Start the stack and supervise it until Ctrl-C or a child dies."""
+    """Start the stack and supervise it until Ctrl-C."""
     settings = get_settings()
     configure_logging(settings.log_level)
     if not Path(settings.rasa_model).is_file():
@@ -44,26 +46,26 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    # `make chat`, `make eval` and a bot started by hand find this run's token there (when none is configured).
+    write_run_tokens(stack.settings)
     try:
         seconds = stack.start()
     except RuntimeError as exc:
         logger.error("%s", exc)
+        remove_run_tokens()
         return 1
     logger.info("assistant ready in %.1f s: POST %s/webhooks/rest/webhook", seconds, settings.rasa_url)
     if not with_bot:
         logger.info("TELEGRAM_BOT_TOKEN is not set: local-only mode (try 'make chat')")
-    exit_code = 0
+    supervisor = Supervisor(stack, notify=ops_notifier(settings))
     while not stopping:
-        dead = [service.name for service in stack.services if not service.running()]
-        if dead:
-            logger.error("%s stopped unexpectedly; shutting down", ", ".join(dead))
-            exit_code = 1
-            break
+        supervisor.check()
         time.sleep(0.5)
     logger.info("stopping...")
     stack.stop()
+    remove_run_tokens()
     logger.info("stopped")
-    return exit_code
+    return 0
 
 
 if __name__ == "__main__":

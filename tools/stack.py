@@ -3,6 +3,10 @@
 Used by `make run` (tools/run.py), the benchmark and the end-to-end tests, so all three start the
 assistant the same way. Each child runs in its own session so that one Ctrl-C reaches only the
 launcher, which then stops the children in order.
+
+Every server listens on loopback unless settings say otherwise (RASA_HOST, ACTION_HOST), and the links
+between them carry shared tokens: a stack whose settings have none gets fresh random ones for this run
+(`Stack.settings` then holds them, for clients that talk to it).
 """
 
 from __future__ import annotations
@@ -20,9 +24,14 @@ from pathlib import Path
 
 import httpx
 
-from settings import PROJECT_ROOT, Settings
+from settings import PROJECT_ROOT, Settings, bearer
 
 logger = logging.getLogger(__name__)
+
+
+def _probe_host(host: str) -> str:
+    """Return the address a health probe uses for a server listening on `host`."""
+    return "127.0.0.1" if host in {"", "0.0.0.0", "::"} else host
 
 
 def free_port() -> int:
@@ -95,6 +104,14 @@ class Stack:
     log_dir: Path | None = None
     services: list[Service] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        """Give each link a fresh token for this run when the settings have none."""
+        self.settings = self.settings.with_tokens()
+
+    def auth_headers(self) -> dict[str, str]:
+        """Return the header a client needs to talk to this stack's REST channel."""
+        return bearer(self.settings.rasa_token)
+
     def environment(self) -> dict[str, str]:
         """Return the environment every child gets: settings made explicit."""
         env = dict(os.environ)
@@ -104,6 +121,10 @@ class Stack:
                 "RASA_TRACKER_DB": self.settings.tracker_db,
                 "ACTION_SERVER_URL": self.settings.action_server_url,
                 "RASA_URL": self.settings.rasa_url,
+                "RASA_HOST": self.settings.rasa_host,
+                "ACTION_HOST": self.settings.action_host,
+                "RASA_TOKEN": self.settings.rasa_token,
+                "ACTION_SERVER_TOKEN": self.settings.action_server_token,
                 "KB_REFRESH_SECONDS": str(self.settings.kb_refresh_seconds),
                 "LOG_LEVEL": self.settings.log_level,
                 "PYTHONUNBUFFERED": "1",
@@ -122,7 +143,7 @@ class Stack:
             Service(
                 "actions",
                 [sys.executable, "-m", "actions", "--actions", "actions", "--port", str(s.action_port)],
-                f"http://127.0.0.1:{s.action_port}/health",
+                f"http://{_probe_host(s.action_host)}:{s.action_port}/health",
             ),
             Service(
                 "rasa",
@@ -138,9 +159,9 @@ class Stack:
                     "--port",
                     str(s.rasa_port),
                     "--interface",
-                    "127.0.0.1" if self.log_dir else "0.0.0.0",
+                    s.rasa_host,
                 ],
-                f"http://127.0.0.1:{s.rasa_port}/webhooks/rest/",
+                f"http://{_probe_host(s.rasa_host)}:{s.rasa_port}/webhooks/rest/",
             ),
         ]
         if self.with_bot:

@@ -30,6 +30,7 @@ import knowledge
 from bot import handlers
 from bot.app import BotApplication, build_application, running
 from settings import PROJECT_ROOT, Settings
+from tests.tokens import E2E_RASA_TOKEN
 from tools.fake_telegram import FakeTelegram, SentCall
 from tools.stack import free_port
 
@@ -161,6 +162,7 @@ def bot_settings(telegram: FakeTelegram, rasa_url: str, **env: str) -> Settings:
             "TELEGRAM_BOT_TOKEN": telegram.token,
             "TELEGRAM_API_BASE_URL": telegram.base_url,
             "RASA_URL": rasa_url,
+            "RASA_TOKEN": E2E_RASA_TOKEN,
             "RASA_TIMEOUT": "60",
             "DATABASE_URL": scratch,
             **env,

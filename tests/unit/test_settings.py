@@ -10,16 +10,16 @@ from settings import DEFAULT_TELEGRAM_API_BASE_URL, Settings, SettingsError
 def test_defaults_need_no_environment() -> None:
     settings = Settings.from_env({})
     assert settings.database_url.startswith("sqlite:///") and settings.database_url.endswith("var/knowledge.db")
-    assert settings.rasa_url == "http://localhost:5005"
-    assert settings.action_server_url == "http://localhost:5055/webhook"
+    assert settings.rasa_url == "http://127.0.0.1:5005"
+    assert settings.action_server_url == "http://127.0.0.1:5055/webhook"
     assert settings.telegram_api_base_url == DEFAULT_TELEGRAM_API_BASE_URL
     assert settings.telegram_mode == "polling" and settings.admin_telegram_ids == frozenset()
 
 
 def test_ports_derive_the_urls() -> None:
     settings = Settings.from_env({"RASA_PORT": "6000", "ACTION_PORT": "6001"})
-    assert settings.rasa_url == "http://localhost:6000"
-    assert settings.action_server_url == "http://localhost:6001/webhook"
+    assert settings.rasa_url == "http://127.0.0.1:6000"
+    assert settings.action_server_url == "http://127.0.0.1:6001/webhook"
 
 
 def test_admin_ids_are_parsed() -> None:
@@ -41,3 +41,28 @@ def test_webhook_mode_needs_url_and_secret() -> None:
 def test_secrets_stay_out_of_repr() -> None:
     settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": "123:secret-token"})
     assert "secret-token" not in repr(settings)
+
+
+def test_servers_listen_on_loopback_by_default() -> None:
+    settings = Settings.from_env({})
+    assert settings.rasa_host == "127.0.0.1" and settings.action_host == "127.0.0.1"
+    assert Settings.from_env({"RASA_HOST": "0.0.0.0"}).rasa_host == "0.0.0.0"
+
+
+def test_tokens_are_read_and_kept_out_of_repr() -> None:
+    settings = Settings.from_env({"RASA_TOKEN": "r" * 32, "ACTION_SERVER_TOKEN": "a" * 32})
+    assert settings.rasa_token == "r" * 32 and settings.action_server_token == "a" * 32
+    assert "r" * 32 not in repr(settings) and "a" * 32 not in repr(settings)
+
+
+def test_a_short_token_is_refused() -> None:
+    with pytest.raises(SettingsError, match="RASA_TOKEN must be at least 16"):
+        Settings.from_env({"RASA_TOKEN": "secret"})
+
+
+def test_missing_tokens_get_fresh_random_ones_for_a_run() -> None:
+    first, second = Settings.from_env({}).with_tokens(), Settings.from_env({}).with_tokens()
+    assert len(first.rasa_token) >= 32 and len(first.action_server_token) >= 32
+    assert first.rasa_token != first.action_server_token and first.rasa_token != second.rasa_token
+    configured = Settings.from_env({"RASA_TOKEN": "r" * 32}).with_tokens()
+    assert configured.rasa_token == "r" * 32

@@ -73,6 +73,7 @@ async def test_out_of_scope_question_is_declined_and_logged(kb) -> None:
     )
     assert events == []
     assert dispatcher.messages[0]["response"] == "utter_out_of_scope"
+    assert kb.writer.flush(timeout=30)  # question logging happens off the answer path
     declined = kb.run(lambda session: queries.logged_questions(session, outcome="declined"))
     assert any("gaji" in row.text for row in declined)
 
@@ -314,6 +315,7 @@ async def test_close_runner_up_is_logged_as_uncertain(tmp_path: Path) -> None:
         twins.run(lambda session, data=twin: queries.save_entry(session, data=data, actor="test"), write=True)
     dispatcher, _ = await ask(twins, "berapa kode uji zebra")
     assert answered_ids(dispatcher)  # still answered: the user gets the better of the two
+    assert twins.writer.flush(timeout=30)  # question logging happens off the answer path
     rows = twins.run(lambda session: queries.logged_questions(session))
     assert [row.outcome for row in rows if row.text == "berapa kode uji zebra"] == ["uncertain"]
 

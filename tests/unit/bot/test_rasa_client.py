@@ -10,8 +10,10 @@ import pytest
 from bot.rasa_client import WEBHOOK_PATH, RasaClient, RasaUnavailable
 
 
-def client_answering(handler, base_url: str = "http://rasa.test:5005") -> RasaClient:
-    return RasaClient(base_url, timeout=2.0, transport=httpx.MockTransport(handler))
+def client_answering(handler, base_url: str = "http://rasa.test:5005", connect_retry_seconds: float = 0) -> RasaClient:
+    return RasaClient(
+        base_url, timeout=2.0, connect_retry_seconds=connect_retry_seconds, transport=httpx.MockTransport(handler)
+    )
 
 
 async def test_posts_sender_and_message_to_the_rest_webhook() -> None:
@@ -111,3 +113,59 @@ async def test_the_timeout_is_explicit() -> None:
     await client.aclose()
     assert timeout.read == 7.5
     assert timeout.connect is not None and timeout.connect <= 5.0
+
+
+async def test_sends_the_shared_token_with_every_message() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=[])
+
+    client = RasaClient("http://rasa.test:5005", timeout=2.0, token="t" * 32, transport=httpx.MockTransport(handler))
+    await client.send_message("tg-1", "halo")
+    await client.send_message("tg-1", "lagi")
+    await client.aclose()
+
+    assert [request.headers["authorization"] for request in seen] == [f"Bearer {'t' * 32}"] * 2
+
+
+async def test_a_refused_token_is_reported_as_unavailable() -> None:
+    client = RasaClient(
+        "http://rasa.test:5005",
+        timeout=2.0,
+        token="wrong" * 5,
+        transport=httpx.MockTransport(lambda _: httpx.Response(401, json={"error": "missing or wrong token"})),
+    )
+    with pytest.raises(RasaUnavailable, match="401"):
+        await client.send_message("tg-1", "halo")
+    await client.aclose()
+
+
+async def test_a_refused_connection_is_tried_again_while_the_assistant_restarts() -> None:
+    attempts: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise httpx.ConnectError("Connection refused", request=request)
+        return httpx.Response(200, json=[{"recipient_id": "tg-1", "text": "jawaban"}])
+
+    client = client_answering(handler, connect_retry_seconds=30)
+    assert await client.send_message("tg-1", "halo") == [{"recipient_id": "tg-1", "text": "jawaban"}]
+    await client.aclose()
+    assert len(attempts) == 3
+
+
+async def test_a_request_that_reached_the_assistant_is_not_sent_twice() -> None:
+    attempts: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        attempts.append(1)
+        raise httpx.ReadTimeout("no answer", request=request)
+
+    client = client_answering(handler, connect_retry_seconds=30)
+    with pytest.raises(RasaUnavailable):
+        await client.send_message("tg-1", "halo")
+    await client.aclose()
+    assert len(attempts) == 1

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from knowledge.privacy import SenderSelector, delete_conversations
-from nlu.tracker_store import SQLiteTrackerStore
+from nlu.tracker_store import SQLiteTrackerStore, TrackerStoreUnavailable
 from settings import PROJECT_ROOT
 
 
@@ -113,3 +118,80 @@ async def test_the_database_runs_in_wal_mode(domain: Domain, db: str) -> None:
     await start(store, "chat-1")
     with store.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+@contextmanager
+def write_locked(path: str, *, readers_too: bool = False) -> Iterator[None]:
+    """Hold the tracker database's write lock (another process writing, a backup, a stuck admin command).
+
+    With WAL, readers still get through a write lock; `readers_too` takes the whole file, as a process
+    in exclusive locking mode (or a copy tool) does.
+    """
+    connection = sqlite3.connect(path, isolation_level=None)
+    if readers_too:
+        connection.execute("PRAGMA locking_mode=EXCLUSIVE")
+    connection.execute("BEGIN EXCLUSIVE")
+    if readers_too:
+        connection.execute("DELETE FROM events WHERE 0")
+    try:
+        yield
+    finally:
+        connection.execute("ROLLBACK")
+        connection.close()
+
+
+def quick_store(domain: Domain, db: str) -> SQLiteTrackerStore:
+    return SQLiteTrackerStore(domain, db=db, busy_timeout_ms=200, retry_delays=(0.05,))
+
+
+async def test_a_locked_database_is_not_replaced_by_an_empty_memory_tracker(domain: Domain, db: str) -> None:
+    store = quick_store(domain, db)
+    await start(store, "chat-1")
+    # What Rasa really uses: every tracker store wrapped in FailSafeTrackerStore, which falls back to memory.
+    reader = quick_store(domain, db)
+    failsafe = FailSafeTrackerStore(reader)
+    for idle in (store, reader):  # the whole-file lock can only be taken while no connection is open
+        idle.engine.dispose()
+    with write_locked(db, readers_too=True), pytest.raises(TrackerStoreUnavailable):
+        await failsafe.retrieve("chat-1")
+    assert (await failsafe.retrieve("chat-1")).get_slot("last_topic") == "kipp"
+
+
+async def test_a_save_that_cannot_be_written_stores_nothing_and_is_not_swallowed(domain: Domain, db: str) -> None:
+    store = quick_store(domain, db)
+    tracker = await start(store, "chat-1")
+    failsafe = FailSafeTrackerStore(store)
+    tracker.update_with_events(turn("syarat replikasi", "replikasi"), domain)
+    with write_locked(db), pytest.raises(TrackerStoreUnavailable):
+        await failsafe.save(tracker)
+    from_disk = await SQLiteTrackerStore(domain, db=db).retrieve("chat-1")
+    assert from_disk.get_slot("last_topic") == "kipp" and len(from_disk.events) == len(tracker.events) - 5
+    # The kept copy was dropped: the next turn reads what the database really holds.
+    assert as_dicts(await store.retrieve("chat-1")) == as_dicts(from_disk)
+
+
+async def test_waiting_for_a_locked_database_does_not_block_other_conversations(domain: Domain, db: str) -> None:
+    store = SQLiteTrackerStore(domain, db=db, busy_timeout_ms=1000, retry_delays=())
+    await start(store, "chat-1")
+    ticks = 0
+
+    async def other_chats() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    ticker = asyncio.create_task(other_chats())
+    try:
+        with write_locked(db), pytest.raises(TrackerStoreUnavailable):
+            await store.save(await start_turn(store, "chat-1"))
+    finally:
+        ticker.cancel()
+    assert ticks >= 10  # the event loop kept running while this conversation waited about a second
+
+
+async def start_turn(store: SQLiteTrackerStore, sender: str) -> DialogueStateTracker:
+    tracker = await store.retrieve(sender)
+    assert tracker is not None
+    tracker.update_with_events(turn("lagi", "kipp"), store.domain)
+    return tracker
