@@ -42,6 +42,7 @@ TOPIC_BOOST = 1.15
 YEAR_BOOST = 1.25
 FACT_BOOST = 1.3
 PREVIOUS_ENTRY_PENALTY = 0.5  # a follow-up asks something new about the same subject
+OWN_WORDS_WEIGHT = 1.0  # a follow-up's own words against the previous subject's, in the in-context reading
 # A subject-less message read in context is answered in context unless the plain reading is much better...
 CONTEXT_PREFERENCE = 0.75
 # ...and a plain reading about another subject must be this clear to win over offering choices.
@@ -297,11 +298,13 @@ class KnowledgeIndex:
         terms = {term for term in content_terms(_DEFINITION.sub(" ", text)) if term in self._idf}
         if not terms:
             return scores
-        named = np.array([bool(terms & vocab) for vocab in self._defined])
+        defined_share = np.array([len(terms & vocab) / len(terms) for vocab in self._defined])
+        named = defined_share > 0
         if not named.any():
             # "apa itu SPBE": answers mention it, none defines it: decline rather than pass off a mention.
             return np.zeros(len(self.entries))
-        return np.where(named, scores, scores * UNNAMED_DEFINITION_PENALTY)
+        # "hub jipp itu apa": an entry that defines both words beats one that defines only "hub".
+        return scores * (UNNAMED_DEFINITION_PENALTY + (1 - UNNAMED_DEFINITION_PENALTY) * defined_share)
 
     def _require_focus(self, text: str, result: SearchResult) -> SearchResult:
         """Withhold an answer that does not contain the rarest known word of the question.
@@ -349,11 +352,19 @@ class KnowledgeIndex:
         # Read with the previous subject, but an entry must still answer what the follow-up itself asks:
         # "siapa yang menilai?" after an MPP answer is not answered by "what is an MPP".
         contextual = self.scores(f"{text} {subject_terms(previous, text)}") * self._coverage(text)
+        # ...and what the follow-up says counts as much as the subject: "contohnya?" after "apa itu replikasi"
+        # is the entry of replication examples, not the longest entry that mentions replication.
+        own_words = " ".join(t for t in tokens(text) if not t.isdigit())  # a bare year is read with the subject
+        if content_terms(own_words):
+            contextual = (contextual + OWN_WORDS_WEIGHT * self.scores(own_words)) / (1 + OWN_WORDS_WEIGHT)
         if not hints.repeat:
             contextual[previous_index] *= PREVIOUS_ENTRY_PENALTY
         contextual = self._apply_hints(contextual, hints.topics | {previous.topic}, hints.year, hints.facts)
         exclude = None if hints.repeat else previous.id
         in_context = self._rank(contextual, limit, used_context=True, exclude=exclude)
+        if in_context.best and in_context.best.entry.topic != previous.topic:
+            # Read "in context" yet about another subject ("contohnya?" after JIPP -> a replication example).
+            in_context = SearchResult(hits=in_context.hits, used_context=True)
         plain_score = plain.best.score if plain.best else 0.0
         # "berapa lama?", "kapan?", "thn 2017 brp?" about the last answer: the lines of it that say so.
         detail = detail_in(previous, text)
