@@ -18,13 +18,13 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import MetaData, func, inspect, select
+from sqlalchemy import Column, Integer, MetaData, Table, func, inspect, select
 from sqlalchemy.engine import Engine
 
 from knowledge import queries as q
 from knowledge.db import get_engine, get_session_factory, make_engine, schema_revision
 from knowledge.migrations import runner
-from knowledge.models import Base, Feedback, KbAudit, KbEntry, KbEntryVersion, KbState, QuestionLog
+from knowledge.models import Base, Feedback, KbAudit, KbEntry, KbEntryVersion, KbState, QuestionLog, UtcDateTime
 from tests.factories import entry_data
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "fixtures" / "schemas"
@@ -335,3 +335,64 @@ def test_two_processes_creating_a_new_database_at_once(url: str) -> None:
     assert [status for status, _ in outcomes] == ["ok", "ok"], outcomes
     assert sorted((result for _, result in outcomes), key=str) == [("0002", "0002"), (None, "0002")]
     assert differences(get_engine(url)) == []
+
+
+# `kb db` ---------------------------------------------------------------------------------------------------------
+
+
+def test_kb_db_current_and_upgrade(kb, db_url: str) -> None:
+    result = kb("db", "current")
+    assert result.exit_code == 0, result.output
+    assert "no migration history" in result.output
+    assert tables(make_engine(db_url)) == set()  # `current` looked, and changed nothing
+
+    result = kb("db", "upgrade")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"upgraded from an empty database to {runner.head_revision()} (head)"
+    assert kb("db", "current").output.strip() == f"{runner.head_revision()} (head)"
+    assert kb("db", "upgrade").output.strip() == f"already at {runner.head_revision()} (head)"
+
+
+def test_kb_db_upgrade_adopts_an_old_database(kb, db_url: str) -> None:
+    old = make_engine(db_url)
+    create_f1b824c_schema(old)
+    insert_old_rows(old)
+
+    result = kb("db", "upgrade")
+
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"upgraded from 0001 to {runner.head_revision()} (head)"
+    check_old_rows_intact(db_url)
+
+
+def test_kb_db_upgrade_refuses_an_unknown_schema(kb, db_url: str) -> None:
+    Base.metadata.tables["kb_entries"].create(make_engine(db_url))
+
+    result = kb("db", "upgrade")
+
+    assert result.exit_code == 1
+    assert "Cannot upgrade" in result.output and "nothing was changed" in result.output
+    assert tables(make_engine(db_url)) == {"kb_entries"}
+
+
+def test_kb_db_revision_drafts_a_migration_for_a_model_change(kb, scratch_migrations: Path, tmp_path: Path) -> None:
+    result = kb("db", "revision", "-m", "nothing")
+    assert result.exit_code == 0, result.output
+    assert "no changes" in result.output
+    assert sorted(path.name for path in (scratch_migrations / "versions").glob("0*.py"))[-1].startswith("0002_")
+
+    table = Table("kb_trial", Base.metadata, Column("id", Integer, primary_key=True), Column("at", UtcDateTime()))
+    try:
+        result = kb("db", "revision", "-m", "add kb trial")
+        assert result.exit_code == 0, result.output
+        drafted = scratch_migrations / "versions" / "0003_add_kb_trial.py"
+        assert f"drafted {drafted}" in result.output
+        source = drafted.read_text(encoding="utf-8")
+        assert 'op.create_table(\n        "kb_trial"' in source or "op.create_table('kb_trial'" in source
+        assert "sa.DateTime(timezone=True)" in source  # the stored type, not an import of the models
+
+        engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+        assert runner.upgrade(engine) == (None, "0003")
+        assert differences(engine) == []
+    finally:
+        Base.metadata.remove(table)
