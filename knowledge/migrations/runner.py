@@ -30,6 +30,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Connection, Engine
 
+from knowledge.errors import KnowledgeUnavailable
 from knowledge.models import Base
 
 logger = logging.getLogger(__name__)
@@ -68,8 +69,12 @@ UNVERSIONED_REVISIONS = (("0002", SECOND_TABLES), ("0001", INITIAL_TABLES))
 _PG_LOCK_KEY = zlib.crc32(b"knowledge-base schema upgrade")
 
 
-class SchemaError(RuntimeError):
-    """The database's schema is not one this code can upgrade; nothing was changed."""
+class SchemaError(KnowledgeUnavailable):
+    """The database's schema is not one this code can upgrade; nothing was changed.
+
+    A kind of `KnowledgeUnavailable`: callers that already report an unreachable database (the `kb` exit code
+    2, the assistant's apology) report this too, with the reason.
+    """
 
 
 def alembic_config(connection: Connection | None = None, **attributes: Any) -> Config:

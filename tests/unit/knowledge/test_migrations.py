@@ -374,6 +374,10 @@ def test_kb_db_upgrade_refuses_an_unknown_schema(kb, db_url: str) -> None:
     assert "Cannot upgrade" in result.output and "nothing was changed" in result.output
     assert tables(make_engine(db_url)) == {"kb_entries"}
 
+    result = kb("info")  # any other command explains it as well, as an unavailable database
+    assert result.exit_code == 2
+    assert "missing: kb_audit" in result.output
+
 
 def test_kb_db_revision_drafts_a_migration_for_a_model_change(kb, scratch_migrations: Path, tmp_path: Path) -> None:
     result = kb("db", "revision", "-m", "nothing")
