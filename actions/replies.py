@@ -18,7 +18,7 @@ from knowledge import Entry, Source
 # Titles show on Telegram buttons; long ones are cut so a phone shows them whole.
 MAX_BUTTON_TITLE = 60
 # The direct answer shown first; a first paragraph longer than this is still shown whole.
-SHORT_ANSWER_CHARS = 450
+SHORT_ANSWER_CHARS = 400
 LONG_FIRST_PARAGRAPH_FACTOR = 1.5
 MAX_SOURCES_SHOWN = 2
 # Full addresses are long on a phone (Telegram shows linked titles instead): a second source is cited under a

@@ -327,7 +327,10 @@ def is_english(text: str) -> bool:
 
 def is_yes_no(text: str) -> bool:
     """Return whether the message asks for a yes or a no ("boleh gak ...?", "udah bisa ikut?", "can we ...")."""
-    return bool(_YES_NO.search(text.strip()))
+    text = text.strip()
+    # Indonesian often asks yes/no as a statement with a question mark: "DID masih dikasih ke pemenang?".
+    statement_question = text.endswith("?") and not _WH_WORD.search(text) and len(text.split()) >= 3
+    return bool(_YES_NO.search(text)) or statement_question
 
 
 def names_subject(text: str) -> bool:

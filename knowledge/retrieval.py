@@ -39,7 +39,7 @@ OFFER_THRESHOLD = 0.17  # below this nothing is relevant enough to offer
 # admins see it beside the unanswered questions.
 UNCERTAIN_MARGIN = 0.03
 TOPIC_BOOST = 1.15
-YEAR_BOOST = 1.10
+YEAR_BOOST = 1.25
 FACT_BOOST = 1.3
 PREVIOUS_ENTRY_PENALTY = 0.5  # a follow-up asks something new about the same subject
 # A subject-less message read in context is answered in context unless the plain reading is much better...
@@ -52,9 +52,11 @@ COVERAGE_POWER = 0.5
 UNNAMED_DEFINITION_PENALTY = 0.5
 _DEFINITION = re.compile(
     r"^\s*(?:apa\s+(?:itu|sih|ya|arti|artinya|maksud|maksudnya|kepanjangan|singkatan)|apaan|arti|what\s+is|what's"
-    r"|what\s+are|definisi|pengertian)\b|\b(?:itu\s+apa|tuh\s+apa|itu\s+apaan|apaan\s+tuh|apaan|stands\s+for)\b",
+    r"|what\s+are|definisi|pengertian)\b|\b(?:itu\s+apa|tuh\s+apa|itu\s+apaan|apaan\s+tuh|apaan|stands\s+for)\b"
+    r"|\b(?:maksudnya|artinya|pengertiannya)\s*\??\s*$",
     re.IGNORECASE,
 )
+_ABBREVIATION = re.compile(r"\(([A-Z][A-Za-z]{1,9})\)")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _GROUP_WORDS = frozenset({"umum", "khusus", "replikasi"})
 # What each topic is called when a follow-up leaves the subject out ("dasar hukumnya?" after an MPP answer).
@@ -112,6 +114,39 @@ def answer_excerpt(entry: Entry, terms: set[str], max_lines: int = 3) -> str:
     ranked = sorted(range(len(lines)), key=lambda i: -len(terms & set(content_terms(lines[i]))))
     chosen = sorted(i for i in ranked[:max_lines] if terms & set(content_terms(lines[i])))
     return "\n".join(lines[i] for i in chosen)
+
+
+_MONTHS = "januari|februari|maret|april|mei|juni|juli|agustus|september|oktober|november|desember"
+# What kind of value a short follow-up asks for, and how a line of an answer that gives it looks.
+_ASKED_VALUE = (
+    (
+        re.compile(r"\b(?:berapa|brp)\s+lama\b|\bhow\s+long\b", re.I),
+        re.compile(r"\d+\s*(?:hari|minggu|bulan|tahun)", re.I),
+    ),
+    (re.compile(r"\b(?:kapan|kpn|when|tanggal|tgl)\b", re.I), re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\b", re.I)),
+)
+_QUESTION_TERMS = frozenset({"berapa", "kapan", "siapa", "mana", "lama", "tahun", "apa", "bagaimana"})
+
+
+def detail_in(entry: Entry, follow_up: str, max_lines: int = 2) -> str:
+    """Return the lines of an answer that give what a short follow-up asks of it, or "" if none does.
+
+    "berapa lama?" is answered by a line with a duration, "kapan?" by one with a date, and "thn 2017 brp?"
+    by the line that mentions 2017, provided the follow-up asks nothing else the answer does not say.
+    """
+    lines = [line.strip() for line in entry.answer.splitlines() if line.strip()]
+    specific = {t for t in content_terms(follow_up) if t not in _QUESTION_TERMS and t not in STOP_WORDS}
+    for asked, looks in _ASKED_VALUE:
+        if asked.search(follow_up) and len(specific) <= 1:
+            found = [line for line in lines if looks.search(line) and specific <= set(content_terms(line)) | {""}]
+            if found:
+                return "\n".join(found[:max_lines])
+    years = {t for t in specific if _YEAR.fullmatch(t)}
+    if years and len(specific) <= 2 and re.search(r"\b(?:berapa|brp|how many)\b", follow_up, re.I):
+        found = [line for line in lines if specific <= set(content_terms(line))]
+        if found:
+            return "\n".join(found[:max_lines])
+    return ""
 
 
 def aspect_terms(entry: Entry) -> str:
@@ -198,6 +233,7 @@ class KnowledgeIndex:
         self._defined = [
             set(content_terms(" ".join(d for d in (*e.questions, e.title) if _DEFINITION.search(d))))
             | set(content_terms(e.title)[:1])
+            | set(content_terms(" ".join(_ABBREVIATION.findall(e.title))))  # "Dana Insentif Daerah (DID) ..."
             for e in self.entries
         ]
         self._idf = dict(zip(self._words.get_feature_names_out(), self._words.idf_, strict=True))
@@ -255,12 +291,11 @@ class KnowledgeIndex:
         """Lower entries that only mention what an "apa itu X" question asks to have defined."""
         if not _DEFINITION.search(text):
             return scores
-        # The thing to define is the rarest word the knowledge base knows; unknown words ("network") say nothing.
-        terms = [term for term in set(content_terms(_DEFINITION.sub(" ", text))) if term in self._idf]
+        # Only words the knowledge base knows can be defined by it; unknown words ("network") say nothing.
+        terms = {term for term in content_terms(_DEFINITION.sub(" ", text)) if term in self._idf}
         if not terms:
             return scores
-        focus = max(terms, key=lambda term: self._idf[term])
-        named = np.array([focus in vocab for vocab in self._defined])
+        named = np.array([bool(terms & vocab) for vocab in self._defined])
         if not named.any():
             # "apa itu SPBE": answers mention it, none defines it: decline rather than pass off a mention.
             return np.zeros(len(self.entries))
@@ -318,6 +353,11 @@ class KnowledgeIndex:
         exclude = None if hints.repeat else previous.id
         in_context = self._rank(contextual, limit, used_context=True, exclude=exclude)
         plain_score = plain.best.score if plain.best else 0.0
+        # "berapa lama?", "kapan?", "thn 2017 brp?" about the last answer: the lines of it that say so.
+        detail = detail_in(previous, text)
+        if detail and not hints.repeat:
+            hit = Hit(entry=previous, score=float(contextual[previous_index]))
+            return SearchResult(hits=(hit,), used_context=True, in_previous=True, excerpt=detail)
         # A follow-up that says almost nothing on its own ("yg 2025?", "contohnya?") is read in context.
         says_little = len([t for t in content_terms(text) if not t.isdigit()]) < 2
         if in_context.confident and hints.follow_up and says_little:

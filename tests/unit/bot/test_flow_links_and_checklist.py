@@ -58,7 +58,8 @@ def checklist(ticked: str) -> list[dict]:
 
 async def test_a_checklist_tap_edits_its_message_in_place(context, assistant) -> None:
     assistant.answer = lambda s, t: checklist("SK")
-    await handlers.on_button(update(context.bot, callback_query=tap(1001, "/inform", f"{QUESTION}\nTercentang: -")), context)
+    query = tap(1001, "/inform", f"{QUESTION}\nTercentang: -")
+    await handlers.on_button(update(context.bot, callback_query=query), context)
     context.bot.edit_message_text.assert_awaited_once()
     assert "Tercentang: SK" in context.bot.edit_message_text.call_args.args[0]
     context.bot.send_message.assert_not_awaited()
@@ -78,7 +79,8 @@ async def test_a_tap_that_moves_on_sends_a_new_message(context, assistant) -> No
 async def test_a_refused_edit_falls_back_to_a_new_message(context, assistant) -> None:
     assistant.answer = lambda s, t: checklist("SK")
     context.bot.edit_message_text.side_effect = BadRequest("message is not modified")
-    await handlers.on_button(update(context.bot, callback_query=tap(1001, "/inform", f"{QUESTION}\nTercentang: -")), context)
+    query = tap(1001, "/inform", f"{QUESTION}\nTercentang: -")
+    await handlers.on_button(update(context.bot, callback_query=query), context)
     context.bot.send_message.assert_awaited_once()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from knowledge import Hints, KnowledgeBase, queries
@@ -77,3 +79,38 @@ def test_change_in_database_is_picked_up_without_restart(kb) -> None:
     assert kb.search("kode uji zebra").best.entry.id == "umum-uji-langsung"
     kb.run(lambda session: queries.set_status(session, entry_id=new.id, status="retired", actor="test"), write=True)
     assert kb.entry("umum-uji-langsung") is None
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up", "expected"),
+    [
+        ("uji publik dalam kipp itu apa", "berapa lama?", r"5 hari"),
+        ("permenpan 91/2021 itu ngatur apa", "ditetapkan kapan?", r"31 Desember 2021"),
+        ("jumlah pendaftar kipp 2014 sampai 2019", "thn 2017 brp?", r"3\.054"),
+    ],
+)
+def test_short_follow_up_about_a_detail_of_the_last_answer_gets_the_line_that_gives_it(
+    kb, first: str, follow_up: str, expected: str
+) -> None:
+    previous = kb.search(first).best.entry
+    result = kb.search(follow_up, Hints(previous=previous, follow_up=True))
+    assert result.in_previous and result.best.entry.id == previous.id
+    assert re.search(expected, result.excerpt)
+    assert len(result.excerpt) < len(previous.answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("apa itu perjanjian kinerja", "pelembagaan-cara"),  # defined by a "... maksudnya" phrasing
+        ("DID buat pemenang kipp itu apa", "kipp-did"),  # the title's bracketed abbreviation
+        ("kipp tu sebenernya lomba apaan sih?", "kipp-apa-itu"),
+    ],
+)
+def test_definition_question_is_answered_by_the_entry_that_defines_it(kb, question: str, entry_id: str) -> None:
+    result = kb.search(question)
+    assert result.confident and result.best.entry.id == entry_id
+
+
+def test_definition_of_a_term_no_entry_defines_is_not_answered(kb) -> None:
+    assert not kb.search("apa itu SPBE?").hits
