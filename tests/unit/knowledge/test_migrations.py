@@ -207,6 +207,19 @@ def test_the_first_revision_is_the_schema_of_f1b824c(url: str) -> None:
         assert made == {(c["name"], str(c["type"]), c["nullable"]) for c in inspect(dumped).get_columns(table)}, table
 
 
+def test_every_revision_downgrades_and_upgrades_again(url: str) -> None:
+    engine = get_engine(url)
+    with engine.begin() as connection:
+        command.downgrade(runner.alembic_config(connection), "0001")
+    assert tables(engine) == runner.INITIAL_TABLES | {"alembic_version"}
+    with engine.begin() as connection:
+        command.downgrade(runner.alembic_config(connection), "base")
+    assert tables(engine) == {"alembic_version"}
+
+    assert runner.upgrade(engine) == (None, runner.head_revision())
+    assert differences(engine) == []
+
+
 def test_a_database_of_f1b824c_upgrades_with_its_rows(url: str) -> None:
     old = make_engine(url)
     create_f1b824c_schema(old)
@@ -351,6 +364,17 @@ def test_kb_db_current_and_upgrade(kb, db_url: str) -> None:
     assert result.output.strip() == f"upgraded from an empty database to {runner.head_revision()} (head)"
     assert kb("db", "current").output.strip() == f"{runner.head_revision()} (head)"
     assert kb("db", "upgrade").output.strip() == f"already at {runner.head_revision()} (head)"
+
+
+def test_kb_db_current_names_a_database_behind_head(kb, db_url: str) -> None:
+    engine = make_engine(db_url)
+    with engine.begin() as connection:
+        command.upgrade(runner.alembic_config(connection), "0001")
+
+    result = kb("db", "current")
+
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"0001; head is {runner.head_revision()}: run `kb db upgrade`"
 
 
 def test_kb_db_upgrade_adopts_an_old_database(kb, db_url: str) -> None:
