@@ -107,17 +107,24 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
         SchemaError: an unversioned database whose tables match no known revision, or that differs from the
             models after the upgrade. The transaction is rolled back, so the database is as it was.
     """
+    head = head_revision()
     with engine.connect() as connection:
+        # The usual case, a database already at head, takes no lock (and works on a read-only database too).
+        before = current_revision(connection)
+        connection.rollback()
+        if before == head:
+            return head, head
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
             # With foreign keys on, the DROP TABLE of a batch rebuild deletes (cascades) the rows referring
             # to the table; SQLite ignores this pragma inside a transaction, so it is set before the BEGIN.
+            foreign_keys = connection.exec_driver_sql("PRAGMA foreign_keys").scalar()
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
         try:
             with connection.begin():
                 _lock(connection)
-                before = current_revision(connection)
+                before = current_revision(connection)  # again: another process may have upgraded meanwhile
                 adopted = before is None and _stamp_unversioned(connection)
                 if adopted:
                     before = current_revision(connection)
@@ -129,7 +136,7 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
                 after = current_revision(connection)
         finally:
             if sqlite:
-                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.exec_driver_sql(f"PRAGMA foreign_keys={int(bool(foreign_keys))}")
                 connection.commit()
     assert after is not None
     if before != after:
