@@ -259,6 +259,9 @@ def configure_logging(level: str = "INFO") -> None:
             "loggers": {
                 "httpx": {"level": "WARNING"},
                 "httpcore": {"level": "WARNING"},
+                # Alembic narrates every start ("Context impl ...", each step); knowledge.migrations logs the
+                # upgrades that change something.
+                "alembic": {"level": "WARNING"},
             },
         }
     )

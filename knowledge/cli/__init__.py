@@ -2,9 +2,9 @@
 
 `kb` (the console script) and `python -m knowledge` both run `main`. Each verb group lives in its own module:
 `files` (load, validate, info, import, export), `entries` (list, search, show, add, edit, retire, restore,
-history, diff, revert), `insights` (stats, review/unanswered, purge) and `trail` (feedback, audit). Every
-change is one transaction, recorded with its author (`--actor`, else KB_ADMIN_ACTOR or the login name) in the
-entry's history and the audit log.
+history, diff, revert), `insights` (stats, review/unanswered, purge), `trail` (feedback, audit) and `db`
+(schema migrations). Every change is one transaction, recorded with its author (`--actor`, else KB_ADMIN_ACTOR
+or the login name) in the entry's history and the audit log.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import logging
 import click
 
 from knowledge.admin import KnowledgeAdmin
-from knowledge.cli import editions, entries, files, insights, trail
+from knowledge.cli import db, editions, entries, files, insights, trail
 from knowledge.cli.common import CliContext
 from settings import SettingsError, configure_logging, get_settings
 
@@ -40,7 +40,7 @@ def cli(ctx: click.Context, database_url: str | None, actor: str | None, verbose
     )
 
 
-for module in (files, entries, insights, trail, editions):
+for module in (files, entries, insights, trail, editions, db):
     for command in module.COMMANDS:
         cli.add_command(command)
 # The review queue was first only the unanswered questions; the old name keeps working.

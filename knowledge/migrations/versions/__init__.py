@@ -1,0 +1,1 @@
+"""One Alembic revision per schema change (Alembic reads these files itself; nothing imports them)."""
