@@ -59,6 +59,10 @@ FOLLOW_UP_MAX_WORDS = 7
 # After this long without a question, the last answer no longer explains a message without a subject.
 CONTEXT_TTL_SECONDS = 30 * 60
 MAX_PARTS = 3
+# Replies that are small talk whatever the knowledge base holds.
+SMALL_TALK_ONLY = frozenset(
+    {"ya", "iya", "ok", "oke", "baik", "siap", "tidak", "nggak", "ga", "gak", "bukan", "makasih", "terima kasih"}
+)
 
 TEXTS = {
     False: {
@@ -331,6 +335,9 @@ class ActionSmallTalk(ActionAnswerQuestion):
         "greet": "utter_greet",
         "thanks": "utter_you_are_welcome",
         "goodbye": "utter_goodbye",
+        "affirm": "utter_affirm_ack",
+        "deny": "utter_deny_ack",
+        "bot_challenge": "utter_iamabot",
     }
 
     def name(self) -> str:
@@ -342,17 +349,25 @@ class ActionSmallTalk(ActionAnswerQuestion):
         text = (tracker.latest_message.get("text") or "").strip()
         intent = (tracker.latest_message.get("intent") or {}).get("name") or "greet"
         question = read_question(text[:MAX_QUERY_CHARS])
-        # "pagi min, kipp itu apa?" or "makasih infonya. oh iya, ketua TPI siapa?": the question is answered.
-        if len(question.text.split()) >= 3 or (question.text != text and len(question.text.split()) >= 2):
-            kb = resolve_kb(self._kb)
-            try:
-                wrapped = await asyncio.to_thread(kb.search, question.text, Hints())
-            except KnowledgeUnavailable:
-                wrapped = SearchResult()
-            if wrapped.confident:
-                return await super().run(dispatcher, tracker, domain)
+        # "pagi min, kipp itu apa?", "makasih. oh iya, ketua TPI siapa?", "wajib gak?" after an answer on study
+        # visits, "pemenangnya siapa aja?": a question the NLU took for small talk is answered.
+        if len(question.text.split()) >= 2 and await self._answers_something(tracker, question):
+            return await super().run(dispatcher, tracker, domain)
         dispatcher.utter_message(response=self.RESPONSES.get(intent, "utter_greet"))
         return []
+
+    async def _answers_something(self, tracker: Tracker, question: Question) -> bool:
+        """Return whether the knowledge base answers the message clearly, alone or in the conversation's context."""
+        if question.text.lower().strip(" ?!.") in SMALL_TALK_ONLY:
+            return False
+        kb = resolve_kb(self._kb)
+        try:
+            previous = await asyncio.to_thread(self._previous, kb, tracker, question)
+            hints = Hints(previous=previous, may_follow_up=previous is not None and not question.names_subject)
+            found = await asyncio.to_thread(kb.search, question.text, hints)
+        except KnowledgeUnavailable:
+            return False
+        return found.confident or found.in_previous
 
 
 def _year(text: str) -> str | None:

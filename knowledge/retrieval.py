@@ -127,8 +127,28 @@ _ASKED_VALUE = (
     (re.compile(r"\b(?:kapan|kpn|when|tanggal|tgl)\b", re.I), re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\b", re.I)),
     (re.compile(r"\b(?:tahun|thn)\s+(?:berapa|brp)\b|\bwhat\s+year\b", re.I), re.compile(r"\b(?:19|20)\d\d\b")),
     (re.compile(r"\b(?:berapa|brp)\s+(?:kali|banyak|jumlah)\b|\bhow\s+(?:many|often)\b", re.I), re.compile(r"\b\d+\b")),
+    (
+        re.compile(r"^\W*(?:kenapa|mengapa|knp|why|alasannya|sebabnya)\b", re.I),
+        re.compile(r"\b(?:karena|sebab|alasan|agar|supaya|diganti|digantikan|menggantinya|because|replaced)\b", re.I),
+    ),
 )
-_QUESTION_TERMS = frozenset({"berapa", "kapan", "siapa", "mana", "lama", "tahun", "apa", "bagaimana", "kali", "jumlah"})
+_QUESTION_TERMS = frozenset(
+    {
+        "berapa",
+        "kapan",
+        "siapa",
+        "mana",
+        "lama",
+        "tahun",
+        "apa",
+        "bagaimana",
+        "kali",
+        "jumlah",
+        "kenapa",
+        "alas",
+        "sebab",
+    }
+)
 
 
 def detail_in(entry: Entry, follow_up: str, max_lines: int = 2) -> str:
