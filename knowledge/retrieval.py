@@ -398,7 +398,8 @@ class KnowledgeIndex:
         plain_is_new = plain.best is not None and (plain.best.entry.id != previous.id or hints.repeat)
         same_subject = plain.best is not None and plain.best.entry.topic == previous.topic
         # "kalau bumn?" after "bumd boleh ikut?": nothing clear on its own, and the last answer says it.
-        own_terms = set(content_terms(text))
+        # What the follow-up asks about, without its question words ("ketuanya siapa?" -> ketua).
+        own_terms = set(content_terms(text)) - _QUESTION_TERMS
         if own_terms and own_terms <= self._vocab[previous_index] and plain_score < STRONG_ANSWER:
             excerpt = answer_excerpt(previous, own_terms)
             if excerpt:

@@ -101,6 +101,10 @@ SLANG: dict[str, str] = {
     "bikin": "buat",
     "ngikut": "ikut",
     "niru": "tiru",
+    # Sastrawi stems "diketuai" to "tuai" (harvest).
+    "diketuai": "ketua",
+    "mengetuai": "ketua",
+    "ketuanya": "ketua",
     # Sastrawi stems "diadakan" to "ada" (there is): held/organised is kept apart as "selenggara".
     "ngadain": "selenggara",
     "ngadakan": "selenggara",
