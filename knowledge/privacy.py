@@ -33,7 +33,16 @@ from sqlalchemy.sql import column, table
 from knowledge.admin_types import DeletionReport
 from knowledge.db import get_session_factory
 from knowledge.errors import KnowledgeUnavailable
-from knowledge.models import Feedback, Handoff, HandoffMessage, KbFeedbackVote, Maintenance, QuestionLog, utcnow
+from knowledge.models import (
+    Feedback,
+    FlowDocument,
+    Handoff,
+    HandoffMessage,
+    KbFeedbackVote,
+    Maintenance,
+    QuestionLog,
+    utcnow,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -65,12 +74,15 @@ def delete_sender_logs(session: Session, *, selector: SenderSelector) -> Deletio
     senders = set(_matching_senders(session.execute, QuestionLog.sender_id, selector))
     senders |= set(_matching_senders(session.execute, Feedback.sender_id, selector))
     senders |= set(_matching_senders(session.execute, Handoff.sender_id, selector))
+    senders |= set(_matching_senders(session.execute, FlowDocument.owner, selector))
     if senders:
         questions = session.execute(delete(QuestionLog).where(QuestionLog.sender_id.in_(senders))).rowcount
         feedback = session.execute(delete(Feedback).where(Feedback.sender_id.in_(senders))).rowcount
         # Votes and handoffs name the person too (a handoff also their name): they go with the rest.
         session.execute(delete(KbFeedbackVote).where(KbFeedbackVote.sender_id.in_(senders)))
         _delete_handoffs(session, select(Handoff.id).where(Handoff.sender_id.in_(senders)))
+        # The documents a guided flow made hold the officer's answers (agency, team, plans).
+        session.execute(delete(FlowDocument).where(FlowDocument.owner.in_(senders)))
     return DeletionReport(questions=questions, feedback=feedback)
 
 
@@ -128,6 +140,7 @@ def purge_logs(session: Session, *, before: datetime) -> DeletionReport:
     feedback = session.execute(delete(Feedback).where(Feedback.at < before)).rowcount
     session.execute(delete(KbFeedbackVote).where(KbFeedbackVote.at < before))
     _delete_handoffs(session, select(Handoff.id).where(Handoff.requested_at < before))
+    session.execute(delete(FlowDocument).where(FlowDocument.created_at < before))
     return DeletionReport(questions=questions, feedback=feedback)
 
 

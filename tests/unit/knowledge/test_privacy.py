@@ -117,3 +117,23 @@ def test_kb_purge_command(kb, sessions) -> None:
     seed(sessions, ["tg-1"], at=datetime.now(timezone.utc) - timedelta(days=30))
     result = kb("purge", "--days", "7", "--yes")
     assert result.exit_code == 0 and "removed 1 questions, 1 feedback" in result.output
+
+
+def test_delete_person_and_purge_remove_the_documents_their_flows_made(admin, sessions) -> None:
+    from knowledge.models import FlowDocument
+
+    now = datetime.now(timezone.utc)
+    with sessions.begin() as session:
+        for number, owner in enumerate(MINE + OTHERS):
+            session.add(FlowDocument(id=f"doc-{number}", filename="rencana.docx", content=b"PK", owner=owner))
+        session.add(
+            FlowDocument(
+                id="doc-old", filename="lama.docx", content=b"PK", owner="tg-7", created_at=now - timedelta(days=400)
+            )
+        )
+    admin.delete_person(SELECTOR)
+    with sessions() as session:
+        assert sorted(session.execute(select(FlowDocument.owner)).scalars()) == sorted([*OTHERS, "tg-7"])
+    admin.purge(retention_days=180, now=now)
+    with sessions() as session:
+        assert "tg-7" not in set(session.execute(select(FlowDocument.owner)).scalars())
