@@ -12,7 +12,8 @@ from tests.factories import entry_data
 
 pytestmark = pytest.mark.e2e
 
-DECLINE = re.compile(r"(?i)maaf|di luar (cakupan|lingkup)|belum (bisa|dapat)|hanya (bisa|dapat) membantu")
+# The decline itself (utter_out_of_scope), never the crash apology, which also starts with "Maaf".
+DECLINE = re.compile(r"di luar cakupan saya")
 
 
 def has_source(reply: str) -> bool:
