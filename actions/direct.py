@@ -58,6 +58,29 @@ def _age_verdict(months: float, *, english: bool) -> str:
     return "Ya, dari sisi usia penerapan: minimal yang pernah berlaku (1 atau 2 tahun) sudah terpenuhi."
 
 
+_STILL_OPEN = re.compile(
+    r"\b(?:masih|msh|belum)\s+(?:buka|dibuka|bisa\s+(?:daftar|ikut|mendaftar)|tutup|ditutup)\b|\bstill\s+open\b", re.I
+)
+_CLOSED = re.compile(
+    r"\bsudah\s+(?:ditutup|selesai|berakhir)\b|\b(?:has|have|is|are)\s+(?:closed|finished|over)\b", re.I
+)
+_ABSENT_IN = re.compile(
+    r"\b(?:tidak\s+ada|tidak\s+diselenggarakan|ditiadakan)\s+(?:pada|di|tahun)\s+((?:19|20)\d\d)(?:\s*[–-]\s*((?:19|20)\d\d))?",
+    re.I,
+)
+
+
+def _closed_or_absent(question: Question, body: str) -> str | None:
+    """Return "no" lines that follow from the answer: a closed registration, a year the thing did not exist."""
+    if _STILL_OPEN.search(question.text) and _CLOSED.search(body):
+        return "No, it has closed." if question.english else "Tidak, sudah ditutup."
+    asked = re.findall(r"(?<![/\d])\b(?:19|20)\d\d\b", question.text)
+    for start, end in _ABSENT_IN.findall(body):
+        if any(int(start) <= int(year) <= int(end or start) for year in asked):
+            return f"No, not in {asked[0]}." if question.english else f"Tidak ada pada {asked[0]}."
+    return None
+
+
 def facts_asked(question: Question) -> frozenset[str]:
     """Return the facts a yes/no question about one's own case is about (a stated age: the minimum-age rule)."""
     if question.yes_no and stated_months(question.text) is not None:
@@ -71,6 +94,10 @@ def direct_line(question: Question, entry: Entry) -> str | None:
         months = stated_months(question.text)
         if months is not None:
             return _age_verdict(months, english=question.english)
+    body = entry.answer_en if question.english and entry.answer_en else entry.answer
+    derived = _closed_or_absent(question, body)
+    if derived is not None and not re.match(r"\s*(?:tidak|no)\b", body, re.I):
+        return derived
     # Otherwise the entry's own first line answers (yes/no entries open with "Ya," / "Tidak," / "Tergantung");
     # a guessed "yes" in front of a rule that says otherwise would be worse than none.
     return None

@@ -1,0 +1,65 @@
+"""The direct yes/no line put before an answer, computed from the officer's own case and the answer's text."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from actions.direct import direct_line, stated_months
+from knowledge import Entry, Source, read_question
+
+
+def entry(answer: str, facts: tuple[str, ...] = ()) -> Entry:
+    now = datetime.now(timezone.utc)
+    return Entry(
+        id="kipp-contoh",
+        topic="kipp",
+        title="Contoh",
+        questions=("contoh",),
+        answer=answer,
+        sources=(Source("Kementerian PANRB", "https://menpan.go.id/"),),
+        answer_en=None,
+        facts=facts,
+        status="active",
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "months"),
+    [("baru 8 bulan", 8), ("udh 2 thn", 24), ("kurang lebih setahun", 12), ("jalan 1,5 tahun", 18), ("blm ada", None)],
+)
+def test_stated_age_is_read_as_officers_write_it(text: str, months: float | None) -> None:
+    assert stated_months(text) == months
+
+
+@pytest.mark.parametrize(
+    ("question", "opening"),
+    [
+        ("inovasi kami baru 8 bulan, udah bisa ikut kipp?", "Belum"),
+        ("inovasi kami udah jalan 18 bulan, bisa ikut?", "Tergantung"),
+        ("inovasi kami sudah 3 tahun, boleh daftar kipp?", "Ya"),
+    ],
+)
+def test_minimum_age_verdict_follows_the_recorded_rules(question: str, opening: str) -> None:
+    line = direct_line(read_question(question), entry("Minimal usia inovasi ...", facts=("K-17",)))
+    assert line is not None and line.startswith(opening)
+
+
+def test_a_closed_registration_is_said_to_be_closed() -> None:
+    answer = entry("KIPP 2025 sudah selesai: pendaftaran 8 April–3 Juni 2025 (sudah ditutup).")
+    assert direct_line(read_question("pendaftaran kipp 2025 masih buka ga?"), answer) == "Tidak, sudah ditutup."
+
+
+def test_a_year_the_thing_did_not_exist_gets_a_no() -> None:
+    answer = entry("Ya, kelompok replikasi ada pada KIPP 2020, 2021 dan 2025 (tidak ada pada 2022–2023).")
+    assert direct_line(read_question("kipp 2022 ada kelompok replikasinya ga?"), answer) == "Tidak ada pada 2022."
+    assert direct_line(read_question("kipp 2021 ada kelompok replikasinya ga?"), answer) is None
+
+
+def test_an_answer_that_already_says_no_gets_no_second_line() -> None:
+    answer = entry("Tidak, KIPP tidak diselenggarakan pada 2024.")
+    assert direct_line(read_question("kipp 2024 diadakan ga?"), answer) is None
