@@ -258,7 +258,7 @@ class ActionAnswerQuestion(Action):
             topics=frozenset(topics),
             # A part without a year of its own takes the message's ("kipp 2025 temanya apa dan pemenangnya?").
             # The conversation's year carries over: "kategorinya apa aja?" after the KIPP 2025 theme.
-            year=(_entity(tracker, "year") if whole is None else _year(text) or _year(whole.text))
+            year=(_entity(tracker, "year") or _year(text) if whole is None else _year(text) or _year(whole.text))
             or (_year(previous.title) if previous is not None and not question.names_subject else None),
             previous=previous,
             follow_up=(intent == "ask_followup" and whole is None)

@@ -103,6 +103,9 @@ SLANG: dict[str, str] = {
     "niru": "tiru",
     # Sastrawi stems "diketuai" to "tuai" (harvest).
     "diketuai": "ketua",
+    "diserahin": "serah",
+    "nyerahin": "serah",
+    "dikasih": "beri",
     "mengetuai": "ketua",
     "ketuanya": "ketua",
     # Sastrawi stems "diadakan" to "ada" (there is): held/organised is kept apart as "selenggara".
@@ -123,7 +126,6 @@ SLANG: dict[str, str] = {
     "jelasin": "jelas",
     "ngatur": "atur",
     "ngurus": "urus",
-    "dikasih": "beri",
     "ngasih": "beri",
     "lembaga2": "lembaga",
     "langkah2": "langkah",
