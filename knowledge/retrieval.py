@@ -40,6 +40,7 @@ OFFER_THRESHOLD = 0.17  # below this nothing is relevant enough to offer
 UNCERTAIN_MARGIN = 0.03
 TOPIC_BOOST = 1.15
 YEAR_BOOST = 1.25
+OTHER_YEAR_PENALTY = 0.8
 FACT_BOOST = 1.3
 PREVIOUS_ENTRY_PENALTY = 0.5  # a follow-up asks something new about the same subject
 OWN_WORDS_WEIGHT = 1.0  # a follow-up's own words against the previous subject's, in the in-context reading
@@ -112,7 +113,9 @@ def _char_text(text: str) -> str:
 def answer_excerpt(entry: Entry, terms: set[str], max_lines: int = 3) -> str:
     """Return the lines of an entry's answer that say most about `terms` (content terms), in answer order."""
     lines = [line.strip() for line in entry.answer.splitlines() if line.strip()]
-    ranked = sorted(range(len(lines)), key=lambda i: -len(terms & set(content_terms(lines[i]))))
+    # Most of the asked words first; among equals the shorter line, which is about less else
+    # ("Efektif: ..." rather than the sentence that lists all five criteria).
+    ranked = sorted(range(len(lines)), key=lambda i: (-len(terms & set(content_terms(lines[i]))), len(lines[i])))
     chosen = sorted(i for i in ranked[:max_lines] if terms & set(content_terms(lines[i])))
     return "\n".join(lines[i] for i in chosen)
 
@@ -251,6 +254,7 @@ class KnowledgeIndex:
         self._owner = np.asarray(self._question_owner)
         self._year_text = [fold(" ".join((*e.questions, e.title, e.answer, e.answer_en or ""))) for e in self.entries]
         self._vocab = [set(content_terms(text)) for text in self._year_text]
+        self._title_years = [set(re.findall(r"(?<![/\d])\b(?:19|20)\d\d\b", e.title)) for e in self.entries]
         # What each entry defines: the head word of its title ("Formulir SPBE ..." defines a form, not SPBE),
         # a title that is itself "Apa itu X", and its "apa itu X" phrasings.
         self._defined = [
@@ -308,6 +312,8 @@ class KnowledgeIndex:
                 scores[index] *= FACT_BOOST
             if year and year in self._year_text[index]:
                 scores[index] *= YEAR_BOOST
+            if year and self._title_years[index] and year not in self._title_years[index]:
+                scores[index] *= OTHER_YEAR_PENALTY  # "Kategori KIPP 2021" when 2025 is being discussed
         return scores
 
     def _penalise_unnamed_definition(self, text: str, scores: np.ndarray) -> np.ndarray:

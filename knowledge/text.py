@@ -103,6 +103,13 @@ SLANG: dict[str, str] = {
     "niru": "tiru",
     # Sastrawi stems "diketuai" to "tuai" (harvest).
     "diketuai": "ketua",
+    # Sastrawi stems "diumumkan" to "umum" (general, as in kelompok umum).
+    "diumumkan": "announce",
+    "diumumin": "announce",
+    "mengumumkan": "announce",
+    "pengumuman": "announce",
+    "pengumumannya": "announce",
+    "announced": "announce",
     "diserahin": "serah",
     "nyerahin": "serah",
     "dikasih": "beri",
