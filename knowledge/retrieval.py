@@ -131,6 +131,13 @@ _ASKED_VALUE = (
     (re.compile(r"\b(?:tahun|thn)\s+(?:berapa|brp)\b|\bwhat\s+year\b", re.I), re.compile(r"\b(?:19|20)\d\d\b")),
     (re.compile(r"\b(?:berapa|brp)\s+(?:kali|banyak|jumlah)\b|\bhow\s+(?:many|often)\b", re.I), re.compile(r"\b\d+\b")),
     (
+        re.compile(
+            r"\b(?:besar\w*|nilai\w*|nominal\w*)\s+(?:berapa|brp)\b|\b(?:berapa|brp)\s+(?:besar|nilai|nominal)|\bhow\s+much\b",
+            re.I,
+        ),
+        re.compile(r"\b(?:rp\.?\s*\d|\d[\d.,]*\s*(?:miliar|milyar|juta|triliun|billion|million)|\d+\s*%)", re.I),
+    ),
+    (
         re.compile(r"^\W*(?:kenapa|mengapa|knp|why|alasannya|sebabnya)\b", re.I),
         re.compile(r"\b(?:karena|sebab|alasan|agar|supaya|diganti|digantikan|menggantinya|because|replaced)\b", re.I),
     ),
@@ -150,6 +157,9 @@ _QUESTION_TERMS = frozenset(
         "kenapa",
         "alas",
         "sebab",
+        "besar",
+        "nilai",
+        "nominal",
     }
 )
 
