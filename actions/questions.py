@@ -271,9 +271,9 @@ class ActionAnswerQuestion(Action):
             doubtful=intent == "out_of_scope" and whole is None,
         )
         result = kb.search(text, hints)
+        if result.in_previous and result.excerpt:
+            return _Answered(part=text, result=result, outcome="answered")
         if result.in_previous and previous is not None:
-            if result.excerpt:
-                return _Answered(part=text, result=result, outcome="answered")
             result = _topic_choices(kb, f"{text} {TOPICS.get(previous.topic, '')}", previous)
         # Inside a multi-part message the NLU intent describes the whole message, not this part.
         return _Answered(part=text, result=result, outcome=_outcome(result, intent if whole is None else None))
@@ -287,10 +287,10 @@ class ActionAnswerQuestion(Action):
         if found.outcome == "declined" or best is None:
             dispatcher.utter_message(response="utter_out_of_scope_en" if english else "utter_out_of_scope")
             return None
-        if result.in_previous and previous is not None:
+        if result.in_previous and best is not None and result.excerpt:
             # Only the lines that answer the follow-up, never the whole previous answer again.
-            send_excerpt(dispatcher, previous, result.excerpt)
-            return previous
+            send_excerpt(dispatcher, best.entry, result.excerpt)
+            return best.entry
         if found.outcome == "ambiguous":
             buttons = [entry_button(hit.entry) for hit in result.hits]
             if result.used_context and previous is not None:

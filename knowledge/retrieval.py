@@ -185,6 +185,46 @@ def detail_in(entry: Entry, follow_up: str, max_lines: int = 2) -> str:
     return ""
 
 
+_AFTER = re.compile(
+    r"^\W*(?:(?:terus|trus|lalu|nah)\s+)?(?:habis|abis|setelah|sesudah|after)\s+(?P<step>.+?)"
+    r"\s*(?:,\s*)?(?:ada\s+apa(?:\s+lagi)?|apa\s+lagi|ngapain|tahap\s+apa|lanjut\s+apa|apa|gimana|gmn|bagaimana"
+    r"|what(?:'s|\s+is)?\s+next|then)?(?:\s+(?:ya|sih|min|kak))?\W*$",
+    re.IGNORECASE,
+)
+_NUMBERED = re.compile(r"^\s*(\d{1,2})[.)]\s+")
+
+
+def next_step(entries: Sequence[Entry], follow_up: str, previous: Entry | None) -> tuple[Entry, str] | None:
+    """Return the step after the one a follow-up names ("habis presentasi ada apa lagi?"), from a numbered list.
+
+    "habis itu?" names the previous answer's subject. Entries on the previous answer's topic are searched
+    first, the list line that best matches the named step wins, and the line numbered after it is returned.
+    """
+    match = _AFTER.match(follow_up)
+    if match is None:
+        return None
+    step = match.group("step")
+    if previous is not None and set(tokens(step)) <= {"itu", "ini", "tersebut", "that", "this"}:
+        step = re.sub(r"\([^)]*\)", " ", previous.title)
+    wanted = set(content_terms(step))
+    if not wanted:
+        return None
+    named = set(tokens(step))
+    # The previous answer's topic first, then a topic the step names ("setelah daftar kipp ..."), then the rest.
+    ordered = sorted(
+        entries,
+        key=lambda e: (previous is None or e.topic != previous.topic, not named & set(TOPIC_SUBJECTS[e.topic].split())),
+    )
+    best: tuple[int, Entry, str] | None = None
+    for entry in ordered:
+        lines = [line.strip() for line in entry.answer.splitlines() if _NUMBERED.match(line)]
+        for index, line in enumerate(lines[:-1]):
+            overlap = len(wanted & set(content_terms(line)))
+            if overlap and (best is None or overlap > best[0]):
+                best = (overlap, entry, lines[index + 1])
+    return (best[1], best[2]) if best else None
+
+
 def aspect_terms(entry: Entry) -> str:
     """Return what an entry says about its subject, without the subject ("Dasar hukum MPP" -> "dasar hukum")."""
     subject_words = set(SUBJECT_WORDS) | {w for words in TOPIC_SUBJECTS.values() for w in words.split()}
@@ -374,6 +414,10 @@ class KnowledgeIndex:
         if hints.doubtful:
             plain = self._require_focus(text, plain)
         previous = hints.previous
+        following = next_step(self.entries, text, previous)
+        if following is not None:
+            entry, line = following
+            return SearchResult(hits=(Hit(entry=entry, score=1.0),), used_context=True, in_previous=True, excerpt=line)
         if previous is not None and hints.switch_subject:
             switched = self._rank(
                 self._apply_hints(self.scores(f"{text} {aspect_terms(previous)}"), hints.topics, hints.year),

@@ -114,3 +114,18 @@ def test_definition_question_is_answered_by_the_entry_that_defines_it(kb, questi
 
 def test_definition_of_a_term_no_entry_defines_is_not_answered(kb) -> None:
     assert not kb.search("apa itu SPBE?").hits
+
+
+@pytest.mark.parametrize(
+    ("previous_id", "follow_up", "expected"),
+    [
+        ("kipp-uji-publik", "habis presentasi ada apa lagi?", r"(?i)verifikasi"),
+        ("kipp-uji-publik", "habis itu apa?", r"(?i)presentasi"),
+        ("replikasi-langkah", "setelah rencana aksi ngapain?", r"(?i)jalankan rencana aksi"),
+    ],
+)
+def test_asking_what_comes_after_a_step_gets_the_next_step_of_the_list(
+    kb, previous_id: str, follow_up: str, expected: str
+) -> None:
+    result = kb.search(follow_up, Hints(previous=kb.entry(previous_id), may_follow_up=True))
+    assert result.excerpt and re.search(expected, result.excerpt)
