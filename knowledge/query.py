@@ -55,6 +55,10 @@ _QUESTION_WORD = re.compile(
     re.IGNORECASE,
 )
 # Where one question ends and the next begins inside a message.
+_WH_WORDS = (
+    r"apa|apakah|siapa|bagaimana|gimana|gmn|kapan|kpn|berapa|brp|dimana|di\s?mana|mana|kenapa|mengapa|knp"
+    r"|what|who|how|when|where|which|why"
+)
 _PART_BOUNDARY = re.compile(
     r"\?+\s*(?=\S)|[;\n]+"
     # "..., trus ...", "... lalu ...": words that start a next question ("sama", "juga" only after a comma).
@@ -62,15 +66,10 @@ _PART_BOUNDARY = re.compile(
     r"|\s+(?:lalu|kemudian|terus|trus|trs|plus|dan\s+juga|and\s+also)\s+"
     # "..., kalau 2025?" / "..., kalo jipp?": the word stays, it marks the part as "the same, about ...".
     r"|,\s*(?=(?:kalau|kalo|klo|how\s+about|what\s+about)\s)"
-    r"|\s+(?:dan|and)\s+(?=(?:apa|siapa|bagaimana|gimana|gmn|kapan|berapa|brp|dimana|di mana|mana|kenapa|mengapa"
-    r"|apakah|what|who|how|when|where|which|why)\b)",
+    rf"|\s+(?:dan|and)\s+(?=(?:{_WH_WORDS})\b)",
     re.IGNORECASE,
 )
-_WH_WORD = re.compile(
-    r"\b(?:apa|siapa|bagaimana|gimana|gmn|kapan|kpn|berapa|brp|dimana|di\s?mana|mana|kenapa|mengapa|knp"
-    r"|what|who|how|when|where|which|why)\b",
-    re.IGNORECASE,
-)
+_WH_WORD = re.compile(rf"\b(?:{_WH_WORDS})\b", re.IGNORECASE)
 _YEAR_ONLY = re.compile(
     r"^\s*(?:kalau|kalo|klo|yang|yg|how about|what about)?\s*(?:tahun|thn|taun)?\s*(?:19|20)\d\d\s*$", re.I
 )
