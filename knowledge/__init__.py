@@ -118,7 +118,7 @@ def run_retention() -> DeletionReport | None:
     most once an hour per process and purges at most once a day.
     """
     settings = get_settings()
-    return purge_if_due(settings.database_url, settings.tracker_db, retention_days=settings.retention_days)
+    return purge_if_due(settings.database_url, default_admin().conversations, retention_days=settings.retention_days)
 
 
 def kipp_editions() -> list[KippEdition]:

@@ -28,6 +28,9 @@ from settings import PROJECT_ROOT, Settings, bearer
 
 logger = logging.getLogger(__name__)
 
+EMBEDDED_ENDPOINTS = "nlu/endpoints.yml"
+SCALED_ENDPOINTS = "nlu/endpoints.scaled.yml"
+
 
 def _probe_host(host: str) -> str:
     """Return the address a health probe uses for a server listening on `host`."""
@@ -133,7 +136,28 @@ class Stack:
                 "TF_CPP_MIN_LOG_LEVEL": "2",
             }
         )
+        env.update(self.scaled_environment())
         return env
+
+    def scaled_environment(self) -> dict[str, str]:
+        """Return what the scaled profile adds: the shared stores and how many workers (nothing when embedded)."""
+        s = self.settings
+        if s.deploy != "scaled":
+            return {"DEPLOY": s.deploy}
+        return {
+            "DEPLOY": s.deploy,
+            "REDIS_URL": s.redis_url,
+            "REDIS_KEY_PREFIX": s.redis_key_prefix,
+            "TRACKER_DATABASE_URL": s.tracker_database_url,
+            # Read by Rasa itself; it starts several workers only with a lock store they share (Redis).
+            "SANIC_WORKERS": str(s.sanic_workers),
+            "ACTION_WORKERS": str(s.action_workers),
+        }
+
+    @property
+    def endpoints_file(self) -> str:
+        """Return Rasa's endpoints file for the profile: SQLite and in-process locks, or PostgreSQL and Redis."""
+        return SCALED_ENDPOINTS if self.settings.deploy == "scaled" else EMBEDDED_ENDPOINTS
 
     def build(self) -> list[Service]:
         """Return the services to run for these settings."""
@@ -153,7 +177,7 @@ class Stack:
                     "--model",
                     self.model_path,
                     "--endpoints",
-                    "nlu/endpoints.yml",
+                    self.endpoints_file,
                     "--credentials",
                     "nlu/credentials.yml",
                     "--port",
