@@ -25,6 +25,7 @@ from knowledge.admin_types import (
     wib,
 )
 from knowledge.content import read_content_dir
+from knowledge.conversation_owner import ConversationStore, RasaConversations
 from knowledge.documents import DocumentStore, StoredDocument
 from knowledge.editions import EditionStore, KippEdition, read_editions_file
 from knowledge.errors import ContentError, KnowledgeUnavailable, Problem, VersionConflict
@@ -43,6 +44,7 @@ __all__ = [
     "AuditRecord",
     "BotStateStore",
     "ContentError",
+    "ConversationStore",
     "DayCount",
     "DeletionReport",
     "DocumentStore",
@@ -64,6 +66,7 @@ __all__ = [
     "KnowledgeUnavailable",
     "Problem",
     "Question",
+    "RasaConversations",
     "SearchResult",
     "SenderSelector",
     "Source",
