@@ -5,20 +5,30 @@ lives outside them: the conversations in PostgreSQL (Rasa's `SQLTrackerStore`, w
 from the database, so no process keeps a copy another could make stale) and the per-conversation lock in
 Redis (Rasa's `RedisLockStore`, so two workers never run turns of one chat at once and turns keep their
 order). Rasa's stock stores take host, port, database and password as separate keys; these subclasses
-take the one URL an operator sets (TRACKER_DATABASE_URL, REDIS_URL) and change nothing else.
+take the one URL an operator sets (TRACKER_DATABASE_URL, REDIS_URL). The one other change: a database error
+while loading or saving a conversation raises `TrackerStoreUnavailable` (nlu/tracker_store.py), which passes
+through Rasa's `FailSafeTrackerStore`, so the REST channel apologises instead of answering from an empty
+tracker and silently not saving the turn, as in the embedded default.
 
 Used from nlu/endpoints.scaled.yml; runs inside the Rasa server and imports only Rasa and SQLAlchemy.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
 from rasa.core.lock_store import RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from nlu.tracker_store import TrackerStoreUnavailable
+
+logger = logging.getLogger(__name__)
 
 
 class UrlSQLTrackerStore(SQLTrackerStore):
@@ -41,6 +51,22 @@ class UrlSQLTrackerStore(SQLTrackerStore):
             query=dict(url.query) or None,
             **kwargs,
         )
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        """Load the conversation; a database error ends the turn in an apology instead of an empty tracker."""
+        try:
+            return await super().retrieve(sender_id)
+        except SQLAlchemyError as exc:
+            logger.error("conversation %s: read failed (%s); apologising", sender_id, type(exc).__name__)
+            raise TrackerStoreUnavailable(f"tracker read failed for {sender_id}") from exc
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Save the new events; a database error ends the turn in an apology instead of being swallowed."""
+        try:
+            await super().save(tracker)
+        except SQLAlchemyError as exc:
+            logger.error("conversation %s: save failed (%s); apologising", tracker.sender_id, type(exc).__name__)
+            raise TrackerStoreUnavailable(f"tracker save failed for {tracker.sender_id}") from exc
 
 
 class UrlRedisLockStore(RedisLockStore):

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis
 import sqlalchemy as sa
 
 from bot.privacy import selector_for
@@ -29,6 +28,7 @@ from knowledge import KnowledgeAdmin, ensure_seeded
 from knowledge.conversation_owner import RasaConversations
 from settings import Settings, bearer
 from tests.tokens import E2E_ACTION_SERVER_TOKEN, E2E_RASA_TOKEN
+from tools.scratch_stores import scratch_stores
 from tools.stack import Service, Stack, free_port
 
 pytestmark = pytest.mark.e2e
@@ -53,7 +53,6 @@ class Scaled:
     second_url: str
     kb_url: str
     tracker_url: str
-    redis_prefix: str
 
     @property
     def urls(self) -> tuple[str, str]:
@@ -100,24 +99,12 @@ def _children(pid: int) -> list[int]:
 @pytest.fixture(scope="module")
 def scaled(rasa_model: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scaled]:
     """Start the scaled profile on fresh databases and a fresh Redis prefix; drop them afterwards."""
-    run = uuid.uuid4().hex[:12]
-    kb_db, tracker_db, prefix = f"klinik_e2e_{run}_kb", f"klinik_e2e_{run}_tr", f"klinike2e{run}"
-    admin = sa.create_engine(f"{POSTGRES}/test", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        for name in (kb_db, tracker_db):
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    kb_url, tracker_url = f"{POSTGRES}/{kb_db}", f"{POSTGRES}/{tracker_db}"
     workdir = tmp_path_factory.mktemp("scaled")
-    stack = second = None
-    try:
-        ensure_seeded(kb_url)
+    with scratch_stores(f"{POSTGRES}/test", REDIS_URL, label="e2e") as stores:
+        ensure_seeded(stores.database_url)
         settings = Settings.from_env(
             {
-                "DEPLOY": "scaled",
-                "DATABASE_URL": kb_url,
-                "TRACKER_DATABASE_URL": tracker_url,
-                "REDIS_URL": REDIS_URL,
-                "REDIS_KEY_PREFIX": prefix,
+                **stores.env(),
                 "SANIC_WORKERS": "2",
                 "ACTION_WORKERS": "2",
                 "RASA_PORT": str(free_port()),
@@ -128,33 +115,26 @@ def scaled(rasa_model: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             }
         )
         stack = Stack(settings, rasa_model, log_dir=workdir / "logs")
-        stack.start(timeout=300)
         # A second Rasa server with the same settings on another port: another host sharing the stores.
         port = free_port()
-        command = list(stack.service("rasa").command)
-        command[command.index("--port") + 1] = str(port)
         second_url = f"http://127.0.0.1:{port}"
-        second = Service("rasa-2", command, f"{second_url}/webhooks/rest/")
-        second.start({**stack.environment(), "SANIC_WORKERS": "1"}, workdir / "logs")
-        deadline = time.monotonic() + 300
-        while not second.healthy():
-            assert second.running(), f"the second Rasa server died; see {second.log_path}"
-            assert time.monotonic() < deadline, "the second Rasa server was not ready"
-            time.sleep(0.5)
-        yield Scaled(stack, second, second_url, kb_url, tracker_url, prefix)
-    finally:
-        if second is not None:
-            second.stop()
-        if stack is not None:
+        second: Service | None = None
+        try:
+            stack.start(timeout=300)
+            command = list(stack.service("rasa").command)
+            command[command.index("--port") + 1] = str(port)
+            second = Service("rasa-2", command, f"{second_url}/webhooks/rest/")
+            second.start({**stack.environment(), "SANIC_WORKERS": "1"}, workdir / "logs")
+            deadline = time.monotonic() + 300
+            while not second.healthy():
+                assert second.running(), f"the second Rasa server died; see {second.log_path}"
+                assert time.monotonic() < deadline, "the second Rasa server was not ready"
+                time.sleep(0.5)
+            yield Scaled(stack, second, second_url, stores.database_url, stores.tracker_database_url)
+        finally:
+            if second is not None:
+                second.stop()
             stack.stop()
-        with admin.connect() as connection:
-            for name in (kb_db, tracker_db):
-                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-        client = redis.Redis.from_url(REDIS_URL)
-        for key in client.scan_iter(f"{prefix}*"):
-            client.delete(key)
-        client.close()
 
 
 def test_rasa_runs_two_sanic_workers_because_the_lock_store_is_shared(scaled: Scaled) -> None:
