@@ -146,6 +146,10 @@ class Settings:
     tracker_database_url: str = field(default="", repr=False)  # may carry a password
     sanic_workers: int = 2
     action_workers: int = 2
+    # Rasa's per-conversation lock expires after this (TICKET_LOCK_LIFETIME): a lock left by a worker that
+    # died mid-turn holds that chat's next turn at most this long. Below RASA_TIMEOUT, so the bot's retry
+    # is answered; a turn lasting longer has already been apologised for.
+    lock_lifetime_seconds: int = 5
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -226,7 +230,10 @@ class Settings:
             tracker_database_url=env.get("TRACKER_DATABASE_URL", "").strip(),
             sanic_workers=_int(env, "SANIC_WORKERS", cls.sanic_workers, problems),
             action_workers=_int(env, "ACTION_WORKERS", cls.action_workers, problems),
+            lock_lifetime_seconds=_int(env, "TICKET_LOCK_LIFETIME", cls.lock_lifetime_seconds, problems),
         )
+        if settings.deploy == "scaled" and settings.lock_lifetime_seconds >= settings.rasa_timeout:
+            problems.append("TICKET_LOCK_LIFETIME must be below RASA_TIMEOUT (a dead worker's lock outlasts retries)")
         if problems:
             raise SettingsError("Invalid configuration:\n- " + "\n- ".join(problems))
         return settings

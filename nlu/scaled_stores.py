@@ -8,18 +8,23 @@ order). Rasa's stock stores take host, port, database and password as separate k
 take the one URL an operator sets (TRACKER_DATABASE_URL, REDIS_URL). The one other change: a database error
 while loading or saving a conversation raises `TrackerStoreUnavailable` (nlu/tracker_store.py), which passes
 through Rasa's `FailSafeTrackerStore`, so the REST channel apologises instead of answering from an empty
-tracker and silently not saving the turn, as in the embedded default.
+tracker and silently not saving the turn, as in the embedded default; and a turn waiting for a conversation's
+lock renews its own ticket, so a lock left by a worker killed mid-turn expires without taking the waiting
+turn's ticket with it (see `UrlRedisLockStore._acquire_lock`).
 
 Used from nlu/endpoints.scaled.yml; runs inside the Rasa server and imports only Rasa and SQLAlchemy.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from rasa.core.lock_store import RedisLockStore
+from rasa.core.lock import Ticket, TicketLock
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
@@ -87,3 +92,34 @@ class UrlRedisLockStore(RedisLockStore):
             use_ssl=parts.scheme == "rediss",
             key_prefix=str(endpoint_config.kwargs.get("key_prefix") or "") or None,
         )
+
+    async def _acquire_lock(self, conversation_id: str, ticket: int, wait_time_in_seconds: float) -> TicketLock:
+        """Wait for our ticket's turn, renewing it while we wait (Rasa's loop lets the waiting ticket expire).
+
+        Rasa 3.6 counts a ticket's lifetime from when it was issued and drops expired tickets while others
+        wait. A turn waiting behind a ticket left by a worker that died (which must expire, after
+        TICKET_LOCK_LIFETIME) expired at the same moment, and then waited forever: with no ticket left,
+        `now_serving` is 0, never its number. Here the waiting ticket is renewed on every check, so only
+        tickets whose holders stopped checking (dead workers) expire, and the waiting turn then runs.
+        """
+        while True:
+            lock = self.get_lock(conversation_id)
+            if not lock:
+                raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
+            if not lock.is_locked(ticket):
+                return lock
+            await asyncio.sleep(wait_time_in_seconds)
+            self._renew_and_clean(conversation_id, ticket)
+
+    def _renew_and_clean(self, conversation_id: str, ticket: int) -> None:
+        lock = self.get_lock(conversation_id)
+        if lock is None:
+            return
+        for waiting in lock.tickets:
+            if waiting.number == ticket:
+                waiting.expires = time.time() + LOCK_LIFETIME
+        lock.remove_expired_tickets()
+        if all(waiting.number != ticket for waiting in lock.tickets):
+            # Our ticket was dropped by a concurrent update (the Redis lock is read-modify-write): queue again.
+            lock.tickets.append(Ticket(ticket, time.time() + LOCK_LIFETIME))
+        self.save_lock(lock)

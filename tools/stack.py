@@ -11,6 +11,7 @@ between them carry shared tokens: a stack whose settings have none gets fresh ra
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -93,7 +94,9 @@ class Service:
             self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             logger.warning("%s did not stop in %.0f s; killing it", self.name, timeout)
-            self.process.kill()
+            # The whole process group: a server's worker processes (Sanic workers) must not outlive it.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
 
@@ -152,6 +155,7 @@ class Stack:
             # Read by Rasa itself; it starts several workers only with a lock store they share (Redis).
             "SANIC_WORKERS": str(s.sanic_workers),
             "ACTION_WORKERS": str(s.action_workers),
+            "TICKET_LOCK_LIFETIME": str(s.lock_lifetime_seconds),
         }
 
     @property

@@ -9,8 +9,12 @@ settings, standing in for a second host. These tests need PostgreSQL on 127.0.0.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
+import logging
+import os
+import signal
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,10 +26,13 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
+from rasa.utils.endpoints import EndpointConfig
 
 from bot.privacy import selector_for
+from bot.rasa_client import RasaClient
 from knowledge import KnowledgeAdmin, ensure_seeded
 from knowledge.conversation_owner import RasaConversations
+from nlu.scaled_stores import UrlRedisLockStore
 from settings import Settings, bearer
 from tests.tokens import E2E_ACTION_SERVER_TOKEN, E2E_RASA_TOKEN
 from tools.scratch_stores import scratch_stores
@@ -199,3 +206,78 @@ def test_the_retention_purge_removes_idle_conversations_in_postgresql(scaled: Sc
     report = admin.purge(retention_days=1, now=datetime.now(timezone.utc) + timedelta(days=2))
     assert report.conversation_events > 0
     assert scaled.events(sender) == []
+
+
+def _connections_by_process(pids: list[int], port: int) -> dict[int, int]:
+    """Return how many established connections to `port` each of `pids` holds (from /proc, no tools)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":  # 01 = ESTABLISHED
+                inodes.add(fields[9])
+    counts = {}
+    for pid in pids:
+        links = []
+        for fd in Path(f"/proc/{pid}/fd").glob("*"):
+            try:
+                links.append(fd.readlink().name)
+            except OSError:
+                continue
+        counts[pid] = sum(1 for link in links if link.startswith("socket:[") and link[8:-1] in inodes)
+    return counts
+
+
+def test_a_rasa_worker_killed_mid_burst_loses_no_message(scaled: Scaled, caplog: pytest.LogCaptureFixture) -> None:
+    # Runs last: it leaves this module's first Rasa server with one worker (Sanic does not start another).
+    settings = scaled.stack.settings
+    rasa = scaled.stack.service("rasa")
+    assert rasa.process is not None
+    workers = _children(rasa.process.pid)
+    chats = [f"tg-burst-{uuid.uuid4().hex[:6]}-{n}" for n in range(40)]
+
+    async def burst() -> list[list[dict]]:
+        # The bot's own client, with the bot's settings: it retries a connection dropped without an answer.
+        client = RasaClient(
+            settings.rasa_url,
+            timeout=settings.rasa_timeout,
+            token=E2E_RASA_TOKEN,
+            connect_retry_seconds=settings.rasa_connect_retry_seconds,
+        )
+        try:
+            turns = [asyncio.create_task(client.send_message(chat, "apa itu kipp")) for chat in chats]
+            _done, _pending = await asyncio.wait(turns, return_when=asyncio.FIRST_COMPLETED)
+            # Mid-burst: kill the worker holding the most turns in flight.
+            held = _connections_by_process(workers, settings.rasa_port)
+            victim = max(held, key=held.__getitem__)
+            assert held[victim] > 0, f"no turn in flight after the first answer: {held}"
+            os.kill(victim, signal.SIGKILL)
+            return list(await asyncio.gather(*turns))
+        finally:
+            await client.aclose()
+
+    with caplog.at_level(logging.WARNING, logger="bot.rasa_client"):
+        replies = asyncio.run(burst())
+
+    assert any("dropped the connection" in record.getMessage() for record in caplog.records)
+    unanswered = [chat for chat, reply in zip(chats, replies, strict=True) if "Sumber:" not in _texts(reply)]
+    assert unanswered == [], f"{len(unanswered)} of {len(chats)} chats got no answer"
+
+
+def test_a_turn_waiting_behind_a_dead_workers_lock_runs_once_that_lock_expires() -> None:
+    # Real Redis, Rasa's ticket lock: a worker issued a ticket and died; a turn of the same chat then waits.
+    prefix = f"klinikwait{uuid.uuid4().hex[:8]}"
+    store = UrlRedisLockStore(EndpointConfig(url=REDIS_URL, key_prefix=prefix))
+    chat = "tg-dead-lock"
+
+    async def turn_after_dead_worker() -> bool:
+        store.issue_ticket(chat, 1.0)  # the dead worker's: never finished, expires after 1 s
+        async with store.lock(chat, lock_lifetime=1.0, wait_time_in_seconds=0.2):
+            return True
+
+    try:
+        # Both tickets used to expire together, leaving the waiting turn stuck until the bot gave up.
+        assert asyncio.run(asyncio.wait_for(turn_after_dead_worker(), timeout=20))
+    finally:
+        for key in store.red.scan_iter(f"{prefix}*"):
+            store.red.delete(key)

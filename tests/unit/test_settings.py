@@ -93,3 +93,8 @@ def test_the_scaled_profile_refuses_a_missing_or_file_store(missing: str) -> Non
 def test_an_unknown_profile_is_refused() -> None:
     with pytest.raises(SettingsError, match="DEPLOY must be one of embedded, scaled"):
         Settings.from_env({"DEPLOY": "cluster"})
+
+
+def test_a_dead_workers_lock_must_expire_before_the_bots_retry_gives_up() -> None:
+    with pytest.raises(SettingsError, match="TICKET_LOCK_LIFETIME must be below RASA_TIMEOUT"):
+        Settings.from_env({**SCALED, "TICKET_LOCK_LIFETIME": "20", "RASA_TIMEOUT": "15"})

@@ -20,4 +20,6 @@ def test_the_scaled_profile_runs_rasa_on_postgresql_and_redis_with_several_worke
     assert rasa.command[rasa.command.index("--endpoints") + 1] == "nlu/endpoints.scaled.yml"
     env = stack.environment()
     assert env["SANIC_WORKERS"] == "3" and env["REDIS_KEY_PREFIX"] == "run1"
+    # A dead worker's conversation lock must expire before the bot's retry times out.
+    assert int(env["TICKET_LOCK_LIFETIME"]) < stack.settings.rasa_timeout
     assert env["TRACKER_DATABASE_URL"] == SCALED["TRACKER_DATABASE_URL"] and env["REDIS_URL"] == SCALED["REDIS_URL"]
