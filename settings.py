@@ -69,6 +69,25 @@ def _id_list(env: Mapping[str, str], name: str, problems: list[str]) -> frozense
     return frozenset(ids)
 
 
+DEPLOY_PROFILES = ("embedded", "scaled")
+# The stores the scaled profile shares between processes and hosts: each must be a server, not a file.
+_SCALED_URLS = {
+    "REDIS_URL": ("redis://", "rediss://"),
+    "TRACKER_DATABASE_URL": ("postgresql://", "postgresql+psycopg2://"),
+    "DATABASE_URL": ("postgresql://", "postgresql+psycopg2://"),
+}
+
+
+def _scaled_problems(env: Mapping[str, str]) -> list[str]:
+    """Return what keeps DEPLOY=scaled from running: every shared store must be named, and be a server."""
+    problems = []
+    for name, schemes in _SCALED_URLS.items():
+        value = env.get(name, "").strip()
+        if not value.startswith(schemes):
+            problems.append(f"DEPLOY=scaled needs {name} starting with {' or '.join(schemes)}")
+    return problems
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting of the assistant. The README's settings table mirrors this class."""
@@ -119,6 +138,18 @@ class Settings:
     log_level: str = "INFO"
     # Who the `kb` command records as the author of a change (KB_ADMIN_ACTOR, else the login name).
     admin_actor: str = "admin"
+    # Deployment profile (README "Deployment"): "embedded" is one process per service on SQLite and needs no
+    # server; "scaled" runs Rasa with several Sanic workers, Redis locks and conversations in PostgreSQL.
+    deploy: str = "embedded"
+    redis_url: str = field(default="", repr=False)  # may carry a password
+    redis_key_prefix: str = ""
+    tracker_database_url: str = field(default="", repr=False)  # may carry a password
+    sanic_workers: int = 2
+    action_workers: int = 2
+    # Rasa's per-conversation lock expires after this (TICKET_LOCK_LIFETIME): a lock left by a worker that
+    # died mid-turn holds that chat's next turn at most this long. Below RASA_TIMEOUT, so the bot's retry
+    # is answered; a turn lasting longer has already been apologised for.
+    lock_lifetime_seconds: int = 5
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -151,6 +182,11 @@ class Settings:
                 handoff_chat_id = int(handoff_raw)
             except ValueError:
                 problems.append(f"HANDOFF_CHAT_ID must be a numeric chat id, got {handoff_raw!r}")
+        deploy = (env.get("DEPLOY", "") or cls.deploy).strip().lower()
+        if deploy not in DEPLOY_PROFILES:
+            problems.append(f"DEPLOY must be one of {', '.join(DEPLOY_PROFILES)}, got {deploy!r}")
+        if deploy == "scaled":
+            problems.extend(_scaled_problems(env))
         settings = cls(
             database_url=env.get("DATABASE_URL", "") or cls.database_url,
             tracker_db=env.get("RASA_TRACKER_DB", "") or cls.tracker_db,
@@ -188,7 +224,16 @@ class Settings:
             retention_days=_int(env, "RETENTION_DAYS", cls.retention_days, problems),
             log_level=(env.get("LOG_LEVEL", "") or cls.log_level).upper(),
             admin_actor=(env.get("KB_ADMIN_ACTOR", "") or env.get("USER", "") or cls.admin_actor).strip(),
+            deploy=deploy,
+            redis_url=env.get("REDIS_URL", "").strip(),
+            redis_key_prefix=env.get("REDIS_KEY_PREFIX", "").strip(),
+            tracker_database_url=env.get("TRACKER_DATABASE_URL", "").strip(),
+            sanic_workers=_int(env, "SANIC_WORKERS", cls.sanic_workers, problems),
+            action_workers=_int(env, "ACTION_WORKERS", cls.action_workers, problems),
+            lock_lifetime_seconds=_int(env, "TICKET_LOCK_LIFETIME", cls.lock_lifetime_seconds, problems),
         )
+        if settings.deploy == "scaled" and settings.lock_lifetime_seconds >= settings.rasa_timeout:
+            problems.append("TICKET_LOCK_LIFETIME must be below RASA_TIMEOUT (a dead worker's lock outlasts retries)")
         if problems:
             raise SettingsError("Invalid configuration:\n- " + "\n- ".join(problems))
         return settings

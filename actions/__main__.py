@@ -25,6 +25,10 @@ from actions._server import build_app
 from settings import SettingsError, get_settings
 
 
+def _warm_up_in_background() -> None:
+    threading.Thread(target=warm_up, daemon=True, name="kb-warm-up").start()
+
+
 def main() -> int:
     """Parse rasa-sdk's arguments and serve the actions until stopped."""
     args = create_argument_parser().parse_args()
@@ -46,10 +50,16 @@ def main() -> int:
         )
         return 2
     app = build_app(args.actions, settings.action_server_token, args.cors)
-    threading.Thread(target=warm_up, daemon=True, name="kb-warm-up").start()
+    # The scaled profile runs several Sanic workers (actions keep no state between calls: it is in the tracker).
+    # Workers are forked, so each builds its own index once it runs, not a thread of the parent before the fork.
+    workers = settings.action_workers if settings.deploy == "scaled" else 1
+    if workers > 1:
+        app.register_listener(lambda _app, _loop: _warm_up_in_background(), "after_server_start")
+    else:
+        _warm_up_in_background()
     ssl_context = create_ssl_context(args.ssl_certificate, args.ssl_keyfile, args.ssl_password)
-    logger.info("action server listening on %s:%s", settings.action_host, args.port)
-    app.run(settings.action_host, args.port, ssl=ssl_context, workers=1, access_log=False)
+    logger.info("action server listening on %s:%s (%d workers)", settings.action_host, args.port, workers)
+    app.run(settings.action_host, args.port, ssl=ssl_context, workers=workers, access_log=False)
     return 0
 
 

@@ -55,14 +55,16 @@ TEXT_UNAVAILABLE = "Maaf, masukan Anda belum dapat disimpan saat ini. Silakan co
 
 
 @lru_cache(maxsize=4)
-def _admin(database_url: str, tracker_db: str) -> knowledge.KnowledgeAdmin:
-    return knowledge.KnowledgeAdmin(database_url, tracker_db=tracker_db)
+def _admin(database_url: str, tracker_db: str, rasa_url: str, rasa_token: str) -> knowledge.KnowledgeAdmin:
+    # Conversations are deleted by asking Rasa, their owner, with the token the bot already sends it.
+    conversations = knowledge.RasaConversations(rasa_url, rasa_token)
+    return knowledge.KnowledgeAdmin(database_url, tracker_db=tracker_db, conversations=conversations)
 
 
 def admin_for(context: Context) -> knowledge.KnowledgeAdmin:
     """Return the knowledge-base administration configured in the bot's settings."""
     settings = context.bot_data.settings
-    return _admin(settings.database_url, settings.tracker_db)
+    return _admin(settings.database_url, settings.tracker_db, settings.rasa_url, settings.rasa_token)
 
 
 async def on_feedback(update: Update, context: Context) -> None:

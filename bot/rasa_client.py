@@ -76,6 +76,15 @@ class RasaClient:
                 logger.info("The assistant refused the connection (restarting?); trying again")
                 await asyncio.sleep(_CONNECT_RETRY_INTERVAL)
                 continue
+            except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+                # The connection dropped before any answer: the Rasa worker holding it died (the others, or
+                # the restarted one, answer the retry) or closed an idle keep-alive connection. At worst a
+                # turn saved just before the worker died is run twice; without the retry the message is lost.
+                if time.monotonic() >= deadline:
+                    raise RasaUnavailable(f"request to the assistant failed: {type(exc).__name__}") from exc
+                logger.warning("The assistant dropped the connection without an answer; trying again")
+                await asyncio.sleep(_CONNECT_RETRY_INTERVAL)
+                continue
             except httpx.HTTPError as exc:
                 raise RasaUnavailable(f"request to the assistant failed: {type(exc).__name__}") from exc
             break

@@ -25,6 +25,7 @@ from knowledge.admin_types import (
     wib,
 )
 from knowledge.content import read_content_dir
+from knowledge.conversation_owner import ConversationStore, RasaConversations
 from knowledge.documents import DocumentStore, StoredDocument
 from knowledge.editions import EditionStore, KippEdition, read_editions_file
 from knowledge.errors import ContentError, KnowledgeUnavailable, Problem, VersionConflict
@@ -43,6 +44,7 @@ __all__ = [
     "AuditRecord",
     "BotStateStore",
     "ContentError",
+    "ConversationStore",
     "DayCount",
     "DeletionReport",
     "DocumentStore",
@@ -64,6 +66,7 @@ __all__ = [
     "KnowledgeUnavailable",
     "Problem",
     "Question",
+    "RasaConversations",
     "SearchResult",
     "SenderSelector",
     "Source",
@@ -118,7 +121,7 @@ def run_retention() -> DeletionReport | None:
     most once an hour per process and purges at most once a day.
     """
     settings = get_settings()
-    return purge_if_due(settings.database_url, settings.tracker_db, retention_days=settings.retention_days)
+    return purge_if_due(settings.database_url, default_admin().conversations, retention_days=settings.retention_days)
 
 
 def kipp_editions() -> list[KippEdition]:

@@ -31,18 +31,23 @@ from knowledge.admin_types import (
     Stats,
     UnansweredGroup,
 )
+from knowledge.conversation_owner import ConversationStore, RasaConversations
 from knowledge.privacy import SenderSelector, delete_person, purge
 from knowledge.service import KnowledgeBase
 from knowledge.stats import collect_stats
 from knowledge.types import ACTIVE, RETIRED, Entry, EntryData, KbInfo
+from settings import get_settings
 
 
 class KnowledgeAdmin:
     """Administer one knowledge-base database (and, for privacy requests, the conversation store)."""
 
-    def __init__(self, database_url: str, *, tracker_db: str = "") -> None:
+    def __init__(
+        self, database_url: str, *, tracker_db: str = "", conversations: ConversationStore | None = None
+    ) -> None:
         self.database_url = database_url
         self.tracker_db = tracker_db
+        self._conversations = conversations
         self._kb = KnowledgeBase(database_url, refresh_seconds=0)
 
     # Reading -------------------------------------------------------------------------------------------------
@@ -311,10 +316,18 @@ class KnowledgeAdmin:
         start = datetime.combine(stats.since, time.min, tzinfo=WIB)
         return dataclasses.replace(stats, flows=tuple(flow_funnels(self.tracker_db, since=start)))
 
+    @property
+    def conversations(self) -> ConversationStore:
+        """Return the owner of the conversations: the one given, else the Rasa server named in settings."""
+        if self._conversations is None:
+            settings = get_settings()
+            self._conversations = RasaConversations(settings.rasa_url, settings.rasa_token)
+        return self._conversations
+
     def delete_person(self, selector: SenderSelector) -> DeletionReport:
         """Delete one person's questions, feedback and conversations."""
-        return delete_person(self.database_url, self.tracker_db, selector=selector)
+        return delete_person(self.database_url, self.conversations, selector=selector)
 
     def purge(self, *, retention_days: int, now: datetime | None = None) -> DeletionReport:
         """Remove logs and conversations older than the retention period."""
-        return purge(self.database_url, self.tracker_db, retention_days=retention_days, now=now)
+        return purge(self.database_url, self.conversations, retention_days=retention_days, now=now)

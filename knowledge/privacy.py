@@ -1,11 +1,10 @@
 """Privacy: delete one person's data on request, and remove old logs after the retention period.
 
 A person's data is their logged questions, feedback (with their votes) and handoffs to a facilitator
-(knowledge-base database) and their conversations
-(the assistant's conversation store: Rasa's SQL tracker store, a table `events` with `sender_id` and
-`timestamp`, reached with SQLAlchemy Core on its SQLite file; the table's owner is Rasa, so only rows are
-deleted and the file's settings are left alone). Conversation ids are chosen by the front end, so callers
-say which ones belong to the person with a `SenderSelector`.
+(knowledge-base database) and their conversations, which belong to the Rasa server: they are deleted by
+asking it (`knowledge.conversation_owner`), never by opening its tracker database from this process, so
+it works wherever that database lives. Conversation ids are chosen by the front end, so callers say
+which ones belong to the person with a `SenderSelector`.
 
 Retention: `purge` removes questions and feedback older than the cutoff, and conversations whose latest
 event is older (whole conversations, so no tracker is left half-deleted). `purge_if_due` runs it at most
@@ -21,16 +20,15 @@ import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, delete, func, inspect, or_, select
-from sqlalchemy.engine import Connection
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import column, table
 
 from knowledge.admin_types import DeletionReport
+from knowledge.conversation_owner import ConversationStore
 from knowledge.db import get_session_factory
 from knowledge.errors import KnowledgeUnavailable
 from knowledge.models import (
@@ -86,43 +84,7 @@ def delete_sender_logs(session: Session, *, selector: SenderSelector) -> Deletio
     return DeletionReport(questions=questions, feedback=feedback)
 
 
-def _tracker_url(tracker_db: str) -> str | None:
-    if "://" in tracker_db:
-        return tracker_db
-    path = Path(tracker_db)
-    # Never create the conversation store: if Rasa has not written it yet, there is nothing to delete.
-    return f"sqlite:///{path}" if path.is_file() else None
-
-
-def _with_tracker(tracker_db: str, work: Callable[[Connection], int]) -> int:
-    url = _tracker_url(tracker_db)
-    if url is None:
-        return 0
-    engine = create_engine(url, future=True, connect_args={"timeout": 10} if url.startswith("sqlite") else {})
-    try:
-        if not inspect(engine).has_table("events"):
-            return 0
-        with engine.begin() as connection:
-            return work(connection)
-    except SQLAlchemyError as exc:
-        raise KnowledgeUnavailable(f"conversation store unavailable: {exc.__class__.__name__}") from exc
-    finally:
-        engine.dispose()
-
-
-def delete_conversations(tracker_db: str, *, selector: SenderSelector) -> int:
-    """Delete every event of the conversations the selector matches; return how many events."""
-
-    def work(connection: Connection) -> int:
-        senders = _matching_senders(connection.execute, _events.c.sender_id, selector)
-        if not senders:
-            return 0
-        return int(connection.execute(delete(_events).where(_events.c.sender_id.in_(senders))).rowcount)
-
-    return _with_tracker(tracker_db, work)
-
-
-def delete_person(database_url: str, tracker_db: str, *, selector: SenderSelector) -> DeletionReport:
+def delete_person(database_url: str, conversations: ConversationStore, *, selector: SenderSelector) -> DeletionReport:
     """Delete one person's questions, feedback and conversations (`/hapus_data`); return the counts."""
     factory = get_session_factory(database_url)
     try:
@@ -130,7 +92,8 @@ def delete_person(database_url: str, tracker_db: str, *, selector: SenderSelecto
             logs = delete_sender_logs(session, selector=selector)
     except SQLAlchemyError as exc:
         raise KnowledgeUnavailable(f"knowledge base unavailable: {exc.__class__.__name__}") from exc
-    events = delete_conversations(tracker_db, selector=selector)
+    # Raises KnowledgeUnavailable when Rasa cannot be reached: the person is told to try again (idempotent).
+    events = conversations.delete(selector)
     return DeletionReport(questions=logs.questions, feedback=logs.feedback, conversation_events=events)
 
 
@@ -152,21 +115,9 @@ def _delete_handoffs(session: Session, ids: Any) -> None:
         session.execute(delete(Handoff).where(Handoff.id.in_(wanted)))
 
 
-def purge_conversations(tracker_db: str, *, before: datetime) -> int:
-    """Delete conversations whose latest event is older than `before`; return how many events."""
-
-    def work(connection: Connection) -> int:
-        stale = (
-            select(_events.c.sender_id)
-            .group_by(_events.c.sender_id)
-            .having(func.max(_events.c.timestamp) < before.timestamp())
-        )
-        return int(connection.execute(delete(_events).where(_events.c.sender_id.in_(stale))).rowcount)
-
-    return _with_tracker(tracker_db, work)
-
-
-def purge(database_url: str, tracker_db: str, *, retention_days: int, now: datetime | None = None) -> DeletionReport:
+def purge(
+    database_url: str, conversations: ConversationStore, *, retention_days: int, now: datetime | None = None
+) -> DeletionReport:
     """Remove questions, feedback and conversations older than `retention_days`; record the run."""
     if retention_days < 1:
         raise ValueError("retention_days must be at least 1")
@@ -176,10 +127,11 @@ def purge(database_url: str, tracker_db: str, *, retention_days: int, now: datet
     try:
         with factory.begin() as session:
             logs = purge_logs(session, before=cutoff)
+            # Inside the transaction: if Rasa cannot purge now, the run is not recorded and is tried again.
+            events = conversations.purge(cutoff)
             _record_run(session, now)
     except SQLAlchemyError as exc:
         raise KnowledgeUnavailable(f"knowledge base unavailable: {exc.__class__.__name__}") from exc
-    events = purge_conversations(tracker_db, before=cutoff)
     report = DeletionReport(questions=logs.questions, feedback=logs.feedback, conversation_events=events)
     logger.info(
         "retention purge (%d days): %d questions, %d feedback, %d conversation events removed",
@@ -214,7 +166,7 @@ _next_check: dict[str, float] = {}
 
 
 def purge_if_due(
-    database_url: str, tracker_db: str, *, retention_days: int, now: datetime | None = None
+    database_url: str, conversations: ConversationStore, *, retention_days: int, now: datetime | None = None
 ) -> DeletionReport | None:
     """Run the retention purge if it has not run in the last day; return its report, or None if not due.
 
@@ -230,4 +182,4 @@ def purge_if_due(
     last = last_purge(database_url)
     if last is not None and now - last < PURGE_INTERVAL:
         return None
-    return purge(database_url, tracker_db, retention_days=retention_days, now=now)
+    return purge(database_url, conversations, retention_days=retention_days, now=now)

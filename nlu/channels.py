@@ -13,6 +13,8 @@ back), so every client keeps working; what changes is what gets through:
   or sender can hold up the other chats.
 - **`?stream=true`** answers in Rasa's streaming format (one JSON message per line), sent when the turn
   is done, instead of hanging on Rasa 3.6's broken streaming code.
+- **Conversation deletion** for `/hapus_data` and the retention purge (`nlu.conversations`), behind the
+  same token, so no other process opens the tracker database.
 - **An apology** whenever a turn produced no reply at all (the action server down, an action failed),
   which a user would otherwise read as a dead bot, and instead of the reply when the conversation could
   not be loaded or saved (`nlu.tracker_store.TrackerStoreUnavailable`): the turn is then not stored at all.
@@ -37,7 +39,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from nlu import connect_retry, rasa_speedups
+from nlu import connect_retry, conversations, rasa_speedups
 from nlu.channel_input import BadRequest, TurnRequest, parse_turn
 from nlu.rate_limit import SenderLimiter
 from nlu.safe_logging import describe_error
@@ -92,6 +94,9 @@ class RestWithApology(RestInput):
             )
         module = inspect.getmodule(self)
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", module.__name__ if module else None)
+
+        # Deleting conversations (`/hapus_data`, the retention purge) goes through Rasa, their owner.
+        conversations.add_routes(webhook, self.authorised)
 
         @webhook.route("/", methods=["GET"])
         async def health(_request: Request) -> HTTPResponse:

@@ -9,10 +9,10 @@ stored, then save the new events. py-spy put a third of the Rasa server's busy t
 - **A connection pool**: SQLAlchemy 1.4 opens a new SQLite connection for every session by default.
 - **Recently used conversations stay in memory** (write-through): the tracker Rasa loaded is kept, so
   the next message of that chat skips the rebuild, and saving it only appends the new events. A kept
-  tracker is used only while it holds exactly what was saved and the database's newest row for the chat
-  is still the one it saved last (one indexed lookup), so a deletion by another process (`/hapus_data`,
-  the retention purge) is seen at once. After a failed turn, a new session or anything else unexpected
-  the conversation is read back from the database, as Rasa would.
+  tracker is used only while it holds exactly what was saved. Nothing else writes to the database:
+  `/hapus_data` and the retention purge delete through this Rasa server (nlu/conversations.py), which
+  calls `forget`, so the turn needs no database check for foreign deletions. After a failed turn, a new
+  session or anything else unexpected the conversation is read back from the database, as Rasa would.
 
 **Off the event loop, and never silently forgetful.** Every database call runs in a worker thread, so a
 locked database delays only the conversation that waits for it, not everyone's turns. A call that fails
@@ -23,8 +23,9 @@ and the turn is never saved); so this error deliberately derives from `BaseExcep
 Rasa, and the REST channel answers with the apology instead. A save is one transaction: it is stored
 whole or not at all, and the kept copy of that conversation is dropped so the next turn reads the database.
 
-This store serves the embedded single-process default (`make run`); Rasa's stock stores serve a
-scaled-out deployment. Used from nlu/endpoints.yml.
+The cache is only correct in one process: this store serves the embedded default (`make run`), and the
+scaled profile (DEPLOY=scaled) uses Rasa's own SQL tracker store on PostgreSQL without a cache
+(nlu/scaled_stores.py). Used from nlu/endpoints.yml.
 """
 
 from __future__ import annotations
@@ -77,7 +78,6 @@ def _pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
 class _Kept:
     tracker: DialogueStateTracker
     saved_events: int  # how many of `tracker.events` are in the database
-    last_row_id: int | None  # the database's newest event row for the chat when it was kept
 
 
 class SQLiteTrackerStore(SQLTrackerStore):
@@ -109,14 +109,17 @@ class SQLiteTrackerStore(SQLTrackerStore):
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """Return the kept tracker when it is exactly what was saved, otherwise load it from the database."""
         kept = self._kept.pop(sender_id, None)
-        last_row_id = await self._off_loop("read", sender_id, self._last_row_id, sender_id)
-        if kept is not None and len(kept.tracker.events) == kept.saved_events and kept.last_row_id == last_row_id:
+        if kept is not None and len(kept.tracker.events) == kept.saved_events:
             self._keep(sender_id, kept)
             return kept.tracker
         tracker = await self._off_loop("read", sender_id, self._load, sender_id)
         if tracker is not None:
-            self._keep(sender_id, _Kept(tracker, len(tracker.events), last_row_id))
+            self._keep(sender_id, _Kept(tracker, len(tracker.events)))
         return tracker
+
+    def forget(self, sender_id: str) -> None:
+        """Drop the kept copy of a deleted conversation (nlu/conversations.py): the next turn reads the database."""
+        self._kept.pop(sender_id, None)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Append the new events in one transaction: only those past the kept copy, else those not yet stored."""
@@ -128,10 +131,10 @@ class SQLiteTrackerStore(SQLTrackerStore):
             return
         new_events = list(itertools.islice(tracker.events, kept.saved_events, None))
         rows = [self._row(sender_id, new_event) for new_event in new_events]
-        last_row_id = await self._off_loop("save", sender_id, self._append, rows)
+        await self._off_loop("save", sender_id, self._append, rows)
         # A new session changes which events a fresh load returns, so that tracker is read back next time.
         if not any(isinstance(new_event, SessionStarted) for new_event in new_events):
-            self._keep(sender_id, _Kept(tracker, len(tracker.events), last_row_id or kept.last_row_id))
+            self._keep(sender_id, _Kept(tracker, len(tracker.events)))
 
     async def _off_loop(self, what: str, sender_id: str, work: Callable[..., T], *args: Any) -> T:
         """Run `work(*args)` in a worker thread, retrying database errors; raise TrackerStoreUnavailable at last."""
@@ -168,23 +171,15 @@ class SQLiteTrackerStore(SQLTrackerStore):
             session.add_all(rows)
             session.commit()
 
-    def _append(self, rows: list[Any]) -> int | None:
+    def _append(self, rows: list[Any]) -> None:
         with self.session_scope() as session:
             session.add_all(rows)
-            session.flush()
-            last_row_id = rows[-1].id if rows else None
             session.commit()
-        return last_row_id
 
     def _keep(self, sender_id: str, kept: _Kept) -> None:
         self._kept[sender_id] = kept
         while len(self._kept) > KEPT_CONVERSATIONS:
             self._kept.popitem(last=False)
-
-    def _last_row_id(self, sender_id: str) -> int | None:
-        query = sa.select(sa.func.max(self.SQLEvent.id)).where(self.SQLEvent.sender_id == sender_id)
-        with self.session_scope() as session:
-            return session.execute(query).scalar()
 
     def _row(self, sender_id: str, new_event: Any) -> Any:
         # The same columns Rasa's SQLTrackerStore.save writes.

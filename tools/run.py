@@ -1,4 +1,4 @@
-"""`make run`: the assistant on this machine with the embedded defaults.
+"""`make run`: the assistant on this machine, in the embedded default or (DEPLOY=scaled) the scaled profile.
 
 Seeds the SQLite knowledge base on first use, starts the action server and Rasa (REST channel), and
 the Telegram bot when TELEGRAM_BOT_TOKEN is set. A child that dies is started again with backoff, logged
@@ -29,7 +29,8 @@ def main() -> int:
     if not Path(settings.rasa_model).is_file():
         logger.error("no trained model at %s: run 'make train' first", settings.rasa_model)
         return 1
-    Path(settings.tracker_db).parent.mkdir(parents=True, exist_ok=True)
+    if settings.deploy == "embedded":
+        Path(settings.tracker_db).parent.mkdir(parents=True, exist_ok=True)
     try:
         if ensure_seeded(settings.database_url):
             logger.info("knowledge base created from knowledge/content")
@@ -54,7 +55,8 @@ def main() -> int:
         logger.error("%s", exc)
         remove_run_tokens()
         return 1
-    logger.info("assistant ready in %.1f s: POST %s/webhooks/rest/webhook", seconds, settings.rasa_url)
+    url = f"{settings.rasa_url}/webhooks/rest/webhook"
+    logger.info("assistant ready in %.1f s (%s profile): POST %s", seconds, settings.deploy, url)
     if not with_bot:
         logger.info("TELEGRAM_BOT_TOKEN is not set: local-only mode (try 'make chat')")
     supervisor = Supervisor(stack, notify=ops_notifier(settings))

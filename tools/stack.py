@@ -11,6 +11,7 @@ between them carry shared tokens: a stack whose settings have none gets fresh ra
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -27,6 +28,9 @@ import httpx
 from settings import PROJECT_ROOT, Settings, bearer
 
 logger = logging.getLogger(__name__)
+
+EMBEDDED_ENDPOINTS = "nlu/endpoints.yml"
+SCALED_ENDPOINTS = "nlu/endpoints.scaled.yml"
 
 
 def _probe_host(host: str) -> str:
@@ -90,7 +94,9 @@ class Service:
             self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             logger.warning("%s did not stop in %.0f s; killing it", self.name, timeout)
-            self.process.kill()
+            # The whole process group: a server's worker processes (Sanic workers) must not outlive it.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
 
@@ -133,7 +139,29 @@ class Stack:
                 "TF_CPP_MIN_LOG_LEVEL": "2",
             }
         )
+        env.update(self.scaled_environment())
         return env
+
+    def scaled_environment(self) -> dict[str, str]:
+        """Return what the scaled profile adds: the shared stores and how many workers (nothing when embedded)."""
+        s = self.settings
+        if s.deploy != "scaled":
+            return {"DEPLOY": s.deploy}
+        return {
+            "DEPLOY": s.deploy,
+            "REDIS_URL": s.redis_url,
+            "REDIS_KEY_PREFIX": s.redis_key_prefix,
+            "TRACKER_DATABASE_URL": s.tracker_database_url,
+            # Read by Rasa itself; it starts several workers only with a lock store they share (Redis).
+            "SANIC_WORKERS": str(s.sanic_workers),
+            "ACTION_WORKERS": str(s.action_workers),
+            "TICKET_LOCK_LIFETIME": str(s.lock_lifetime_seconds),
+        }
+
+    @property
+    def endpoints_file(self) -> str:
+        """Return Rasa's endpoints file for the profile: SQLite and in-process locks, or PostgreSQL and Redis."""
+        return SCALED_ENDPOINTS if self.settings.deploy == "scaled" else EMBEDDED_ENDPOINTS
 
     def build(self) -> list[Service]:
         """Return the services to run for these settings."""
@@ -153,7 +181,7 @@ class Stack:
                     "--model",
                     self.model_path,
                     "--endpoints",
-                    "nlu/endpoints.yml",
+                    self.endpoints_file,
                     "--credentials",
                     "nlu/credentials.yml",
                     "--port",

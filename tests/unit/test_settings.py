@@ -66,3 +66,35 @@ def test_missing_tokens_get_fresh_random_ones_for_a_run() -> None:
     assert first.rasa_token != first.action_server_token and first.rasa_token != second.rasa_token
     configured = Settings.from_env({"RASA_TOKEN": "r" * 32}).with_tokens()
     assert configured.rasa_token == "r" * 32
+
+
+SCALED = {
+    "DEPLOY": "scaled",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "TRACKER_DATABASE_URL": "postgresql://rasa@db.internal/conversations",
+    "DATABASE_URL": "postgresql://kb@db.internal/knowledge",
+}
+
+
+def test_the_embedded_default_needs_no_server_and_the_scaled_profile_is_one_setting() -> None:
+    assert Settings.from_env({}).deploy == "embedded"
+    settings = Settings.from_env(SCALED)
+    assert (settings.deploy, settings.sanic_workers, settings.action_workers) == ("scaled", 2, 2)
+    assert "conversations" not in repr(settings) and "redis://" not in repr(settings)  # may carry passwords
+
+
+@pytest.mark.parametrize("missing", ["REDIS_URL", "TRACKER_DATABASE_URL", "DATABASE_URL"])
+def test_the_scaled_profile_refuses_a_missing_or_file_store(missing: str) -> None:
+    for value in ("", "sqlite:///var/tracker.db"):
+        with pytest.raises(SettingsError, match=f"DEPLOY=scaled needs {missing}"):
+            Settings.from_env({**SCALED, missing: value})
+
+
+def test_an_unknown_profile_is_refused() -> None:
+    with pytest.raises(SettingsError, match="DEPLOY must be one of embedded, scaled"):
+        Settings.from_env({"DEPLOY": "cluster"})
+
+
+def test_a_dead_workers_lock_must_expire_before_the_bots_retry_gives_up() -> None:
+    with pytest.raises(SettingsError, match="TICKET_LOCK_LIFETIME must be below RASA_TIMEOUT"):
+        Settings.from_env({**SCALED, "TICKET_LOCK_LIFETIME": "20", "RASA_TIMEOUT": "15"})

@@ -169,3 +169,22 @@ async def test_a_request_that_reached_the_assistant_is_not_sent_twice() -> None:
         await client.send_message("tg-1", "halo")
     await client.aclose()
     assert len(attempts) == 1
+
+
+@pytest.mark.parametrize(
+    "error", [httpx.RemoteProtocolError, httpx.ReadError], ids=["disconnected-without-answer", "reset"]
+)
+async def test_a_connection_dropped_before_any_answer_is_tried_again(error: type[httpx.HTTPError]) -> None:
+    # A Rasa worker killed mid-turn drops its connections; another worker answers the retry.
+    attempts: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise error("Server disconnected without sending a response.", request=request)
+        return httpx.Response(200, json=[{"recipient_id": "tg-1", "text": "jawaban"}])
+
+    client = client_answering(handler, connect_retry_seconds=30)
+    assert await client.send_message("tg-1", "halo") == [{"recipient_id": "tg-1", "text": "jawaban"}]
+    await client.aclose()
+    assert len(attempts) == 2

@@ -14,6 +14,7 @@ from knowledge import KnowledgeAdmin
 from knowledge.admin_files import COLUMNS, csv_bytes, write_xlsx
 from knowledge.cli import cli
 from knowledge.db import get_session_factory
+from tests.conversation_store import InProcessConversations
 from tests.factories import record
 
 
@@ -24,7 +25,8 @@ def db_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def admin(db_url: str, tmp_path: Path) -> KnowledgeAdmin:
-    return KnowledgeAdmin(db_url, tracker_db=str(tmp_path / "tracker.db"))
+    tracker_db = str(tmp_path / "tracker.db")
+    return KnowledgeAdmin(db_url, tracker_db=tracker_db, conversations=InProcessConversations(tracker_db))
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from knowledge import admin_queries as aq
 from knowledge import queries as q
 from knowledge.models import Feedback, QuestionLog
 from knowledge.privacy import purge_if_due
+from tests.conversation_store import InProcessConversations
 
 USER = 42
 SELECTOR = SenderSelector(like=(f"tg-{USER}", f"tg-%-{USER}"), regex=rf"tg-{USER}|tg-(-?\d+)-{USER}")
@@ -106,14 +107,16 @@ def test_purge_removes_old_logs_and_idle_conversations(admin, sessions, tmp_path
 def test_purge_if_due_runs_at_most_once_a_day(admin, sessions, tmp_path, db_url) -> None:
     now = datetime(2025, 6, 1, tzinfo=timezone.utc)
     seed(sessions, ["tg-1"], at=now - timedelta(days=400))
-    tracker_db = str(tmp_path / "tracker.db")
+    tracker_db = admin.conversations
     assert purge_if_due(db_url, tracker_db, retention_days=180, now=now).questions == 1
     seed(sessions, ["tg-1"], at=now - timedelta(days=400))
     assert purge_if_due(db_url, tracker_db, retention_days=180, now=now + timedelta(hours=23)) is None
     assert purge_if_due(db_url, tracker_db, retention_days=180, now=now + timedelta(hours=25)).questions == 1
 
 
-def test_kb_purge_command(kb, sessions) -> None:
+def test_kb_purge_command(kb, sessions, tmp_path, monkeypatch) -> None:
+    # The command asks the Rasa server named in settings; here the same deletion runs in this process.
+    monkeypatch.setattr("knowledge.admin.RasaConversations", lambda *_a: InProcessConversations(str(tmp_path / "t.db")))
     seed(sessions, ["tg-1"], at=datetime.now(timezone.utc) - timedelta(days=30))
     result = kb("purge", "--days", "7", "--yes")
     assert result.exit_code == 0 and "removed 1 questions, 1 feedback" in result.output

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from rasa.core.lock_store import InMemoryLockStore
 from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from knowledge.privacy import SenderSelector, delete_conversations
+from nlu import conversations
 from nlu.tracker_store import SQLiteTrackerStore, TrackerStoreUnavailable
 from settings import PROJECT_ROOT
 
@@ -89,15 +90,35 @@ async def test_a_turn_that_failed_before_saving_is_forgotten(domain: Domain, db:
     assert again.get_slot("last_topic") == "kipp"
 
 
-async def test_a_deletion_by_another_process_is_seen_at_once(domain: Domain, db: str) -> None:
+async def test_a_deletion_through_the_rasa_server_is_seen_at_once(domain: Domain, db: str) -> None:
     store = SQLiteTrackerStore(domain, db=db)
     await start(store, "tg-42")
+    await start(store, "tg-43")
     assert await store.retrieve("tg-42") is not None
+    locks = InMemoryLockStore()
 
-    deleted = delete_conversations(db, selector=SenderSelector(like=("tg-42",), regex="tg-42"))
+    found = conversations.sql_store(FailSafeTrackerStore(store))
+    assert found is store
+    deleted = await conversations.delete_conversation(found, locks, "tg-42")
 
     assert deleted > 0
-    assert await store.retrieve("tg-42") is None
+    assert await store.retrieve("tg-42") is None  # the kept copy was forgotten, not served from memory
+    assert await conversations.find_senders(store, ["tg-4%"]) == ["tg-43"]
+
+
+async def test_the_purge_deletes_whole_stale_conversations_and_forgets_them(domain: Domain, db: str) -> None:
+    store = SQLiteTrackerStore(domain, db=db)
+    old = await start(store, "tg-old")
+    fresh = await start(store, "tg-new")
+    cutoff = max(event.timestamp for event in [*old.events, *fresh.events]) + 1e-6
+    await asyncio.sleep(0.01)  # only so that the next turn is stamped after the cutoff
+    fresh.update_with_events(turn("syarat replikasi", "replikasi"), domain)
+    await store.save(fresh)  # its latest event is after the cutoff, its first ones before: kept whole
+
+    assert await conversations.purge_before(store, cutoff) == (1, len(old.events))
+
+    assert await store.retrieve("tg-old") is None
+    assert len((await store.retrieve("tg-new")).events) == len(fresh.events)
 
 
 async def test_a_new_session_is_read_back_as_rasa_would(domain: Domain, db: str) -> None:
