@@ -17,8 +17,10 @@ import importlib.metadata
 import logging
 import re
 import time
+import traceback
 from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from telegram import (
@@ -37,7 +39,7 @@ from bot.context import Context
 from bot.delivery import Target, Typing, deliver, reply_parameters, send_plain
 from bot.feedback_buttons import button_key, with_feedback_buttons
 from bot.payloads import known_payload
-from bot.rasa_client import RasaUnavailable
+from bot.rasa_client import RasaBusy, RasaUnavailable
 from bot.render import OutgoingText, render_reply
 
 logger = logging.getLogger(__name__)
@@ -79,6 +81,7 @@ BOT_COMMANDS = (
 )
 
 TEXT_ASSISTANT_DOWN = "Maaf, asisten sedang tidak dapat dihubungi. Silakan coba lagi beberapa saat lagi."
+TEXT_SLOW_DOWN = "Pesan Anda masuk terlalu cepat. Tunggu sebentar, lalu kirim pertanyaan berikutnya."
 TEXT_ERROR = "Maaf, terjadi kesalahan saat memproses pesan Anda. Silakan coba lagi."
 TEXT_NO_ANSWER = "Maaf, saya belum punya jawaban untuk itu. Ketuk /menu untuk melihat topik yang saya pahami."
 TEXT_EMPTY = "Pesan Anda kosong. Silakan ketik pertanyaan Anda, atau ketuk /menu untuk melihat topik."
@@ -317,6 +320,10 @@ async def relay(
     try:
         async with Typing(context.bot, target):
             messages = await context.bot_data.rasa.send_message(sender, text)
+    except RasaBusy:
+        logger.info("Assistant asked %s to slow down", sender)
+        await send_plain(context, target, TEXT_SLOW_DOWN)
+        return
     except RasaUnavailable as exc:
         logger.warning("Assistant unavailable for %s: %s", sender, exc)
         await send_plain(context, target, TEXT_ASSISTANT_DOWN)
@@ -524,6 +531,15 @@ async def on_edited_message(update: Update, context: Context) -> None:
 # Errors
 
 
+def _raised_at(error: BaseException | None) -> str:
+    """Return "file:line in function" of the innermost frame of an error: where, never what it said."""
+    frames = traceback.extract_tb(error.__traceback__) if error is not None else []
+    if not frames:
+        return "?"
+    last = frames[-1]
+    return f"{Path(last.filename).name}:{last.lineno} in {last.name}"
+
+
 async def on_error(update: object, context: Context) -> None:
     """Log an error raised while handling an update, apologise to the user and alert the ops chat."""
     error = context.error
@@ -532,7 +548,11 @@ async def on_error(update: object, context: Context) -> None:
         # Polling hiccups: PTB retries by itself, a traceback per attempt would only be noise.
         logger.warning("Network error while talking to Telegram: %s", error)
         return
-    logger.error("Error while handling update %s", update_id, exc_info=error)
+    # An exception's message may quote the user's text: ERROR names the error and where it was raised;
+    # the full traceback is kept for DEBUG.
+    where = _raised_at(error)
+    logger.error("Error while handling update %s: %s at %s", update_id, type(error).__name__, where)
+    logger.debug("Traceback of the error in update %s", update_id, exc_info=error)
 
     if isinstance(update, Update):
         target = _target(update)
@@ -544,12 +564,9 @@ async def on_error(update: object, context: Context) -> None:
 
     ops_chat_id = context.bot_data.settings.ops_chat_id
     if ops_chat_id is not None and error is not None:
-        detail = str(error)
-        if len(detail) > OPS_ALERT_MAX_CHARS:
-            detail = detail[:OPS_ALERT_MAX_CHARS] + "…"
         alert = (
             f"⚠️ <b>{html.escape(APP_NAME)}</b>: {html.escape(type(error).__name__)} "
-            f"saat menangani update {update_id}\n<code>{html.escape(detail)}</code>"
+            f"saat menangani update {update_id}\n<code>{html.escape(where[:OPS_ALERT_MAX_CHARS])}</code>"
         )
         try:
             await context.bot.send_message(ops_chat_id, alert, parse_mode=ParseMode.HTML)

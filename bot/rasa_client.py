@@ -33,6 +33,10 @@ class RasaUnavailable(Exception):
     """The assistant could not be reached or did not answer with a list of messages."""
 
 
+class RasaBusy(RasaUnavailable):
+    """The assistant refused this conversation's message for now (HTTP 429: too many messages too fast)."""
+
+
 class RasaClient:
     """Send one user message to the assistant and return its reply messages."""
 
@@ -90,6 +94,8 @@ class RasaClient:
             break
         if response.status_code in (401, 403):
             logger.error("The assistant refused the bot's token: check that RASA_TOKEN matches the running assistant")
+        if response.status_code == 429:
+            raise RasaBusy("the assistant asked this conversation to slow down (HTTP 429)")
         if not response.is_success:
             raise RasaUnavailable(f"the assistant answered HTTP {response.status_code}")
         try:

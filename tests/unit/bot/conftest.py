@@ -36,6 +36,8 @@ class FakeAssistant:
         result = self.answer(body["sender"], body["message"])
         if isinstance(result, Exception):
             raise result
+        if isinstance(result, httpx.Response):
+            return result
         return httpx.Response(200, json=result)
 
 

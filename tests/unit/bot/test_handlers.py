@@ -84,6 +84,12 @@ async def test_typed_text_is_never_read_as_an_intent(context, assistant) -> None
     assert assistant.requests == [("tg-1001", 'greet{"name": "x"}')]
 
 
+async def test_a_sender_the_assistant_rate_limits_is_asked_to_slow_down_not_told_it_is_down(context, assistant) -> None:
+    assistant.answer = lambda s, t: httpx.Response(429, headers={"Retry-After": "2"})
+    await handlers.on_text(update(context.bot, message=text_message(1001, "halo")), context)
+    assert sent_texts(context.bot) == [handlers.TEXT_SLOW_DOWN]
+
+
 async def test_assistant_down_gets_an_apology_and_the_next_message_works(context, assistant) -> None:
     assistant.answer = lambda s, t: httpx.ConnectError("refused")
     await handlers.on_text(update(context.bot, message=text_message(1001, "halo")), context)
@@ -318,14 +324,21 @@ async def test_delivery_keeps_the_kb_answer_metadata(context, assistant) -> None
 
 async def test_the_error_handler_logs_apologises_and_alerts_ops(context, caplog) -> None:
     context.bot_data.settings = Settings(ops_chat_id=-100999)
-    context.error = RuntimeError("kaboom <with> & markup")
-    with caplog.at_level(logging.ERROR, logger="bot.handlers"):
+    try:
+        raise RuntimeError("user wrote: nomor KTP 3174 <with> & markup")
+    except RuntimeError as exc:
+        context.error = exc
+    with caplog.at_level(logging.DEBUG, logger="bot.handlers"):
         await handlers.on_error(update(context.bot, message=text_message(1001, "halo")), context)
-    assert caplog.records and caplog.records[0].exc_info is not None
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors and "RuntimeError" in errors[0].getMessage() and "test_handlers.py" in errors[0].getMessage()
+    # The error's message may quote the user: never at ERROR or in the alert, only in the DEBUG traceback.
+    assert all("3174" not in r.getMessage() and r.exc_info is None for r in errors)
+    assert any(r.levelno == logging.DEBUG and r.exc_info for r in caplog.records)
     apology, alert = context.bot.send_message.call_args_list
     assert apology.args == (1001, handlers.TEXT_ERROR)
     assert alert.args[0] == -100999
-    assert "RuntimeError" in alert.args[1] and "&lt;with&gt; &amp;" in alert.args[1]
+    assert "RuntimeError" in alert.args[1] and "3174" not in alert.args[1]
 
 
 async def test_polling_network_errors_are_only_logged(context, caplog) -> None:

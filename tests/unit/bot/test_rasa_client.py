@@ -7,7 +7,7 @@ import json
 import httpx
 import pytest
 
-from bot.rasa_client import WEBHOOK_PATH, RasaClient, RasaUnavailable
+from bot.rasa_client import WEBHOOK_PATH, RasaBusy, RasaClient, RasaUnavailable
 
 
 def client_answering(handler, base_url: str = "http://rasa.test:5005", connect_retry_seconds: float = 0) -> RasaClient:
@@ -188,3 +188,10 @@ async def test_a_connection_dropped_before_any_answer_is_tried_again(error: type
     assert await client.send_message("tg-1", "halo") == [{"recipient_id": "tg-1", "text": "jawaban"}]
     await client.aclose()
     assert len(attempts) == 2
+
+
+async def test_a_429_from_the_assistant_is_told_apart_from_an_outage() -> None:
+    client = client_answering(lambda request: httpx.Response(429, headers={"Retry-After": "3"}))
+    with pytest.raises(RasaBusy):
+        await client.send_message("tg-1", "halo")
+    await client.aclose()
