@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from knowledge import Entry, Question
+from knowledge import Entry, Question, years_in
 
 _ALREADY_DIRECT = re.compile(
     r"^\s*(?:ya|tidak|belum|bukan|boleh|bisa|tergantung|benar|betul|sudah|wajib|yes|no|not|it depends|depends)\b",
@@ -74,7 +74,7 @@ def _closed_or_absent(question: Question, body: str) -> str | None:
     """Return "no" lines that follow from the answer: a closed registration, a year the thing did not exist."""
     if _STILL_OPEN.search(question.text) and _CLOSED.search(body):
         return "No, it has closed." if question.english else "Tidak, sudah ditutup."
-    asked = re.findall(r"(?<![/\d])\b(?:19|20)\d\d\b", question.text)
+    asked = years_in(question.text)
     for start, end in _ABSENT_IN.findall(body):
         if any(int(start) <= int(year) <= int(end or start) for year in asked):
             return f"No, not in {asked[0]}." if question.english else f"Tidak ada pada {asked[0]}."

@@ -35,7 +35,9 @@ from knowledge import (
     KnowledgeUnavailable,
     Question,
     SearchResult,
+    is_year_only,
     read_question,
+    years_in,
 )
 
 logger = logging.getLogger(__name__)
@@ -224,7 +226,7 @@ class ActionAnswerQuestion(Action):
             # "trus dasar hukumnya") is read with the answer to the part before it.
             found = self._search(kb, tracker, part, intent, None, part_question, whole=question)
             needs_context = part_question.switches_subject or part_question.relates or not part_question.names_subject
-            leans = part_question.switches_subject or part_question.relates or _year_only(part)
+            leans = part_question.switches_subject or part_question.relates or is_year_only(part)
             if context is not None and needs_context and (found.outcome != "answered" or leans):
                 in_context = self._search(kb, tracker, part, intent, context, part_question, whole=question)
                 if in_context.outcome in {"answered", "uncertain"}:
@@ -262,7 +264,7 @@ class ActionAnswerQuestion(Action):
             or (_year(previous.title) if previous is not None and not question.names_subject else None),
             previous=previous,
             follow_up=(intent == "ask_followup" and whole is None)
-            or (previous is not None and (question.relates or _year_only(text))),
+            or (previous is not None and (question.relates or is_year_only(text))),
             may_follow_up=previous is not None and (short or whole is not None) and not question.names_subject,
             # Parts of one message may share an entry: that only means they were one question.
             switch_subject=question.switches_subject,
@@ -371,15 +373,8 @@ class ActionSmallTalk(ActionAnswerQuestion):
 
 
 def _year(text: str) -> str | None:
-    # A year on its own, not the year of a regulation number ("89/2020").
-    match = re.search(r"(?<![/\d])\b(?:19|20)\d\d\b", text)
-    return match.group(0) if match else None
-
-
-def _year_only(part: str) -> bool:
-    """Return whether a part is only a year ("kalau 2025?"): the question before it, for that year."""
-    year = _year(part)
-    return year is not None and len(part.replace(year, " ").split()) <= 2
+    years = years_in(text)
+    return years[0] if years else None
 
 
 def _topic_choices(kb: KnowledgeBase, text: str, previous: Entry) -> SearchResult:

@@ -30,7 +30,7 @@ from knowledge.documents import DocumentStore, StoredDocument
 from knowledge.editions import EditionStore, KippEdition, read_editions_file
 from knowledge.errors import ContentError, KnowledgeUnavailable, Problem, VersionConflict
 from knowledge.privacy import SenderSelector, purge_if_due
-from knowledge.query import Question, read_question
+from knowledge.query import Question, is_year_only, read_question, years_in
 from knowledge.retrieval import Hints
 from knowledge.service import KnowledgeBase, ensure_seeded, load_content
 from knowledge.stats import stats_chart_png, stats_csv, stats_text
@@ -78,6 +78,7 @@ __all__ = [
     "default_kb",
     "ensure_seeded",
     "entry_from_record",
+    "is_year_only",
     "kb_info",
     "kipp_editions",
     "load_content",
@@ -92,6 +93,7 @@ __all__ = [
     "stats_text",
     "valid_entry_id",
     "wib",
+    "years_in",
 ]
 
 

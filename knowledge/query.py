@@ -338,6 +338,21 @@ def names_subject(text: str) -> bool:
     return any(token in SUBJECT_WORDS for token in tokens(without_groups))
 
 
+# A year on its own, not the year of a regulation number ("89/2020").
+_STANDALONE_YEAR = re.compile(r"(?<![/\d])\b(?:19|20)\d\d\b")
+
+
+def years_in(text: str) -> list[str]:
+    """Return the years a text names on their own, in order ("PermenPANRB 89/2020" names none)."""
+    return _STANDALONE_YEAR.findall(text)
+
+
+def is_year_only(text: str) -> bool:
+    """Return whether a message is little more than a year ("kalau 2025?", "yg thn 2023"): the last question, then."""
+    years = years_in(text)
+    return bool(years) and len(text.replace(years[0], " ").split()) <= 2
+
+
 def switches_subject(text: str) -> bool:
     """Return whether a short message asks the previous question about another subject ("kalau jipp?")."""
     return bool(_SWITCH.match(text)) and len(text.split()) <= SWITCH_MAX_WORDS and names_subject(text)

@@ -20,7 +20,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from knowledge.query import SUBJECT_WORDS
+from knowledge.query import SUBJECT_WORDS, years_in
 from knowledge.text import STOP_WORDS, content_terms, fold, tokens
 from knowledge.types import Entry, Hit, SearchResult
 
@@ -304,7 +304,7 @@ class KnowledgeIndex:
         self._owner = np.asarray(self._question_owner)
         self._year_text = [fold(" ".join((*e.questions, e.title, e.answer, e.answer_en or ""))) for e in self.entries]
         self._vocab = [set(content_terms(text)) for text in self._year_text]
-        self._title_years = [set(re.findall(r"(?<![/\d])\b(?:19|20)\d\d\b", e.title)) for e in self.entries]
+        self._title_years = [set(years_in(e.title)) for e in self.entries]
         # What each entry defines: the head word of its title ("Formulir SPBE ..." defines a form, not SPBE),
         # a title that is itself "Apa itu X", and its "apa itu X" phrasings.
         self._defined = [
