@@ -93,6 +93,25 @@ class UrlRedisLockStore(RedisLockStore):
             key_prefix=str(endpoint_config.kwargs.get("key_prefix") or "") or None,
         )
 
+    def _mutex(self, conversation_id: str):  # type: ignore[no-untyped-def]
+        """Return a short Redis mutex around one read-modify-write of a conversation's ticket list.
+
+        Rasa 3.6 reads the list, changes it and writes it back with no atomicity, so across processes a
+        ticket issued while another turn finishes could be deleted with the lock ("Could not acquire lock":
+        the turn was lost). redis-py's lock makes each update whole.
+        """
+        return self.red.lock(f"{self.key_prefix}{conversation_id}:mutex", timeout=5, blocking_timeout=5)
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        """Issue a ticket while no other process changes this conversation's tickets."""
+        with self._mutex(conversation_id):
+            return super().issue_ticket(conversation_id, lock_lifetime)
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        """Drop our ticket (and the lock if no one waits) while no ticket can be issued in between."""
+        with self._mutex(conversation_id):
+            super().cleanup(conversation_id, ticket_number)
+
     async def _acquire_lock(self, conversation_id: str, ticket: int, wait_time_in_seconds: float) -> TicketLock:
         """Wait for our ticket's turn, renewing it while we wait (Rasa's loop lets the waiting ticket expire).
 
@@ -109,7 +128,8 @@ class UrlRedisLockStore(RedisLockStore):
             if not lock.is_locked(ticket):
                 return lock
             await asyncio.sleep(wait_time_in_seconds)
-            self._renew_and_clean(conversation_id, ticket)
+            with self._mutex(conversation_id):
+                self._renew_and_clean(conversation_id, ticket)
 
     def _renew_and_clean(self, conversation_id: str, ticket: int) -> None:
         lock = self.get_lock(conversation_id)
