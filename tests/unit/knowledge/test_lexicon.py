@@ -1,0 +1,67 @@
+"""The word lists in knowledge/lexicon.yml: they load, they are well formed, and retrieval uses them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge import text
+from knowledge.text import LEXICON_FILE, _load_lexicon, content_terms, tokens
+
+
+def test_the_shipped_lexicon_loads_with_every_list() -> None:
+    slang, stop_words, concepts = _load_lexicon(LEXICON_FILE)
+
+    assert slang["gmn"] == "bagaimana" and slang["kak"] == ""
+    assert {"yang", "dong"} <= stop_words
+    assert "langkah" in concepts["tahap"]
+
+
+def test_every_word_is_lower_case_as_it_is_after_folding() -> None:
+    """A capitalised word in the file could never match: text is folded to lower case before lookup."""
+    slang, stop_words, concepts = _load_lexicon(LEXICON_FILE)
+    words = [*slang, *stop_words, *concepts, *(w for variants in concepts.values() for w in variants)]
+
+    assert [w for w in words if w != text.fold(w).strip() or " " in w] == []
+
+
+def test_words_that_yaml_would_read_as_booleans_stay_words(tmp_path: Path) -> None:
+    lexicon = tmp_path / "lexicon.yml"
+    lexicon.write_text("slang:\n  no: nomor\n  on: pada\nstop_words:\n  - yes\nconcepts:\n  tahap: [off, 2]\n")
+
+    slang, stop_words, concepts = _load_lexicon(lexicon)
+
+    assert slang == {"no": "nomor", "on": "pada"}
+    assert stop_words == frozenset({"yes"})
+    assert concepts == {"tahap": ("off", "2")}
+
+
+def test_a_word_listed_twice_is_refused_with_the_file_and_line(tmp_path: Path) -> None:
+    lexicon = tmp_path / "lexicon.yml"
+    lexicon.write_text("slang:\n  gmn: bagaimana\n  gmn: gimana\nstop_words: []\nconcepts: {}\n")
+
+    with pytest.raises(ValueError, match=r"lexicon.yml.*listed more than once: gmn"):
+        _load_lexicon(lexicon)
+
+
+def test_a_file_missing_a_list_is_refused_by_name(tmp_path: Path) -> None:
+    lexicon = tmp_path / "lexicon.yml"
+    lexicon.write_text("slang: {}\nconcepts: {}\n")
+
+    with pytest.raises(ValueError, match="stop_words"):
+        _load_lexicon(lexicon)
+
+
+def test_retrieval_reads_the_lists_from_the_file() -> None:
+    """The slang, stop-word and concept lists reach the tokenizer and the term extractor."""
+    assert tokens("gmn caranya kak") == ["bagaimana", "caranya"]
+    assert content_terms("langkah replikasi") == content_terms("tahapan replikasi")
+
+
+def test_a_stop_word_listed_twice_is_refused(tmp_path: Path) -> None:
+    lexicon = tmp_path / "lexicon.yml"
+    lexicon.write_text("slang: {}\nstop_words: [kira, kira]\nconcepts: {}\n")
+
+    with pytest.raises(ValueError, match="more than once"):
+        _load_lexicon(lexicon)
