@@ -306,7 +306,12 @@ class ActionAnswerQuestion(Action):
         related = [hit.entry for hit in result.hits[1:] if best.score - hit.score <= RELATED_MARGIN]
         lead = direct_line(question, best.entry) if question.yes_no else None
         send_answer(
-            dispatcher, best.entry, english=english, lead=lead, buttons=[entry_button(e) for e in related] or None
+            dispatcher,
+            best.entry,
+            english=english,
+            lead=lead,
+            buttons=[entry_button(e) for e in related] or None,
+            question=question.text,
         )
         return best.entry
 
@@ -321,7 +326,7 @@ class ActionAnswerQuestion(Action):
             if part.outcome in {"answered", "uncertain"} and best and best.entry.id not in seen:
                 seen.add(best.entry.id)
                 first = first or best.entry
-                sections.append(part_answer(best.entry, english=english, number=number))
+                sections.append(part_answer(best.entry, english=english, number=number, question=part.part))
             elif not (best and best.entry.id in seen):
                 sections.append(f"{number}. " + TEXTS[english]["unanswered_part"].format(part=_short(part.part)))
         if first is not None:

@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from knowledge import Entry, Source
+from knowledge import Entry, Source, focused_lines
 
 # Titles show on Telegram buttons; long ones are cut so a phone shows them whole.
 MAX_BUTTON_TITLE = 60
@@ -26,6 +26,9 @@ MAX_SOURCES_SHOWN = 2
 CITATION_BUDGET_CHARS = 220
 # Each part of a multi-part reply shows less, so the whole reply still fits a phone screen.
 PART_ANSWER_CHARS = 300
+# Room for the lines that say what the question asked when the direct part does not ("kipp 2021 ditutup kapan").
+FOCUSED_ANSWER_CHARS = 700
+FOCUSED_PART_CHARS = 450
 MORE_LABEL = {False: "Selengkapnya", True: "More"}
 # Every channel and reader expects the citation line to begin with "Sumber:", English answers included.
 SOURCES_LABEL = {False: "Sumber", True: "Sumber"}
@@ -100,6 +103,13 @@ def split_answer(body: str, limit: int = SHORT_ANSWER_CHARS) -> tuple[str, str]:
     return body[:cut].strip(), body[cut:].strip()
 
 
+def focused_answer(body: str, question: str = "", limit: int = SHORT_ANSWER_CHARS) -> tuple[str, str]:
+    """Split like `split_answer`, then bring forward the lines of the rest that say what `question` asked."""
+    short, rest = split_answer(body, limit)
+    extra = focused_lines(question, short, rest, FOCUSED_ANSWER_CHARS - len(short)) if question else []
+    return "\n".join([short, *extra]), rest
+
+
 def answer_body(entry: Entry, *, english: bool = False) -> str:
     """Return the entry's answer in the asked language (Indonesian when no translation exists)."""
     return (entry.answer_en if english and entry.answer_en else entry.answer).strip()
@@ -112,15 +122,17 @@ def send_answer(
     english: bool = False,
     lead: str | None = None,
     buttons: list[dict[str, str]] | None = None,
+    question: str = "",
 ) -> None:
     """Send the direct answer of an entry with its sources, tagged with the entry id and version.
 
     `lead` is a line put before the answer (a direct yes/no for a yes/no question). `buttons` go under
-    the answer, after "Selengkapnya" when the answer has more to show.
+    the answer, after "Selengkapnya" when the answer has more to show. `question`, when given, brings forward
+    the lines of the rest of the answer that say what it asked.
     """
     # The marker comes first so the Telegram front end knows, while it builds the bubble, that this is an answer.
     dispatcher.utter_message(json_message={"kb_answer": {"entry_id": entry.id, "version": entry.version}})
-    short, rest = split_answer(answer_body(entry, english=english))
+    short, rest = focused_answer(answer_body(entry, english=english), question)
     sources = ordered_sources(entry)
     shown_sources = _sources_that_fit(sources)
     hidden_sources = len(sources) - len(shown_sources)
@@ -138,9 +150,11 @@ def send_rest(dispatcher: CollectingDispatcher, entry: Entry, *, english: bool =
     dispatcher.utter_message(text=f"{body}\n\n{citation(ordered_sources(entry), english=english)}")
 
 
-def part_answer(entry: Entry, *, english: bool = False, number: int | None = None) -> str:
+def part_answer(entry: Entry, *, english: bool = False, number: int | None = None, question: str = "") -> str:
     """Return one part of a multi-part reply: the direct answer and its own (first) source."""
-    short, _ = split_answer(answer_body(entry, english=english), limit=PART_ANSWER_CHARS)
+    short, rest = split_answer(answer_body(entry, english=english), limit=PART_ANSWER_CHARS)
+    if question:
+        short = "\n".join([short, *focused_lines(question, short, rest, FOCUSED_PART_CHARS - len(short))])
     heading = f"{number}. {entry.title}\n" if number is not None else ""
     return f"{heading}{short}\n{citation(ordered_sources(entry)[:1], english=english)}"
 

@@ -29,6 +29,7 @@ from knowledge.conversation_owner import ConversationStore, RasaConversations
 from knowledge.documents import DocumentStore, StoredDocument
 from knowledge.editions import EditionStore, KippEdition, read_editions_file
 from knowledge.errors import ContentError, KnowledgeUnavailable, Problem, VersionConflict
+from knowledge.focus import focused_lines
 from knowledge.privacy import SenderSelector, purge_if_due
 from knowledge.query import Question, is_year_only, read_question, years_in
 from knowledge.retrieval import Hints
@@ -78,6 +79,7 @@ __all__ = [
     "default_kb",
     "ensure_seeded",
     "entry_from_record",
+    "focused_lines",
     "is_year_only",
     "kb_info",
     "kipp_editions",

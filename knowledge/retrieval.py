@@ -20,7 +20,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from knowledge.query import SUBJECT_WORDS, years_in
+from knowledge.query import SUBJECT_WORDS, is_year_only, years_in
 from knowledge.text import STOP_WORDS, content_terms, fold, tokens
 from knowledge.types import Entry, Hit, SearchResult
 
@@ -46,6 +46,8 @@ PREVIOUS_ENTRY_PENALTY = 0.5  # a follow-up asks something new about the same su
 OWN_WORDS_WEIGHT = 1.0  # a follow-up's own words against the previous subject's, in the in-context reading
 # A subject-less message read in context is answered in context unless the plain reading is much better...
 CONTEXT_PREFERENCE = 0.75
+# Share (IDF-weighted) of a follow-up's known words the last answer must hold to be answered from it.
+SAID_BEFORE_SHARE = 0.7
 # ...and a plain reading about another subject must be this clear to win over offering choices.
 STRONG_ANSWER = 0.45
 SUBJECT_SPREAD = 0.8  # a candidate of another topic this close means the question names no subject
@@ -142,7 +144,7 @@ _ASKED_VALUE = (
         re.compile(r"\b(?:karena|sebab|alasan|agar|supaya|diganti|digantikan|menggantinya|because|replaced)\b", re.I),
     ),
 )
-_QUESTION_TERMS = frozenset(
+QUESTION_TERMS = frozenset(
     {
         "berapa",
         "kapan",
@@ -171,12 +173,17 @@ def detail_in(entry: Entry, follow_up: str, max_lines: int = 2) -> str:
     by the line that mentions 2017, provided the follow-up asks nothing else the answer does not say.
     """
     lines = [line.strip() for line in entry.answer.splitlines() if line.strip()]
-    specific = {t for t in content_terms(follow_up) if t not in _QUESTION_TERMS and t not in STOP_WORDS}
+    specific = {t for t in content_terms(follow_up) if t not in QUESTION_TERMS and t not in STOP_WORDS}
     for asked, looks in _ASKED_VALUE:
         if asked.search(follow_up) and len(specific) <= 1:
             found = [line for line in lines if looks.search(line) and specific <= set(content_terms(line)) | {""}]
             if found:
                 return "\n".join(found[:max_lines])
+    # "trus 2023?" after an answer that goes year by year: the line of that year.
+    if is_year_only(follow_up) and not years_in(entry.title):
+        found = [line for line in lines if set(years_in(follow_up)) & set(years_in(line))]
+        if found:
+            return "\n".join(found[:max_lines])
     years = {t for t in specific if _YEAR.fullmatch(t)}
     if years and len(specific) <= 2 and re.search(r"\b(?:berapa|brp|how many)\b", follow_up, re.I):
         found = [line for line in lines if specific <= set(content_terms(line))]
@@ -459,8 +466,10 @@ class KnowledgeIndex:
         same_subject = plain.best is not None and plain.best.entry.topic == previous.topic
         # "kalau bumn?" after "bumd boleh ikut?": nothing clear on its own, and the last answer says it.
         # What the follow-up asks about, without its question words ("ketuanya siapa?" -> ketua).
-        own_terms = set(content_terms(text)) - _QUESTION_TERMS
-        if own_terms and own_terms <= self._vocab[previous_index] and plain_score < STRONG_ANSWER:
+        own_terms = set(content_terms(text)) - QUESTION_TERMS
+        # Words no entry uses ("nyusul", "pakai") cannot point anywhere: what the known words say decides.
+        said_before = self._said_in(own_terms, previous_index)
+        if said_before and plain_score < STRONG_ANSWER:
             excerpt = answer_excerpt(previous, own_terms)
             if excerpt:
                 hit = Hit(entry=previous, score=float(contextual[previous_index]))
@@ -480,12 +489,25 @@ class KnowledgeIndex:
         if plain.confident and plain_is_new and (same_subject or clear):
             return plain
         # "ditetapkan kapan?" after the answer on PermenPANRB 91/2021: the rest of that answer says it.
-        if own_terms and own_terms <= self._vocab[previous_index]:
+        if said_before:
             hit = Hit(entry=previous, score=float(contextual[previous_index]))
             excerpt = answer_excerpt(previous, own_terms)
             return SearchResult(hits=(hit,), confident=False, used_context=True, in_previous=True, excerpt=excerpt)
         # Nothing clear either way: offer choices about the subject of the conversation.
         return self._subject_choices(contextual, previous, limit)
+
+    def _said_in(self, terms: set[str], index: int) -> bool:
+        """Whether an entry's answer says what `terms` ask: its rarest known word and most of their weight.
+
+        Only words the knowledge base knows count; a follow-up made only of unknown words says nothing.
+        """
+        known = {term: self._idf[term] for term in terms if term in self._idf}
+        if not known:
+            return False
+        vocab = self._vocab[index]
+        rarest = max(known, key=lambda term: known[term])
+        share = sum(weight for term, weight in known.items() if term in vocab) / sum(known.values())
+        return rarest in vocab and share >= SAID_BEFORE_SHARE
 
     def _subject_choices(self, scores: np.ndarray, previous: Entry, limit: int) -> SearchResult:
         """Return the best entries on the previous answer's topic (other than it) as choices, never as an answer."""

@@ -70,7 +70,29 @@ def stem(word: str) -> str:
     """Return the Sastrawi stem of one lower-case word (numbers and acronyms pass through)."""
     if word.isdigit() or len(word) <= 3:
         return word
-    return _get_stemmer().stem(word) or word
+    return _get_stemmer().stem(_formal_verb(word)) or word
+
+
+_VOWELS = frozenset("aeiou")
+
+
+def _formal_verb(word: str) -> str:
+    """Rewrite a colloquial verb in its formal shape, which Sastrawi knows how to stem.
+
+    Officers write "nyusun", "ngajuin", "diserahin": the Jakarta nasal prefix and the -in suffix. As
+    "menyusun", "mengajukan", "diserahkan" they stem to susun, aju, serah. A root word that merely starts
+    like one ("nyaman", "nyata", "ngeri") is left alone.
+    """
+    stemmer = _get_stemmer()
+    if stemmer.delegatedStemmer.dictionary.contains(word):
+        return word
+    if word.endswith("in") and word.startswith(("ny", "ng", "di")) and len(word) > 6:
+        word = word[:-2] + "kan"
+    if word.startswith("nge") and len(word) > 5 and word[3] not in _VOWELS:
+        return word[3:]  # "ngecek", "ngeprint": the prefix on a borrowed word
+    if word.startswith(("ny", "ng")) and len(word) > 4 and word[2] in _VOWELS:
+        word = "me" + word
+    return word
 
 
 # Abbreviations that are only safe to expand as written: "PD" is perangkat daerah, but "pd" is "pada".

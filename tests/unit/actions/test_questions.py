@@ -287,6 +287,30 @@ async def test_long_answer_is_cut_to_its_direct_part_with_a_more_button(kb) -> N
     assert texts(rest).count("(http") >= min(len(entry.sources), 1)
 
 
+@pytest.mark.parametrize(
+    ("question", "entry_id", "said_later"),
+    [
+        # What only the rest of the answer says: its line is shown, not just the opening.
+        ("penetapan finalis 2025 ada brp inovasi", "kipp-penetapan-finalis", "273 finalis"),
+        # "mana aja": the list the opening announces is the answer.
+        ("provinsi percontohan hub jipp mana aja", "jipp-hub-percontohan", "Maluku"),
+    ],
+)
+async def test_lines_that_say_what_was_asked_are_shown_before_more(
+    kb, question: str, entry_id: str, said_later: str
+) -> None:
+    entry = kb.entry(entry_id)
+    opening = entry.answer.split("\n\n")[0]
+    assert said_later not in opening and said_later in entry.answer  # the case still tests what it says
+
+    dispatcher, _ = await ask(kb, question, "ask_kipp")
+
+    assert answered_ids(dispatcher) == [entry_id]
+    shown = texts(dispatcher).split("\n\nSumber:")[0]
+    assert shown.startswith(opening) and said_later in shown
+    assert len(shown) <= 700
+
+
 async def test_sources_are_official_first_and_at_most_two(kb) -> None:
     entry = max(kb.index().entries, key=lambda e: len(e.sources))
     dispatcher = CollectingDispatcher()
@@ -354,3 +378,26 @@ async def test_follow_up_answered_inside_the_last_answer_gets_just_those_lines(k
     assert "31 Desember 2021" in reply and "Sumber:" in reply
     assert len(reply.split("\n\nSumber:")[0]) < len(previous.answer) / 2
     assert context_of(events)["last_entry_id"] == previous.id
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up", "said"),
+    [
+        # A bare year after an answer that goes year by year: that year's line.
+        ("kipp 2019 tu edisi keberapa ya", "trus 2023?", "2023 ke-10"),
+        # A colloquial verb ("nyusun") is the formal one ("disusun") the answer uses.
+        ("rencana aksi replikasi itu dokumen apa", "yg nyusun siapa?", "disusun oleh unit"),
+    ],
+)
+async def test_follow_up_the_last_answer_already_says_is_answered_from_it(
+    kb, first: str, follow_up: str, said: str
+) -> None:
+    _, events = await ask(kb, first, "ask_kipp")
+    previous = kb.entry(context_of(events)["last_entry_id"])
+    assert said in previous.answer
+
+    dispatcher, _ = await ask(kb, follow_up, "ask_followup", **context_of(events))
+
+    reply = texts(dispatcher).split("\n\nSumber:")[0]
+    assert said in reply
+    assert len(reply) < len(previous.answer)

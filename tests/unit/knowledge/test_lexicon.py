@@ -65,3 +65,15 @@ def test_a_stop_word_listed_twice_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(ValueError, match="more than once"):
         _load_lexicon(lexicon)
+
+
+@pytest.mark.parametrize(
+    ("colloquial", "formal"),
+    [("nyusun", "disusun"), ("ngajuin", "mengajukan"), ("diserahin", "diserahkan"), ("ngecek", "cek")],
+)
+def test_colloquial_verbs_stem_like_their_formal_forms(colloquial: str, formal: str) -> None:
+    assert content_terms(colloquial) == content_terms(formal)
+
+
+def test_root_words_that_look_colloquial_are_kept() -> None:
+    assert content_terms("nyaman") == ["nyaman"] and content_terms("nyata") == ["nyata"]

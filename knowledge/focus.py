@@ -1,0 +1,59 @@
+"""Which lines of a long answer say what the question asked, so they are shown before "Selengkapnya".
+
+A reply opens with the entry's direct answer, sized for a phone; the rest waits behind a button. When the
+question names something only the rest says (a year, "mana aja" for a list, a word of its own), the lines
+that say it are brought forward: "kipp 2021 ditutup tanggal berapa" shows the 2021 line of the schedule
+entry, "12 provinsi hub jipp mana aja" shows the list of provinces.
+"""
+
+from __future__ import annotations
+
+import re
+
+from knowledge.retrieval import QUESTION_TERMS
+from knowledge.text import STOP_WORDS, content_terms, tokens
+
+# "apa aja", "mana saja", "sebutkan", "what are": the officer wants the whole list, not its heading.
+_ASKS_LIST = re.compile(
+    r"\b(?:apa|mana|siapa|berapa|brp)\s*(?:aja|saja|sj|aj)\b|\bsebut\w*|\brincian\w*|\bdaftar\s+(?:nya|lengkap)\b"
+    r"|\bwhat\s+are\b|\bwhich\b|\blist\b",
+    re.IGNORECASE,
+)
+_LIST_ITEM = re.compile(r"^\s*(?:[•\-*]|\d{1,2}[.)])\s+")
+MAX_FOCUSED_LINES = 2
+
+
+def focused_lines(question: str, shown: str, rest: str, budget: int) -> list[str]:
+    """Return lines of `rest` that answer what `question` asks and `shown` does not say, within `budget` chars.
+
+    Lines keep their order in the answer. Nothing is returned when the shown part already answers.
+    """
+    lines = [line.strip() for line in rest.splitlines() if line.strip()]
+    if not lines or budget <= 0:
+        return []
+    # Numbers and years the question names that the shown part does not ("2021", "44/2020").
+    numbers = {token for token in tokens(question) if token.isdigit()} - set(re.findall(r"\d+", shown))
+    # Words of its own the question asks about, beyond its question words ("tanggal", "pameran").
+    specific = {
+        term
+        for term in content_terms(question)
+        if term not in QUESTION_TERMS and term not in STOP_WORDS and not term.isdigit()
+    } - set(content_terms(shown))
+    wanted = [
+        index
+        for index, line in enumerate(lines)
+        if numbers & set(re.findall(r"\d+", line)) or specific & set(content_terms(line))
+    ]
+    # A list is asked for and the shown part announces it: the list itself is the answer.
+    if _ASKS_LIST.search(question) and not wanted:
+        wanted = [index for index, line in enumerate(lines) if _LIST_ITEM.match(line)]
+    else:
+        wanted = wanted[:MAX_FOCUSED_LINES]
+    chosen: list[str] = []
+    used = 0
+    for index in wanted:
+        if used + len(lines[index]) + 1 > budget:
+            break
+        chosen.append(lines[index])
+        used += len(lines[index]) + 1
+    return chosen
