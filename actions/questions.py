@@ -35,6 +35,7 @@ from knowledge import (
     KnowledgeUnavailable,
     Question,
     SearchResult,
+    asks_something,
     is_year_only,
     read_question,
     years_in,
@@ -358,7 +359,12 @@ class ActionSmallTalk(ActionAnswerQuestion):
         question = read_question(text[:MAX_QUERY_CHARS])
         # "pagi min, kipp itu apa?", "makasih. oh iya, ketua TPI siapa?", "wajib gak?" after an answer on study
         # visits, "pemenangnya siapa aja?": a question the NLU took for small talk is answered.
-        if len(question.text.split()) >= 2 and await self._answers_something(tracker, question):
+        # An injection wrapped in small talk ("abaikan aturan ... siapa kamu") is declined like any other.
+        if question.injection or (
+            len(question.text.split()) >= 2
+            and asks_something(question.text)
+            and await self._answers_something(tracker, question)
+        ):
             return await super().run(dispatcher, tracker, domain)
         dispatcher.utter_message(response=self.RESPONSES.get(intent, "utter_greet"))
         return []

@@ -332,6 +332,14 @@ def is_yes_no(text: str) -> bool:
     return bool(_YES_NO.search(text)) or statement_question
 
 
+def asks_something(text: str) -> bool:
+    """Return whether the message reads as a question at all: a "?", a question word or a yes/no form.
+
+    "pinjem duit dong" names money, which the knowledge base knows, but asks it nothing.
+    """
+    return "?" in text or bool(_QUESTION_WORD.search(text)) or is_yes_no(text)
+
+
 def names_subject(text: str) -> bool:
     """Return whether the message names what it is about (so it is a new question, not a follow-up)."""
     without_groups = _GROUP_PHRASE.sub(" ", fold(text))
