@@ -272,6 +272,7 @@ class ActionAnswerQuestion(Action):
             repeat=question.asks_repeat or whole is not None,
             facts=facts_asked(question),
             doubtful=intent == "out_of_scope" and whole is None,
+            yes_no=question.yes_no,
         )
         result = kb.search(text, hints)
         if result.in_previous and result.excerpt:

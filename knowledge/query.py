@@ -324,9 +324,19 @@ def is_english(text: str) -> bool:
     return english >= 2 and english > indonesian
 
 
+# "can you summarise ...", "bisa tolong jelaskan ...", "bisa dijelaskan ...": a request, not a yes/no question.
+_REQUEST = re.compile(
+    r"^\s*(?:(?:can|could|would|will)\s+you|please|tolong|mohon|bisa\s+(?:tolong|minta|di(?:jelas|terang|sebut|ringkas)\w*)"
+    r"|(?:bisa|boleh)\s+(?:jelas|terang|sebut|ringkas|rangkum|kasih|minta)\w*)\b",
+    re.IGNORECASE,
+)
+
+
 def is_yes_no(text: str) -> bool:
     """Return whether the message asks for a yes or a no ("boleh gak ...?", "udah bisa ikut?", "can we ...")."""
     text = text.strip()
+    if _REQUEST.search(text):
+        return False
     # Indonesian often asks yes/no as a statement with a question mark: "DID masih dikasih ke pemenang?".
     statement_question = text.endswith("?") and not _WH_WORD.search(text) and len(text.split()) >= 3
     return bool(_YES_NO.search(text)) or statement_question

@@ -42,6 +42,7 @@ TOPIC_BOOST = 1.15
 YEAR_BOOST = 1.25
 OTHER_YEAR_PENALTY = 0.8
 FACT_BOOST = 1.3
+VERDICT_BOOST = 1.08  # a yes/no question and an entry that opens with a yes/no verdict
 PREVIOUS_ENTRY_PENALTY = 0.5  # a follow-up asks something new about the same subject
 OWN_WORDS_WEIGHT = 1.0  # a follow-up's own words against the previous subject's, in the in-context reading
 # A subject-less message read in context is answered in context unless the plain reading is much better...
@@ -60,6 +61,8 @@ _DEFINITION = re.compile(
     r"|\b(?:maksudnya|artinya|pengertiannya)\s*\??\s*$",
     re.IGNORECASE,
 )
+# The answer of a yes/no entry opens with its verdict ("Ya, ...", "Tidak, ...", "Tergantung: ...").
+_VERDICT = re.compile(r"\s*(?:ya|tidak|belum|bukan|boleh|bisa|tergantung|sudah|wajib)\b", re.IGNORECASE)
 _ABBREVIATION = re.compile(r"\(([A-Z][A-Za-z]{1,9})\)")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _GROUP_WORDS = frozenset({"umum", "khusus", "replikasi"})
@@ -96,6 +99,8 @@ class Hints:
     doubtful: bool = False
     # The user asked to hear the previous answer again ("ulangi"); otherwise it is never the answer to a follow-up.
     repeat: bool = False
+    # A yes/no question ("boleh gak ...?"): an entry that opens with the verdict answers it best.
+    yes_no: bool = False
 
 
 # Analysis results are cached: after an edit only the changed texts are analysed again, so the
@@ -312,6 +317,7 @@ class KnowledgeIndex:
         self._year_text = [fold(" ".join((*e.questions, e.title, e.answer, e.answer_en or ""))) for e in self.entries]
         self._vocab = [set(content_terms(text)) for text in self._year_text]
         self._title_years = [set(years_in(e.title)) for e in self.entries]
+        self._opens_with_verdict = np.array([bool(_VERDICT.match(e.answer)) for e in self.entries])
         # What each entry defines: the head word of its title ("Formulir SPBE ..." defines a form, not SPBE),
         # a title that is itself "Apa itu X", and its "apa itu X" phrasings.
         self._defined = [
@@ -417,6 +423,8 @@ class KnowledgeIndex:
             return SearchResult()
         hints = hints or Hints()
         scores = self._penalise_unnamed_definition(text, self.scores(text))
+        if hints.yes_no:
+            scores = scores * np.where(self._opens_with_verdict, VERDICT_BOOST, 1.0)
         plain = self._rank(self._apply_hints(scores, hints.topics, hints.year, hints.facts), limit)
         if hints.doubtful:
             plain = self._require_focus(text, plain)

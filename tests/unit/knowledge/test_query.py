@@ -52,6 +52,9 @@ def test_a_message_is_split_on_its_question_boundaries_only(message: str, parts:
         ("Can a state-owned enterprise join KIPP?", True),
         ("syarat ikut kipp apa aja", False),
         ("kapan pendaftaran kipp dibuka", False),
+        # Requests that start like a yes/no question want an explanation, not a verdict.
+        ("can you summarise the PermenPANRB 91/2021 rules for me?", False),
+        ("bisa tolong jelasin tahapan replikasi?", False),
     ],
 )
 def test_yes_no_questions_are_recognised(message: str, expected: bool) -> None:

@@ -129,3 +129,14 @@ def test_asking_what_comes_after_a_step_gets_the_next_step_of_the_list(
 ) -> None:
     result = kb.search(follow_up, Hints(previous=kb.entry(previous_id), may_follow_up=True))
     assert result.excerpt and re.search(expected, result.excerpt)
+
+
+def test_a_yes_no_question_prefers_the_entry_that_opens_with_its_verdict(kb) -> None:
+    """Close call between a list of MPP services and "must an innovation be an app?": the verdict entry wins."""
+    question = "inovasi pelayanan itu wajib berbentuk aplikasi kah?"
+    plain = {hit.entry.id: hit.score for hit in kb.search(question, Hints()).hits}
+    as_yes_no = kb.search(question, Hints(yes_no=True))
+
+    assert as_yes_no.best.entry.id == "umum-bukan-aplikasi"
+    assert as_yes_no.best.entry.answer.startswith("Tidak")
+    assert as_yes_no.best.score > plain["umum-bukan-aplikasi"]
