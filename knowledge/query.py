@@ -335,7 +335,8 @@ _REQUEST = re.compile(
 def is_yes_no(text: str) -> bool:
     """Return whether the message asks for a yes or a no ("boleh gak ...?", "udah bisa ikut?", "can we ...")."""
     text = text.strip()
-    if _REQUEST.search(text):
+    # A request ("can you summarise ...") or the last question about something else ("kalau jipp?").
+    if _REQUEST.search(text) or (_SWITCH.match(text) and len(text.split()) <= SWITCH_MAX_WORDS):
         return False
     # Indonesian often asks yes/no as a statement with a question mark: "DID masih dikasih ke pemenang?".
     statement_question = text.endswith("?") and not _WH_WORD.search(text) and len(text.split()) >= 3
@@ -353,7 +354,8 @@ def asks_something(text: str) -> bool:
 def names_subject(text: str) -> bool:
     """Return whether the message names what it is about (so it is a new question, not a follow-up)."""
     without_groups = _GROUP_PHRASE.sub(" ", fold(text))
-    return any(token in SUBJECT_WORDS for token in tokens(without_groups))
+    # "pelembagaannya", "replikasinya", "kippnya": the subject with a possessive ending still names it.
+    return any(token in SUBJECT_WORDS or token.removesuffix("nya") in SUBJECT_WORDS for token in tokens(without_groups))
 
 
 # A year on its own, not the year of a regulation number ("89/2020").
@@ -373,7 +375,9 @@ def is_year_only(text: str) -> bool:
 
 def switches_subject(text: str) -> bool:
     """Return whether a short message asks the previous question about another subject ("kalau jipp?")."""
-    return bool(_SWITCH.match(text)) and len(text.split()) <= SWITCH_MAX_WORDS and names_subject(text)
+    short_switch = bool(_SWITCH.match(text)) and len(text.split()) <= SWITCH_MAX_WORDS
+    # "kalau kelompok replikasi?": another KIPP group is another subject for the same question too.
+    return short_switch and (names_subject(text) or bool(_GROUP_PHRASE.search(text)))
 
 
 def read_question(text: str) -> Question:

@@ -242,6 +242,8 @@ def aspect_terms(entry: Entry) -> str:
     subject_words = set(SUBJECT_WORDS) | {w for words in TOPIC_SUBJECTS.values() for w in words.split()}
     question_words = {"apa", "siapa", "bagaimana", "kapan", "berapa", "mengapa", "kenapa", "mana", "itu"}
     title = re.sub(r"\([^)]*\)", " ", entry.title)  # "(Perpres 89/2021)": the old subject's own regulation
+    # The group is part of the subject too: "kalau kelompok replikasi?" after the rules of kelompok umum.
+    subject_words |= _GROUP_WORDS | {"kelompok"}
     return " ".join(
         t
         for t in tokens(title)
@@ -317,6 +319,7 @@ class KnowledgeIndex:
         self._year_text = [fold(" ".join((*e.questions, e.title, e.answer, e.answer_en or ""))) for e in self.entries]
         self._vocab = [set(content_terms(text)) for text in self._year_text]
         self._title_years = [set(years_in(e.title)) for e in self.entries]
+        self._title_terms = [set(content_terms(e.title)) for e in self.entries]
         self._opens_with_verdict = np.array([bool(_VERDICT.match(e.answer)) for e in self.entries])
         # What each entry defines: the head word of its title ("Formulir SPBE ..." defines a form, not SPBE),
         # a title that is itself "Apa itu X", and its "apa itu X" phrasings.
@@ -435,7 +438,10 @@ class KnowledgeIndex:
             return SearchResult(hits=(Hit(entry=entry, score=1.0),), used_context=True, in_previous=True, excerpt=line)
         if previous is not None and hints.switch_subject:
             switched = self._rank(
-                self._apply_hints(self.scores(f"{text} {aspect_terms(previous)}"), hints.topics, hints.year),
+                # ...about the subject this message names: an entry whose title names it, not one that mentions it.
+                self._apply_hints(
+                    self.scores(f"{text} {aspect_terms(previous)}") * self._titled(text), hints.topics, hints.year
+                ),
                 limit,
                 used_context=True,
                 exclude=previous.id,
@@ -452,6 +458,9 @@ class KnowledgeIndex:
         own_words = " ".join(t for t in tokens(text) if not t.isdigit())  # a bare year is read with the subject
         if content_terms(own_words):
             contextual = (contextual + OWN_WORDS_WEIGHT * self.scores(own_words)) / (1 + OWN_WORDS_WEIGHT)
+        # Read in context, the follow-up is best answered by what was just said ("syaratnya apa?" after "BUMD
+        # boleh ikut?", whose answer gives the condition): those lines, if the answer holds the asked words.
+        previous_fits_best = int(np.argmax(contextual)) == previous_index
         if not hints.repeat:
             contextual[previous_index] *= PREVIOUS_ENTRY_PENALTY
         contextual = self._apply_hints(contextual, hints.topics | {previous.topic}, hints.year, hints.facts)
@@ -466,6 +475,16 @@ class KnowledgeIndex:
         if detail and not hints.repeat:
             hit = Hit(entry=previous, score=float(contextual[previous_index]))
             return SearchResult(hits=(hit,), used_context=True, in_previous=True, excerpt=detail)
+        own_terms = set(content_terms(text)) - QUESTION_TERMS
+        # Words no entry uses ("nyusul", "pakai") cannot point anywhere: what the known words say decides.
+        said_before = self._said_in(own_terms, previous_index)
+        # ...unless it asks again what that answer was about ("langkahnya apa aja?" after the steps).
+        asks_anew = own_terms <= set(content_terms(previous.title))
+        if previous_fits_best and said_before and not asks_anew and not hints.repeat:
+            excerpt = answer_excerpt(previous, own_terms)
+            if excerpt:
+                hit = Hit(entry=previous, score=float(contextual[previous_index]))
+                return SearchResult(hits=(hit,), used_context=True, in_previous=True, excerpt=excerpt)
         # A follow-up that says almost nothing on its own ("yg 2025?", "contohnya?") is read in context.
         says_little = len([t for t in content_terms(text) if not t.isdigit()]) < 2
         if in_context.confident and hints.follow_up and says_little:
@@ -473,10 +492,6 @@ class KnowledgeIndex:
         plain_is_new = plain.best is not None and (plain.best.entry.id != previous.id or hints.repeat)
         same_subject = plain.best is not None and plain.best.entry.topic == previous.topic
         # "kalau bumn?" after "bumd boleh ikut?": nothing clear on its own, and the last answer says it.
-        # What the follow-up asks about, without its question words ("ketuanya siapa?" -> ketua).
-        own_terms = set(content_terms(text)) - QUESTION_TERMS
-        # Words no entry uses ("nyusul", "pakai") cannot point anywhere: what the known words say decides.
-        said_before = self._said_in(own_terms, previous_index)
         if said_before and plain_score < STRONG_ANSWER:
             excerpt = answer_excerpt(previous, own_terms)
             if excerpt:
@@ -503,6 +518,14 @@ class KnowledgeIndex:
             return SearchResult(hits=(hit,), confident=False, used_context=True, in_previous=True, excerpt=excerpt)
         # Nothing clear either way: offer choices about the subject of the conversation.
         return self._subject_choices(contextual, previous, limit)
+
+    def _titled(self, text: str) -> np.ndarray:
+        """Return, per entry, a weight from 0.5 to 1 by the share of the message's words its title holds."""
+        terms = set(content_terms(text)) - QUESTION_TERMS
+        if not terms:
+            return np.ones(len(self.entries))
+        shares = np.array([len(terms & title) / len(terms) for title in self._title_terms])
+        return 0.5 + 0.5 * shares
 
     def _said_in(self, terms: set[str], index: int) -> bool:
         """Whether an entry's answer says what `terms` ask: its rarest known word and most of their weight.
