@@ -388,6 +388,8 @@ async def test_follow_up_answered_inside_the_last_answer_gets_just_those_lines(k
         ("kipp 2019 tu edisi keberapa ya", "trus 2023?", "2023 ke-10"),
         # A colloquial verb ("nyusun") is the formal one ("disusun") the answer uses.
         ("rencana aksi replikasi itu dokumen apa", "yg nyusun siapa?", "disusun oleh unit"),
+        # An aspect the last answer gives for its own subject: the condition under which BUMD may take part.
+        ("bumd boleh ikut kipp ga", "syaratnya apa?", "Public Service Obligation"),
     ],
 )
 async def test_follow_up_the_last_answer_already_says_is_answered_from_it(

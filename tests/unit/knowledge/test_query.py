@@ -83,6 +83,7 @@ def test_english_is_told_from_indonesian(message: str, expected: bool) -> None:
         ("kalau kelompok replikasi?", False),  # a KIPP group, not the replication topic
         ("replikasi itu boleh?", True),
         ("yg 2025?", False),
+        ("pelembagaannya gmn caranya?", True),  # the subject with a possessive ending
     ],
 )
 def test_a_message_that_names_its_subject_is_not_a_follow_up(message: str, expected: bool) -> None:
