@@ -371,7 +371,7 @@ async def test_definition_of_something_only_mentioned_in_passing_is_declined(kb)
 
 
 async def test_follow_up_answered_inside_the_last_answer_gets_just_those_lines(kb) -> None:
-    _, first = await ask(kb, "permenpan 91/2021 itu ngatur apa", "ask_institutionalisation")
+    _, first = await ask(kb, "permenpanrb 91 th 2021 isinya ttg apa", "ask_institutionalisation")
     previous = kb.entry(context_of(first)["last_entry_id"])
     assert previous.id == "pelembagaan-permen-91"
     dispatcher, events = await ask(kb, "ditetapkan kapan?", "ask_followup", **context_of(first))

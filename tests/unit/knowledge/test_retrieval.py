@@ -85,7 +85,7 @@ def test_change_in_database_is_picked_up_without_restart(kb) -> None:
     ("first", "follow_up", "expected"),
     [
         ("uji publik dalam kipp itu apa", "berapa lama?", r"5 hari"),
-        ("permenpan 91/2021 itu ngatur apa", "ditetapkan kapan?", r"31 Desember 2021"),
+        ("permenpanrb 91 th 2021 isinya ttg apa", "ditetapkan kapan?", r"31 Desember 2021"),
         ("jumlah pendaftar kipp 2014 sampai 2019", "thn 2017 brp?", r"3\.054"),
     ],
 )
