@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot import feedback, privacy
+from bot import feedback, privacy, store
 from bot.context import BotData
 from bot.feedback_buttons import Vote, button_key, verify_vote
 from knowledge import KnowledgeAdmin
@@ -182,7 +182,7 @@ async def test_hapus_data_asks_first_then_deletes_questions_feedback_and_convers
     ctx, kb_admin, monkeypatch
 ) -> None:
     # The bot's administration deletes conversations through Rasa; here through the same code in this process.
-    monkeypatch.setattr(feedback, "_admin", lambda *_args: kb_admin)
+    monkeypatch.setattr(store, "_admin", lambda *_args: kb_admin)
     from pathlib import Path
 
     from tests.unit.knowledge.test_privacy import add_events, senders_in, tracker
