@@ -9,8 +9,7 @@ import pytest
 from bot import feedback, privacy, store
 from bot.context import BotData
 from bot.feedback_buttons import Vote, button_key, verify_vote
-from knowledge import KnowledgeAdmin
-from knowledge import admin_queries as aq
+from knowledge import KnowledgeAdmin, admin_feedback
 from knowledge.db import get_session_factory
 from knowledge.queries import log_question
 from settings import Settings
@@ -64,7 +63,7 @@ def button(ctx, data: str, user_id: int = USER, chat_id: int = USER):
 
 def stored(kb_admin):
     with get_session_factory(kb_admin.database_url)() as session:
-        return aq.feedback_records(session)
+        return admin_feedback.feedback_records(session)
 
 
 KEY = b"k" * 32
