@@ -196,8 +196,11 @@ async def test_hapus_data_asks_first_then_deletes_questions_feedback_and_convers
     assert [b.callback_data for b in keyboard] == [f"priv:yes:{USER}", f"priv:no:{USER}"]
     assert len(stored(kb_admin)) == 1  # nothing deleted before the confirmation
 
-    await privacy.on_privacy_button(button(ctx, f"priv:yes:{USER}", user_id=777), ctx)  # someone else's button
+    # A group member tapping someone else's confirmation is refused: nothing of either of them is deleted.
+    await privacy.on_privacy_button(button(ctx, f"priv:yes:{USER}", user_id=777, chat_id=-100), ctx)
     assert len(stored(kb_admin)) == 1
+    assert ctx.bot.answer_callback_query.call_args.kwargs["text"] == privacy.TEXT_NOT_YOURS
+    assert ctx.bot.edit_message_text.await_count == 0
 
     await privacy.on_privacy_button(button(ctx, f"priv:yes:{USER}"), ctx)
     assert stored(kb_admin) == []
