@@ -190,20 +190,6 @@ async def kb_pulihkan_command(update: Update, context: Context) -> None:
     )
 
 
-def _kinds(group: knowledge.UnansweredGroup) -> str:
-    parts = [
-        f"{label} {n}"
-        for label, n in (
-            ("ditolak", group.declined),
-            ("pilihan", group.ambiguous),
-            ("ragu", group.uncertain),
-            ("👎", group.unhelpful),
-        )
-        if n
-    ]
-    return " · ".join(parts)
-
-
 @admin_only
 @reports_errors
 async def kb_belum_terjawab_command(update: Update, context: Context) -> None:
@@ -216,7 +202,7 @@ async def kb_belum_terjawab_command(update: Update, context: Context) -> None:
     lines = []
     for g in groups:
         lines.append(f"[{g.group_id}] {g.count}× “{g.example}”")
-        lines.append(f"      {_kinds(g)}" + (f" · entri: {', '.join(g.entry_ids[:2])}" if g.entry_ids else ""))
+        lines.append(f"      {g.kinds()}" + (f" · entri: {', '.join(g.entry_ids[:2])}" if g.entry_ids else ""))
         lines.extend(f"      juga: “{t}”" for t in g.texts[1:3])
         lines.extend(f"      👎 “{c}”" for c in g.comments[:2])
     await reply(

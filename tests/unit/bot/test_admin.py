@@ -283,7 +283,7 @@ async def test_unanswered_list_phrasing_and_stats_photo(ctx, kb_admin) -> None:
             )
     await admin.kb_belum_terjawab_command(command(ctx, ADMIN_ID, "/kb_belum_terjawab"), ctx)
     group = kb_admin.unanswered()[0]
-    assert f"[{group.group_id}] 2× “kipp buat apa”" in sent_texts(ctx.bot)[-1]
+    assert f"[{group.group_id}] 2× “kipp buat apa”\n      ditolak 2\n" in sent_texts(ctx.bot)[-1]
     await admin.kb_frasa_command(command(ctx, ADMIN_ID, f"/kb_frasa {group.group_id} kipp-apa"), ctx)
     assert kb_admin.require("kipp-apa").questions[-1] == "kipp buat apa" and kb_admin.unanswered() == []
     await admin.kb_statistik_command(command(ctx, ADMIN_ID, "/kb_statistik 7"), ctx)
