@@ -1,10 +1,11 @@
 """👍/👎 under knowledge-base answers: the keyboard, the button handler and the optional comment after a 👎.
 
-May import: `settings`, `telegram`, the bot's own `handlers` (for the conversation id) and the public API of
-`knowledge`. Feedback is stored with the conversation id, the entry and version answered, the time, and the
-question (the sender's latest question answered by that entry, from the question log). After a 👎 the bot asks
-what was wrong: the user's next text message in that chat (within COMMENT_WINDOW_SECONDS) is stored as the
-comment instead of being sent to the assistant, or the user taps "Lewati".
+May import: `settings`, `telegram`, the bot's own `context`, `handling`, `store`, `feedback_buttons`, `handoff`
+and `handlers` (for the conversation id), and the public API of `knowledge` (its database through `bot.store`).
+Feedback is stored with the conversation id, the entry and version answered, the time, and the question (the
+sender's latest question answered by that entry, from the question log). After a 👎 the bot asks what was
+wrong: the user's next text message in that chat (within COMMENT_WINDOW_SECONDS) is stored as the comment
+instead of being sent to the assistant, or the user taps "Lewati".
 
 callback_data is a signed vote token (see `feedback_buttons`: tied to the answer and the conversation it was sent
 to; one vote per answer per user) or `fb:skip:<feedback_id>`, accepted only from the user who was asked.
@@ -12,22 +13,21 @@ to; one vote per answer per user) or `fb:skip:<feedback_id>`, accepted only from
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
-from functools import lru_cache
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 import knowledge
+from bot import store
 from bot.context import Context
 from bot.feedback_buttons import button_key, feedback_keyboard, verify_vote, with_feedback_buttons
 from bot.handlers import sender_id
+from bot.handling import answer_tap, consuming, drop_keyboard, edit_tapped_text, stopping
 from bot.handoff import offer_after_thumbs_down, reset_thumbs_down
 
 logger = logging.getLogger(__name__)
@@ -54,19 +54,6 @@ TEXT_ALREADY_VOTED = "Anda sudah menilai jawaban ini. Terima kasih!"
 TEXT_UNAVAILABLE = "Maaf, masukan Anda belum dapat disimpan saat ini. Silakan coba lagi nanti."
 
 
-@lru_cache(maxsize=4)
-def _admin(database_url: str, tracker_db: str, rasa_url: str, rasa_token: str) -> knowledge.KnowledgeAdmin:
-    # Conversations are deleted by asking Rasa, their owner, with the token the bot already sends it.
-    conversations = knowledge.RasaConversations(rasa_url, rasa_token)
-    return knowledge.KnowledgeAdmin(database_url, tracker_db=tracker_db, conversations=conversations)
-
-
-def admin_for(context: Context) -> knowledge.KnowledgeAdmin:
-    """Return the knowledge-base administration configured in the bot's settings."""
-    settings = context.bot_data.settings
-    return _admin(settings.database_url, settings.tracker_db, settings.rasa_url, settings.rasa_token)
-
-
 async def on_feedback(update: Update, context: Context) -> None:
     """Store a 👍/👎 tapped under an answer; after 👎 ask what was wrong."""
     query = update.callback_query
@@ -78,11 +65,11 @@ async def on_feedback(update: Update, context: Context) -> None:
         pending = context.user_data.get(PENDING_KEY) if context.user_data is not None else None
         # Only the user who was asked can skip, and only the question that is still open.
         if not pending or str(pending.get("id")) != skip.group(1) or pending.get("chat") != chat.id:
-            await _answer(query, TEXT_INVALID)
+            await answer_tap(update, TEXT_INVALID)
             return
-        await _answer(query, None)
+        await answer_tap(update)
         context.user_data.pop(PENDING_KEY, None)  # type: ignore[union-attr]
-        await _edit(query.edit_message_text(TEXT_SKIPPED))
+        await edit_tapped_text(update, TEXT_SKIPPED)
         return
     sender = sender_id(chat, update.effective_user)
     vote = verify_vote(query.data, sender=sender, key=button_key(context.bot_data.settings))
@@ -90,12 +77,12 @@ async def on_feedback(update: Update, context: Context) -> None:
         # Forged, altered, or tapped by someone the answer was not sent to (in a group): refuse, store nothing.
         user = update.effective_user
         logger.warning("Refused a feedback button from user %s: unknown token", user.id if user else None)
-        await _answer(query, TEXT_INVALID)
+        await answer_tap(update, TEXT_INVALID)
         return
     sign, entry_id, version = "+" if vote.helpful else "-", vote.entry_id, vote.version
     try:
-        feedback_id = await asyncio.to_thread(
-            admin_for(context).add_feedback,
+        feedback_id = await store.off_loop(
+            store.admin(context).add_feedback,
             sender_id=sender,
             entry_id=entry_id,
             entry_version=version,
@@ -103,17 +90,17 @@ async def on_feedback(update: Update, context: Context) -> None:
             answer_key=f"{entry_id}:{vote.nonce}",
         )
     except knowledge.AlreadyVoted:
-        await _answer(query, TEXT_ALREADY_VOTED)
-        await _edit(query.edit_message_reply_markup(reply_markup=None))
+        await answer_tap(update, TEXT_ALREADY_VOTED)
+        await drop_keyboard(update)
         return
     except knowledge.KnowledgeUnavailable:
         logger.warning("Could not store feedback of %s", sender, exc_info=True)
-        await _answer(query, TEXT_UNAVAILABLE)
+        await answer_tap(update, TEXT_UNAVAILABLE)
         return
     logger.info("Feedback %s on %s v%d from %s", sign, entry_id, version, sender)
-    await _answer(query, TEXT_THANKS)
+    await answer_tap(update, TEXT_THANKS)
     # One vote per answer: the buttons go away once used.
-    await _edit(query.edit_message_reply_markup(reply_markup=None))
+    await drop_keyboard(update)
     if sign == "+":
         reset_thumbs_down(context)
     if sign == "-":
@@ -142,7 +129,7 @@ async def on_feedback_comment(update: Update, context: Context) -> bool:
     if time.time() - pending["at"] > COMMENT_WINDOW_SECONDS:
         return False  # too late: this is a new question, not a comment
     try:
-        await asyncio.to_thread(admin_for(context).comment_feedback, pending["id"], message.text)
+        await store.off_loop(store.admin(context).comment_feedback, pending["id"], message.text)
     except knowledge.KnowledgeUnavailable:
         logger.warning("Could not store a feedback comment", exc_info=True)
         await context.bot.send_message(chat.id, TEXT_UNAVAILABLE)
@@ -168,46 +155,10 @@ async def _alert_ops(context: Context, pending: dict[str, Any], comment: str) ->
         logger.warning("Could not alert the ops chat about a 👎: %s", exc)
 
 
-async def _answer(query: Any, text: str | None) -> None:
-    # Answer first and always: until then the user's app shows a loading spinner on the button.
-    try:
-        await query.answer(text)
-    except TelegramError as exc:
-        logger.debug("Could not answer callback query: %s", exc)
-
-
-async def _edit(call: Awaitable[Any]) -> None:
-    try:
-        await call
-    except TelegramError as exc:
-        # The message may be too old to edit or already edited; the feedback itself is stored.
-        logger.debug("Could not edit the feedback message: %s", exc)
-
-
-def _stopping(callback: Callable[[Update, Context], Awaitable[Any]]) -> Callable[[Update, Context], Awaitable[None]]:
-    async def run(update: Update, context: Context) -> None:
-        await callback(update, context)
-        raise ApplicationHandlerStop
-
-    return run
-
-
-def _stopping_if_consumed(
-    callback: Callable[[Update, Context], Awaitable[bool]],
-) -> Callable[[Update, Context], Awaitable[None]]:
-    async def run(update: Update, context: Context) -> None:
-        if await callback(update, context):
-            raise ApplicationHandlerStop
-
-    return run
-
-
 def register_feedback_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Register the feedback button and comment handlers (in group -1, before the bot's own handlers)."""
-    application.add_handler(CallbackQueryHandler(_stopping(on_feedback), pattern=FEEDBACK_PATTERN), HANDLER_GROUP)
+    """Register the feedback button and comment handlers (in group -3, before the bot's own handlers)."""
+    application.add_handler(CallbackQueryHandler(stopping(on_feedback), pattern=FEEDBACK_PATTERN), HANDLER_GROUP)
     application.add_handler(
-        MessageHandler(
-            filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, _stopping_if_consumed(on_feedback_comment)
-        ),
+        MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, consuming(on_feedback_comment)),
         HANDLER_GROUP,
     )

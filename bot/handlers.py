@@ -1,7 +1,8 @@
 """Telegram handlers: relay each conversation to the assistant and answer what the assistant cannot.
 
-May import: `settings`, `telegram`, the bot's own `context`, `delivery`, `rasa_client` and `render`, and the
-public API of `knowledge` (for /tentang). Each handler does one job; `bot.app.build_application` registers them.
+May import: `settings`, `telegram`, the bot's own `context`, `delivery`, `feedback_buttons`, `handling`,
+`payloads`, `rasa_client`, `render` and `store`, and the public API of `knowledge` (its types and errors; the
+database is reached through `bot.store`). Each handler does one job; `bot.app.build_application` registers them.
 
 Conversations: in a private chat the sender id is `tg-<chat_id>`; in a group every member has their own
 conversation, `tg-<chat_id>-<user_id>`, so two members never step on each other's dialogue state.
@@ -10,7 +11,6 @@ User text is logged at DEBUG only.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import html
 import importlib.metadata
@@ -35,9 +35,11 @@ from telegram.constants import ParseMode
 from telegram.error import NetworkError, TelegramError
 
 import knowledge
+from bot import store
 from bot.context import Context
 from bot.delivery import Target, Typing, deliver, reply_parameters, send_plain
 from bot.feedback_buttons import button_key, with_feedback_buttons
+from bot.handling import answer_tap
 from bot.payloads import known_payload
 from bot.rasa_client import RasaBusy, RasaUnavailable
 from bot.render import OutgoingText, render_reply
@@ -329,8 +331,7 @@ async def relay(
         await send_plain(context, target, TEXT_ASSISTANT_DOWN)
         return
     if any(isinstance(m.get("custom"), dict) and "document" in m["custom"] for m in messages):
-        store = knowledge.DocumentStore(context.bot_data.settings.database_url)
-        messages = await asyncio.to_thread(attach_documents, messages, store.load)
+        messages = await store.off_loop(attach_documents, messages, store.documents(context).load)
     key = button_key(context.bot_data.settings)
     items = with_feedback_buttons(render_reply(messages, context.bot_data.payloads), sender=sender, key=key)
     # A tap that only re-draws the question it was on (the documents checklist ticking a box) edits that
@@ -418,7 +419,7 @@ async def tentang_command(update: Update, context: Context) -> None:
         return
     try:
         # kb_info reads the database: keep that blocking call off the event loop.
-        info = await asyncio.to_thread(knowledge.kb_info)
+        info = await store.off_loop(store.kb_info)
     except knowledge.KnowledgeUnavailable:
         logger.warning("Knowledge base unavailable for /tentang", exc_info=True)
         kb = "sedang tidak dapat dibaca"
@@ -488,11 +489,7 @@ async def on_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
-    # Answer first and always: until then the user's app shows a loading spinner on the button.
-    try:
-        await query.answer()
-    except TelegramError as exc:
-        logger.debug("Could not answer callback query %s: %s", query.id, exc)
+    await answer_tap(update)
     target = _target(update)
     if target is None or not query.data:
         return  # a button on an inline-mode message has no chat to answer in

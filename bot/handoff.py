@@ -1,8 +1,8 @@
 """Human handoff: when the assistant is not enough, a facilitator takes over the conversation for a while.
 
-May import: `settings`, `telegram`, the bot's own `context` and `handlers` (conversation ids), and the public API
-of `knowledge` (`HandoffStore` keeps every step in the database, so a restart loses nothing and the stats
-count handoffs). In the spirit of Botpress's HITL:
+May import: `settings`, `telegram`, the bot's own `context`, `handling`, `store` and `handlers` (conversation
+ids), and the public API of `knowledge` (`bot.store.handoffs`, a `HandoffStore`, keeps every step in the
+database, so a restart loses nothing and the stats count handoffs). In the spirit of Botpress's HITL:
 
 1. The bot offers a facilitator when an officer asks for one ("saya mau bicara dengan petugas", /petugas) or
    after two 👎 in a row (`offer_after_thumbs_down`).
@@ -23,18 +23,18 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 import knowledge
+from bot import store
 from bot.context import Context
 from bot.handlers import sender_id
+from bot.handling import answer_tap, consuming, drop_keyboard, stopping
 
 logger = logging.getLogger(__name__)
 
@@ -71,18 +71,8 @@ TEXT_BUTTON_DURING_HANDOFF = "Anda sedang terhubung dengan fasilitator; ketik /s
 OUTCOMES = {"answered": "dijawab", "uncertain": "dijawab (ragu)", "ambiguous": "diberi pilihan", "declined": "ditolak"}
 
 
-@lru_cache(maxsize=4)
-def _store(database_url: str) -> knowledge.HandoffStore:
-    return knowledge.HandoffStore(database_url)
-
-
-def store(context: Context) -> knowledge.HandoffStore:
-    """Return the handoff records of the bot's database."""
-    return _store(context.bot_data.settings.database_url)
-
-
 async def _db(context: Context, method: str, *args: Any, **kwargs: Any) -> Any:
-    return await asyncio.to_thread(getattr(store(context), method), *args, **kwargs)
+    return await store.off_loop(getattr(store.handoffs(context), method), *args, **kwargs)
 
 
 def _name(user: User | None) -> str:
@@ -106,12 +96,6 @@ async def _send(context: Context, chat_id: int, text: str, **kwargs: Any) -> Mes
     except TelegramError as exc:
         logger.warning("Handoff message to chat %s failed: %s", chat_id, exc)
         return None
-
-
-async def _answer(update: Update, text: str | None = None) -> None:
-    if update.callback_query is not None:
-        with contextlib.suppress(TelegramError):
-            await update.callback_query.answer(text)
 
 
 def utcnow() -> datetime:
@@ -245,24 +229,22 @@ async def on_private_button(update: Update, context: Context) -> bool:
         return False
     data = query.data
     if data.startswith("ho:yes:"):
-        await _answer(update)
-        with contextlib.suppress(TelegramError):
-            await query.edit_message_reply_markup(reply_markup=None)
+        await answer_tap(update)
+        await drop_keyboard(update)
         await _request(update, context, "thumbs-down" if data.endswith("thumbs-down") else "request")
         return True
     if data == "ho:no":
-        await _answer(update)
-        with contextlib.suppress(TelegramError):
-            await query.edit_message_reply_markup(reply_markup=None)
+        await answer_tap(update)
+        await drop_keyboard(update)
         await _send(context, chat.id, TEXT_DECLINED)
         return True
     if data.startswith("ho:"):
-        await _answer(update, TEXT_EXPIRED)
+        await answer_tap(update, TEXT_EXPIRED)
         return True
     if data.startswith(("fb:", "adm:")):
         return False  # feedback and admin buttons are not the assistant's
     if await _db(context, "open_for_chat", chat.id) is not None:
-        await _answer(update, TEXT_BUTTON_DURING_HANDOFF)
+        await answer_tap(update, TEXT_BUTTON_DURING_HANDOFF)
         return True
     return False
 
@@ -296,18 +278,17 @@ async def on_claim(update: Update, context: Context) -> None:
         return
     match = re.fullmatch(r"ho:claim:(\d{1,12})", query.data)
     if match is None or chat.id != settings.handoff_chat_id:
-        await _answer(update, TEXT_EXPIRED)
+        await answer_tap(update, TEXT_EXPIRED)
         return
     handoff, claimed = await _db(
         context, "claim", int(match.group(1)), facilitator_id=user.id, facilitator_name=_name(user)
     )
     if not claimed:
         taken = f"sudah diambil {handoff.facilitator_name}" if handoff and handoff.facilitator_name else "tidak aktif"
-        await _answer(update, f"Permintaan ini {taken}.")
+        await answer_tap(update, f"Permintaan ini {taken}.")
         return
-    await _answer(update, "Anda mengambil permintaan ini.")
-    with contextlib.suppress(TelegramError):
-        await query.edit_message_reply_markup(reply_markup=None)
+    await answer_tap(update, "Anda mengambil permintaan ini.")
+    await drop_keyboard(update)
     logger.info("Handoff %d claimed by facilitator %s", handoff.id, user.id)
     await _send(
         context,
@@ -357,34 +338,18 @@ async def on_group_message(update: Update, context: Context) -> bool:
 # Registration and the expiry loop
 
 
-def _consuming(callback: Callable[[Update, Context], Awaitable[bool]]) -> Callable[[Update, Context], Awaitable[None]]:
-    async def run(update: Update, context: Context) -> None:
-        if await callback(update, context):
-            raise ApplicationHandlerStop
-
-    return run
-
-
-def _stopping(callback: Callable[[Update, Context], Awaitable[None]]) -> Callable[[Update, Context], Awaitable[None]]:
-    async def run(update: Update, context: Context) -> None:
-        await callback(update, context)
-        raise ApplicationHandlerStop
-
-    return run
-
-
 def register_handoff_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register the handoff handlers in group -5, before every other handler."""
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.TEXT
-    application.add_handler(MessageHandler(private, _consuming(on_private_message)), HANDLER_GROUP)
+    application.add_handler(MessageHandler(private, consuming(on_private_message)), HANDLER_GROUP)
     handoff_chat = application.bot_data.settings.handoff_chat_id
     if handoff_chat is not None:
         group = filters.Chat(handoff_chat)
-        application.add_handler(CallbackQueryHandler(_stopping(on_claim), pattern=r"^ho:claim:"), HANDLER_GROUP)
+        application.add_handler(CallbackQueryHandler(stopping(on_claim), pattern=r"^ho:claim:"), HANDLER_GROUP)
         # Everything in the facilitators' group is the handoff's: it never reaches the assistant.
-        relay = MessageHandler(group & filters.UpdateType.MESSAGE, _consuming(on_group_message))
+        relay = MessageHandler(group & filters.UpdateType.MESSAGE, consuming(on_group_message))
         application.add_handler(relay, HANDLER_GROUP)
-    application.add_handler(CallbackQueryHandler(_consuming(on_private_button)), HANDLER_GROUP)
+    application.add_handler(CallbackQueryHandler(consuming(on_private_button)), HANDLER_GROUP)
 
 
 _EXPIRY_TASKS: dict[int, asyncio.Task[None]] = {}

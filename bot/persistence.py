@@ -3,8 +3,8 @@
 Admin drafts, dialogue states and pending 👎 comments (user data), chat data, and the stored long button
 payloads survive a restart.
 
-May import: `telegram`, `settings`, the bot's own `render`, and the public API of `knowledge` (the bot never
-opens the database itself: `knowledge.BotStateStore` keeps opaque blobs). Values are pickled, as PTB's own
+May import: `telegram`, `settings`, the bot's own `render` and `store` (the bot never opens the database
+itself: `bot.store.bot_state`, a `knowledge.BotStateStore`, keeps opaque blobs). Values are pickled, as PTB's own
 PicklePersistence does; only the bot writes them. Bot data is not persisted (it holds the settings and the HTTP
 client); the long-payload store inside it is saved and restored on its own. Writes run off the event loop.
 """
@@ -24,6 +24,7 @@ from telegram.ext._utils.types import ConversationDict, ConversationKey
 
 import knowledge
 from bot.render import PayloadStore
+from bot.store import bot_state
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -50,7 +51,7 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], Any]):
             store_data=PersistenceInput(bot_data=False, chat_data=True, user_data=True, callback_data=False),
             update_interval=UPDATE_INTERVAL_SECONDS,
         )
-        self._store = knowledge.BotStateStore(database_url)
+        self._store = bot_state(database_url)
         self.payloads = PayloadStore()
         self._payloads = self.payloads
         self._payloads_saved: bytes | None = None

@@ -1,6 +1,7 @@
 """/hapus_data: anyone can delete their logged questions, feedback and conversations with the assistant.
 
-May import: `settings`, `telegram`, the bot's own `feedback` module and the public API of `knowledge`.
+May import: `settings`, `telegram`, the bot's own `context`, `handling` and `store`, and the public API of
+`knowledge` (reached through `bot.store`).
 A confirmation button comes first; the button carries the requester's user id, so in a group nobody can
 confirm for someone else. Conversations are found by the ids the bot gives them (see `bot.handlers`):
 `tg-<chat_id>` for a private chat (whose id is the user's id) and `tg-<chat_id>-<user_id>` for each group.
@@ -8,18 +9,17 @@ confirm for someone else. Conversations are found by the ids the bot gives them 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 import knowledge
+from bot import store
 from bot.context import Context
-from bot.feedback import admin_for
+from bot.handling import answer_tap, edit_tapped_text, stopping
 
 logger = logging.getLogger(__name__)
 
@@ -70,16 +70,14 @@ async def on_privacy_button(update: Update, context: Context) -> None:
         return
     match = _BUTTON.match(query.data or "")
     if match is None or int(match.group(2)) != user.id:
-        await _answer(query, TEXT_NOT_YOURS)
+        await answer_tap(update, TEXT_NOT_YOURS)
         return
-    await _answer(query, None)
+    await answer_tap(update)
     if match.group(1) == "no":
-        await _edit(query, TEXT_KEPT)
+        await edit_tapped_text(update, TEXT_KEPT)
         return
     try:
-        report: knowledge.DeletionReport = await asyncio.to_thread(
-            admin_for(context).delete_person, selector_for(user.id)
-        )
+        report = await store.off_loop(store.admin(context).delete_person, selector_for(user.id))
     except knowledge.KnowledgeUnavailable:
         logger.warning("Could not delete the data of user %s", user.id, exc_info=True)
         await context.bot.send_message(chat.id, TEXT_UNAVAILABLE)
@@ -95,37 +93,13 @@ async def on_privacy_button(update: Update, context: Context) -> None:
         report.feedback,
         report.conversation_events,
     )
-    await _edit(
-        query,
+    await edit_tapped_text(
+        update,
         TEXT_DONE.format(questions=report.questions, feedback=report.feedback, events=report.conversation_events),
     )
 
 
-async def _answer(query: Any, text: str | None) -> None:
-    # Answer first and always: until then the user's app shows a loading spinner on the button.
-    try:
-        await query.answer(text)
-    except TelegramError as exc:
-        logger.debug("Could not answer callback query: %s", exc)
-
-
-async def _edit(query: Any, text: str) -> None:
-    try:
-        await query.edit_message_text(text)
-    except TelegramError as exc:
-        logger.debug("Could not edit the confirmation: %s", exc)
-
-
 def register_privacy_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register /hapus_data and its confirmation buttons in handler group -2 (before the bot's own)."""
-
-    async def command(update: Update, context: Context) -> None:
-        await hapus_data_command(update, context)
-        raise ApplicationHandlerStop
-
-    async def button(update: Update, context: Context) -> None:
-        await on_privacy_button(update, context)
-        raise ApplicationHandlerStop
-
-    application.add_handler(CommandHandler("hapus_data", command), HANDLER_GROUP)
-    application.add_handler(CallbackQueryHandler(button, pattern=r"^priv:"), HANDLER_GROUP)
+    application.add_handler(CommandHandler("hapus_data", stopping(hapus_data_command)), HANDLER_GROUP)
+    application.add_handler(CallbackQueryHandler(stopping(on_privacy_button), pattern=r"^priv:"), HANDLER_GROUP)

@@ -10,9 +10,9 @@ from functools import lru_cache
 
 from knowledge.admin import KnowledgeAdmin
 from knowledge.admin_audit import AuditRecord
+from knowledge.admin_feedback import AlreadyVoted, FeedbackRecord
 from knowledge.admin_files import entry_from_record, valid_entry_id
 from knowledge.admin_handoff import Exchange, HandoffInfo, HandoffStore
-from knowledge.admin_queries import AlreadyVoted, FeedbackRecord
 from knowledge.admin_state import BotStateStore
 from knowledge.admin_types import (
     WIB,

@@ -16,8 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from knowledge import admin_queries as aq
-from knowledge import queries
+from knowledge import admin_entries, admin_feedback, admin_review, queries
 from knowledge.admin_audit import AuditRecord, audit_records
 from knowledge.admin_files import dump_entry_yaml, export_entries, read_import
 from knowledge.admin_flows import flow_funnels
@@ -59,11 +58,11 @@ class KnowledgeAdmin:
     def entries(self, *, include_retired: bool = False, topic: str | None = None) -> list[Entry]:
         """Return entries by topic and id."""
         status = None if include_retired else ACTIVE
-        return self._kb.run(lambda s: aq.list_entries(s, status=status, topic=topic))
+        return self._kb.run(lambda s: admin_entries.list_entries(s, status=status, topic=topic))
 
     def search(self, text: str, *, limit: int = 20) -> list[Entry]:
         """Return entries containing every word of `text` (id, title, questions, answer)."""
-        return self._kb.run(lambda s: aq.search_entries(s, text=text, limit=limit))
+        return self._kb.run(lambda s: admin_entries.search_entries(s, text=text, limit=limit))
 
     def get(self, entry_id: str) -> Entry | None:
         """Return an entry, active or retired, or None."""
@@ -78,7 +77,7 @@ class KnowledgeAdmin:
 
     def history(self, entry_id: str) -> list[EntryVersionInfo]:
         """Return every version of an entry, oldest first; `LookupError` if there is none."""
-        versions = self._kb.run(lambda s: aq.entry_history(s, entry_id=entry_id))
+        versions = self._kb.run(lambda s: admin_entries.entry_history(s, entry_id=entry_id))
         if not versions:
             raise LookupError(f"no entry {entry_id!r}")
         return versions
@@ -109,7 +108,7 @@ class KnowledgeAdmin:
 
     def create(self, data: EntryData, *, actor: str) -> Entry:
         """Create a new entry; `VersionConflict` if the id is taken."""
-        return self._kb.run(lambda s: aq.create_entry(s, data=data, actor=actor), write=True)
+        return self._kb.run(lambda s: admin_entries.create_entry(s, data=data, actor=actor), write=True)
 
     def save(self, data: EntryData, *, actor: str, expected_version: int | None = None) -> tuple[Entry, bool]:
         """Create or update an entry; with `expected_version`, refuse if it changed since (VersionConflict)."""
@@ -143,7 +142,7 @@ class KnowledgeAdmin:
     ) -> tuple[Entry, bool]:
         """Save the content of an earlier version as a new version (the status is left as it is)."""
         return self._kb.run(
-            lambda s: aq.revert_entry(
+            lambda s: admin_entries.revert_entry(
                 s, entry_id=entry_id, version=version, actor=actor, expected_version=expected_version
             ),
             write=True,
@@ -154,7 +153,7 @@ class KnowledgeAdmin:
     ) -> tuple[Entry, bool]:
         """Add a question wording to an entry as a new version."""
         return self._kb.run(
-            lambda s: aq.add_phrasing(
+            lambda s: admin_entries.add_phrasing(
                 s, entry_id=entry_id, question=question, actor=actor, expected_version=expected_version
             ),
             write=True,
@@ -165,7 +164,8 @@ class KnowledgeAdmin:
     ) -> ImportResult:
         """Apply validated import items in one transaction (all or nothing)."""
         return self._kb.run(
-            lambda s: aq.apply_import(s, items=items, actor=actor, file=file, dry_run=dry_run), write=not dry_run
+            lambda s: admin_entries.apply_import(s, items=items, actor=actor, file=file, dry_run=dry_run),
+            write=not dry_run,
         )
 
     def import_file(self, path: Path, *, actor: str, dry_run: bool = False) -> ImportResult:
@@ -202,11 +202,11 @@ class KnowledgeAdmin:
 
     def unanswered(self, *, since: datetime | None = None, limit: int | None = 20) -> list[UnansweredGroup]:
         """Return the open review groups (declined, ambiguous, uncertain, 👎), most frequent first."""
-        return self._kb.run(lambda s: aq.unanswered_groups(s, since=since, limit=limit))
+        return self._kb.run(lambda s: admin_review.review_groups(s, since=since, limit=limit))
 
     def group(self, group: str) -> UnansweredGroup:
         """Return an open group by id (or unique prefix); `LookupError` if there is none."""
-        found = self._kb.run(lambda s: aq.find_group(s, group=group))
+        found = self._kb.run(lambda s: admin_review.find_group(s, group=group))
         if found is None:
             raise LookupError(f"no open unanswered group {group!r}")
         return found
@@ -215,10 +215,10 @@ class KnowledgeAdmin:
         """Add a group's question to an existing entry as a new phrasing, in one transaction."""
 
         def work(session: Session) -> tuple[Entry, bool]:
-            found = aq.find_group(session, group=group)
+            found = admin_review.find_group(session, group=group)
             if found is None:
                 raise LookupError(f"no open unanswered group {group!r}")
-            return aq.promote_to_phrasing(session, group=found, entry_id=entry_id, actor=actor)
+            return admin_review.promote_to_phrasing(session, group=found, entry_id=entry_id, actor=actor)
 
         return self._kb.run(work, write=True)
 
@@ -226,10 +226,10 @@ class KnowledgeAdmin:
         """Create a new entry answering a group's question, in one transaction."""
 
         def work(session: Session) -> Entry:
-            found = aq.find_group(session, group=group)
+            found = admin_review.find_group(session, group=group)
             if found is None:
                 raise LookupError(f"no open unanswered group {group!r}")
-            return aq.promote_to_entry(session, group=found, data=data, actor=actor)
+            return admin_review.promote_to_entry(session, group=found, data=data, actor=actor)
 
         return self._kb.run(work, write=True)
 
@@ -241,7 +241,7 @@ class KnowledgeAdmin:
         """Dismiss a review group for good, with a reason (audited); `LookupError`/`ValueError` if impossible."""
 
         def work(session: Session) -> UnansweredGroup:
-            found = aq.find_group(session, group=group)
+            found = admin_review.find_group(session, group=group)
             if found is None:
                 raise LookupError(f"no open review group {group!r}")
             dismiss_group(session, group=found, actor=actor, reason=reason)
@@ -273,10 +273,12 @@ class KnowledgeAdmin:
         entry_id: str | None = None,
         unhelpful_only: bool = True,
         limit: int = 50,
-    ) -> list[aq.FeedbackRecord]:
+    ) -> list[admin_feedback.FeedbackRecord]:
         """Return feedback (by default only 👎), newest first, with the question and the entry's version."""
         return self._kb.run(
-            lambda s: aq.feedback_records(s, since=since, entry_id=entry_id, unhelpful_only=unhelpful_only, limit=limit)
+            lambda s: admin_feedback.feedback_records(
+                s, since=since, entry_id=entry_id, unhelpful_only=unhelpful_only, limit=limit
+            )
         )
 
     def add_feedback(
@@ -294,7 +296,7 @@ class KnowledgeAdmin:
         With `answer_key`, a second vote on the same answer by the same sender raises `AlreadyVoted`.
         """
         return self._kb.run(
-            lambda s: aq.add_feedback(
+            lambda s: admin_feedback.add_feedback(
                 s,
                 sender_id=sender_id,
                 entry_id=entry_id,
@@ -308,7 +310,9 @@ class KnowledgeAdmin:
 
     def comment_feedback(self, feedback_id: int, comment: str) -> bool:
         """Attach a comment to a feedback; False if it no longer exists."""
-        return self._kb.run(lambda s: aq.set_feedback_comment(s, feedback_id=feedback_id, comment=comment), write=True)
+        return self._kb.run(
+            lambda s: admin_feedback.set_feedback_comment(s, feedback_id=feedback_id, comment=comment), write=True
+        )
 
     def stats(self, *, days: int = 30, today: date | None = None, top: int = 5) -> Stats:
         """Return usage statistics of the last `days` days, with the flows' funnels from the conversation store."""

@@ -5,8 +5,8 @@ One queue holds three kinds of evidence: questions it declined or could only ans
 beat the runner-up), and answers people marked 👎 (with their comment). Questions with the same content
 terms share a group; near-duplicate groups (most terms shared) are merged into the larger one.
 
-A group leaves the queue when an admin promotes it (a new entry or a new phrasing: its questions so far are
-resolved, and it comes back only if asked again afterwards) or dismisses it with a reason (it stays
+A group leaves the queue when an admin promotes it (`promote_to_entry`, `promote_to_phrasing`: its questions so
+far are resolved, and it comes back only if asked again afterwards) or dismisses it with a reason (it stays
 dismissed). Functions are `fn(session, *, ...)` in the caller's unit of work. Imports only `knowledge`.
 """
 
@@ -21,9 +21,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from knowledge.admin_entries import add_phrasing, create_entry
 from knowledge.admin_types import UnansweredGroup
 from knowledge.models import Feedback, KbAudit, KbReviewDismissal, QuestionLog, UnansweredResolution, utcnow
 from knowledge.text import content_terms, normalize
+from knowledge.types import Entry, EntryData
 
 # The question-log outcomes that mean "not answered well"; `uncertain` is an answer given with a small lead.
 REVIEW_OUTCOMES = ("declined", "ambiguous", "uncertain")
@@ -212,3 +214,23 @@ def dismissals(session: Session, *, limit: int = 50) -> list[Dismissal]:
         Dismissal(key=row.group_key, at=row.at, actor=row.actor, reason=row.reason)
         for row in session.execute(stmt).scalars()
     ]
+
+
+def promote_to_phrasing(session: Session, *, group: UnansweredGroup, entry_id: str, actor: str) -> tuple[Entry, bool]:
+    """Add a group's most frequent wording to an entry as a new phrasing, and resolve the group."""
+    entry, changed = add_phrasing(session, entry_id=entry_id, question=group.example, actor=actor)
+    resolve_group(session, group=group, actor=actor, action="add-phrasing", entry_id=entry_id)
+    return entry, changed
+
+
+def promote_to_entry(session: Session, *, group: UnansweredGroup, data: EntryData, actor: str) -> Entry:
+    """Create a new entry for a group (its wording added to the questions if missing), and resolve the group.
+
+    Raises `VersionConflict` if the id is already taken.
+    """
+    known = {normalize(q) for q in data.questions}
+    if normalize(group.example) not in known:
+        data = EntryData(**{**data.__dict__, "questions": (*data.questions, " ".join(group.example.split()))})
+    entry = create_entry(session, data=data, actor=actor)
+    resolve_group(session, group=group, actor=actor, action="new-entry", entry_id=entry.id)
+    return entry

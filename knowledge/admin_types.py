@@ -92,6 +92,16 @@ class UnansweredGroup:
         """Return the most frequent wording."""
         return self.texts[0]
 
+    def kinds(self) -> str:
+        """Return how the evidence came in, as admins read it: `ditolak 2 · ragu 1 · 👎 1` (kinds with none omitted)."""
+        counts = (
+            ("ditolak", self.declined),
+            ("pilihan", self.ambiguous),
+            ("ragu", self.uncertain),
+            ("👎", self.unhelpful),
+        )
+        return " · ".join(f"{label} {n}" for label, n in counts if n)
+
 
 @dataclass(frozen=True)
 class FlowFunnel:

@@ -1,6 +1,7 @@
 """One-step admin commands and action buttons, and the answer to a stale admin button.
 
 Search, show, retire/restore (confirmed), history, revert, the review queue, feedback, audit and statistics.
+Each is listed, with its help line, in the command table of `bot.admin`, which registers them.
 
 May import what `bot.admin.common` may. Action buttons carry `adm:<action>:<entry id>[:<version>]`
 (an id is at most 32 characters, so they fit Telegram's 64-byte callback_data).
@@ -15,25 +16,22 @@ from datetime import datetime, timedelta, timezone
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 import knowledge
+from bot.admin.access import Handler, admin_only
+from bot.admin.access import actor as actor_of
 from bot.admin.common import (
     TEXT_CANCELLED,
     TEXT_EXPIRED,
-    Handler,
-    admin_only,
-    answer,
     args,
-    drop_keyboard,
     entry_text,
-    help_html,
+    number_arg,
     reply,
-    reply_html,
     reports_errors,
+    required_target,
     run,
-    target_id,
     when,
 )
-from bot.admin.common import actor as actor_of
 from bot.context import Context
+from bot.handling import answer_tap, drop_keyboard
 
 logger = logging.getLogger(__name__)
 
@@ -63,12 +61,6 @@ def entry_actions(entry: knowledge.Entry) -> InlineKeyboardMarkup:
 
 
 @admin_only
-async def kb_admin_command(update: Update, context: Context) -> None:
-    """List the admin commands on /kb_admin."""
-    await reply_html(update, context, help_html())
-
-
-@admin_only
 @reports_errors
 async def kb_cari_command(update: Update, context: Context) -> None:
     """Search entries on /kb_cari <words>."""
@@ -88,9 +80,8 @@ async def kb_cari_command(update: Update, context: Context) -> None:
 @reports_errors
 async def kb_lihat_command(update: Update, context: Context) -> None:
     """Show an entry with its action buttons on /kb_lihat <id>."""
-    entry_id = target_id(update, context)
+    entry_id = await required_target(update, context, "/kb_lihat <id>")
     if not entry_id:
-        await reply(update, context, "Gunakan: /kb_lihat <id>")
         return
     entry: knowledge.Entry = await run(context, "require", entry_id)
     await reply(update, context, entry_text(entry), reply_markup=entry_actions(entry))
@@ -102,10 +93,8 @@ def _status_command(action: str) -> Handler:
     @admin_only
     @reports_errors
     async def ask(update: Update, context: Context) -> None:
-        await answer(update)
-        entry_id = target_id(update, context)
+        entry_id = await required_target(update, context, f"/kb_{'pensiun' if action == 'retire' else 'aktifkan'} <id>")
         if not entry_id:
-            await reply(update, context, f"Gunakan: /kb_{'pensiun' if action == 'retire' else 'aktifkan'} <id>")
             return
         entry: knowledge.Entry = await run(context, "require", entry_id)
         if (entry.status == "active") == (action == "restore"):
@@ -143,7 +132,7 @@ kb_aktifkan_command = _status_command("restore")
 @reports_errors
 async def confirm_status(update: Update, context: Context) -> None:
     """Retire or restore on the confirmation button `adm:retire|restore:<id>:<version>` (or drop it on Batal)."""
-    await answer(update)
+    await answer_tap(update)
     await drop_keyboard(update)
     data = update.callback_query.data if update.callback_query is not None else None
     parts = (data or "").split(":")
@@ -160,7 +149,7 @@ async def confirm_status(update: Update, context: Context) -> None:
 @admin_only
 async def decline_button(update: Update, context: Context) -> None:
     """Drop a confirmation on its Batal button."""
-    await answer(update)
+    await answer_tap(update)
     await drop_keyboard(update)
     await reply(update, context, TEXT_CANCELLED)
 
@@ -169,10 +158,8 @@ async def decline_button(update: Update, context: Context) -> None:
 @reports_errors
 async def kb_riwayat_command(update: Update, context: Context) -> None:
     """List the versions of an entry on /kb_riwayat <id> (or its Riwayat button)."""
-    await answer(update)
-    entry_id = target_id(update, context)
+    entry_id = await required_target(update, context, "/kb_riwayat <id>")
     if not entry_id:
-        await reply(update, context, "Gunakan: /kb_riwayat <id>")
         return
     versions: list[knowledge.EntryVersionInfo] = await run(context, "history", entry_id)
     lines = [
@@ -203,26 +190,11 @@ async def kb_pulihkan_command(update: Update, context: Context) -> None:
     )
 
 
-def _kinds(group: knowledge.UnansweredGroup) -> str:
-    parts = [
-        f"{label} {n}"
-        for label, n in (
-            ("ditolak", group.declined),
-            ("pilihan", group.ambiguous),
-            ("ragu", group.uncertain),
-            ("👎", group.unhelpful),
-        )
-        if n
-    ]
-    return " · ".join(parts)
-
-
 @admin_only
 @reports_errors
 async def kb_belum_terjawab_command(update: Update, context: Context) -> None:
     """List the review queue (unanswered, uncertain, 👎), most frequent first, on /kb_belum_terjawab [n]."""
-    given = args(context)
-    limit = int(given[0]) if given and given[0].isdigit() else 10
+    limit = number_arg(context, 10)
     groups: list[knowledge.UnansweredGroup] = await run(context, "review", limit=min(limit, 30))
     if not groups:
         await reply(update, context, "Antrean tinjauan kosong: tidak ada pertanyaan yang perlu ditinjau. 🎉")
@@ -230,7 +202,7 @@ async def kb_belum_terjawab_command(update: Update, context: Context) -> None:
     lines = []
     for g in groups:
         lines.append(f"[{g.group_id}] {g.count}× “{g.example}”")
-        lines.append(f"      {_kinds(g)}" + (f" · entri: {', '.join(g.entry_ids[:2])}" if g.entry_ids else ""))
+        lines.append(f"      {g.kinds()}" + (f" · entri: {', '.join(g.entry_ids[:2])}" if g.entry_ids else ""))
         lines.extend(f"      juga: “{t}”" for t in g.texts[1:3])
         lines.extend(f"      👎 “{c}”" for c in g.comments[:2])
     await reply(
@@ -274,8 +246,7 @@ async def kb_abaikan_command(update: Update, context: Context) -> None:
 @reports_errors
 async def kb_masukan_command(update: Update, context: Context) -> None:
     """List the latest 👎 with question, entry, version and comment on /kb_masukan [days]."""
-    given = args(context)
-    days = int(given[0]) if given and given[0].isdigit() else 30
+    days = number_arg(context, 30)
     since = datetime.now(timezone.utc) - timedelta(days=min(max(days, 1), 366))
     rows: list[knowledge.FeedbackRecord] = await run(context, "feedback", since=since, limit=15)
     if not rows:
@@ -310,8 +281,7 @@ async def kb_audit_command(update: Update, context: Context) -> None:
 @reports_errors
 async def kb_statistik_command(update: Update, context: Context) -> None:
     """Send the statistics as text and a PNG chart on /kb_statistik [days]."""
-    given = args(context)
-    days = int(given[0]) if given and given[0].isdigit() else 30
+    days = number_arg(context, 30)
     stats: knowledge.Stats = await run(context, "stats", days=min(max(days, 1), 366))
     png = await asyncio.to_thread(knowledge.stats_chart_png, stats)
     await reply(update, context, knowledge.stats_text(stats))
@@ -325,5 +295,5 @@ async def on_stale_button(update: Update, context: Context) -> None:
     query = update.callback_query
     user = update.effective_user
     logger.info("Stale admin button %r from user %s", query.data if query else None, user.id if user else None)
-    await answer(update, TEXT_EXPIRED)
+    await answer_tap(update, TEXT_EXPIRED)
     await drop_keyboard(update)

@@ -1,28 +1,25 @@
-"""What the Telegram admin commands share: access control, replies, error reporting, texts and the help.
+"""What the Telegram admin commands share: replies, database calls, error reporting, arguments and texts.
 
-May import: `settings`, `telegram`, the bot's own `context` and `feedback` modules, and the public API of
-`knowledge`. Database work blocks, so it runs in `asyncio.to_thread`. Anyone not in ADMIN_TELEGRAM_IDS who
-tries an admin command or button gets a polite refusal, and the attempt is logged (WARNING, user id and
-command). Changes are recorded with the actor `tg:<user id>`. Times are shown in WIB, as in the `kb` command.
+May import: `settings`, `telegram`, the bot's own `context`, `handling` and `store`, the admin's `access`, and
+the public API of `knowledge`. Database work blocks, so it runs off the event loop (`run`, through
+`bot.store`). Times are shown in WIB, as in the `kb` command.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
-import html
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
 from telegram.ext import ConversationHandler
 
 import knowledge
+from bot import store
+from bot.admin.access import Handler
 from bot.context import Context
-from bot.feedback import admin_for
+from bot.handling import answer_tap
 
 logger = logging.getLogger("bot.admin")
 
@@ -34,10 +31,6 @@ DRAFT_KEY = "kb_admin_draft"
 # stale (from before a restart, or a finished dialogue) and must never reach the assistant.
 BUTTON_PREFIX = "adm:"
 
-TEXT_REFUSED = (
-    "Maaf, perintah ini hanya untuk pengelola basis pengetahuan. "
-    "Silakan ajukan pertanyaan Anda seperti biasa, atau ketuk /menu."
-)
 TEXT_UNAVAILABLE = "Basis pengetahuan sedang tidak dapat diakses. Silakan coba lagi sebentar lagi."
 TEXT_CANCELLED = "Dibatalkan; tidak ada yang diubah."
 TEXT_EXPIRED = "Tombol ini sudah kedaluwarsa; ulangi perintahnya."
@@ -46,91 +39,10 @@ TEXT_CONFLICT = (
     "lihat versi terbaru dengan /kb_lihat {id} lalu ulangi perubahan Anda."
 )
 
-# The /kb_admin help, as data (command with its arguments, what it does), so it is translated and aligned
-# on purpose rather than parsed out of a docstring.
-HELP_LINES: tuple[tuple[str, str], ...] = (
-    ("/kb_admin", "daftar perintah ini"),
-    ("/kb_cari <kata>", "cari entri"),
-    ("/kb_lihat <id>", "lihat entri (dengan tombol aksi)"),
-    ("/kb_tambah [grup]", "tambah entri langkah demi langkah"),
-    ("/kb_ubah <id>", "ubah satu bagian entri, atau tambah/hapus satu frasa"),
-    ("/kb_pensiun <id>", "pensiunkan entri (dengan konfirmasi)"),
-    ("/kb_aktifkan <id>", "aktifkan lagi entri (dengan konfirmasi)"),
-    ("/kb_riwayat <id>", "versi-versi entri"),
-    ("/kb_pulihkan <id> <versi>", "pulihkan isi versi lama sebagai versi baru"),
-    ("/kb_belum_terjawab [n]", "antrean tinjauan: belum terjawab, ragu, 👎"),
-    ("/kb_frasa <grup> <id>", "jadikan pertanyaan grup frasa entri"),
-    ("/kb_abaikan <grup> <alasan>", "abaikan grup untuk seterusnya"),
-    ("/kb_masukan [hari]", "komentar 👎 terbaru"),
-    ("/kb_audit [id]", "perubahan terbaru oleh siapa pun"),
-    ("/kb_statistik [hari]", "statistik dan grafik"),
-    ("/batal atau batal", "hentikan tambah/ubah entri"),
-)
-
-Handler = Callable[[Update, Context], Awaitable[Any]]
-
-
-def help_html() -> str:
-    """Return the admin help as HTML: a monospaced block, so the descriptions line up."""
-    width = max(len(command) for command, _ in HELP_LINES)
-    rows = "\n".join(f"{command:<{width}}  {what}" for command, what in HELP_LINES)
-    return f"<b>Perintah pengelola basis pengetahuan</b>\n<pre>{html.escape(rows)}</pre>"
-
 
 def when(moment: Any) -> str:
     """Format a timestamp in WIB, the same way the `kb` command does."""
     return knowledge.wib(moment)
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Access
-
-
-def is_admin(update: Update, context: Context) -> bool:
-    """Return whether the update comes from a user listed in ADMIN_TELEGRAM_IDS."""
-    user = update.effective_user
-    return user is not None and user.id in context.bot_data.settings.admin_telegram_ids
-
-
-def _command_name(update: Update) -> str:
-    message = update.effective_message
-    if update.callback_query is not None:
-        return f"button {update.callback_query.data}"
-    text = message.text if message is not None and message.text else ""
-    return text.split(maxsplit=1)[0] if text.startswith("/") else "(text)"
-
-
-def admin_only(handler: Handler) -> Handler:
-    """Run `handler` for admins only; refuse anyone else politely and log the attempt."""
-
-    @functools.wraps(handler)
-    async def guarded(update: Update, context: Context) -> Any:
-        if is_admin(update, context):
-            return await handler(update, context)
-        user = update.effective_user
-        logger.warning(
-            "Refused admin command %s from user %s", _command_name(update), user.id if user is not None else None
-        )
-        if update.callback_query is not None:
-            await answer(update)
-        chat = update.effective_chat
-        if chat is not None:
-            await context.bot.send_message(chat.id, TEXT_REFUSED)
-        return END
-
-    return guarded
-
-
-def actor(update: Update) -> str:
-    """Return who is making a change, as recorded in the history and audit: `tg:<id> (@username)`."""
-    user = update.effective_user
-    if user is None:
-        return "tg:unknown"
-    return f"tg:{user.id}" + (f" (@{user.username})" if user.username else "")
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Replies and work
 
 
 async def reply(update: Update, context: Context, text: str, **kwargs: Any) -> None:
@@ -151,31 +63,9 @@ async def reply_html(update: Update, context: Context, text: str, **kwargs: Any)
         await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML, **kwargs)
 
 
-async def answer(update: Update, text: str | None = None) -> None:
-    """Answer a button tap (first and always: until then the admin's app shows a spinner on the button)."""
-    query = update.callback_query
-    if query is None:
-        return
-    try:
-        await query.answer(text)
-    except TelegramError as exc:
-        logger.debug("Could not answer callback query: %s", exc)
-
-
-async def drop_keyboard(update: Update) -> None:
-    """Remove the buttons from the message that was tapped, so a decision cannot be made twice."""
-    query = update.callback_query
-    if query is None or query.message is None:
-        return
-    try:
-        await query.edit_message_reply_markup(reply_markup=None)
-    except TelegramError as exc:
-        logger.debug("Could not remove the buttons: %s", exc)
-
-
 async def run(context: Context, method: str, *args: Any, **kwargs: Any) -> Any:
     """Call a `KnowledgeAdmin` method off the event loop."""
-    return await asyncio.to_thread(getattr(admin_for(context), method), *args, **kwargs)
+    return await store.off_loop(getattr(store.admin(context), method), *args, **kwargs)
 
 
 def reports_errors(handler: Handler) -> Handler:
@@ -207,6 +97,12 @@ def args(context: Context) -> list[str]:
     return list(context.args or [])
 
 
+def number_arg(context: Context, default: int) -> int:
+    """Return the command's first argument as a number (days, how many), or `default` if it is not one."""
+    given = args(context)
+    return int(given[0]) if given and given[0].isdigit() else default
+
+
 def target_id(update: Update, context: Context) -> str | None:
     """Return the entry id a command or an action button is about: the first argument, or the button's last part."""
     query = update.callback_query
@@ -214,6 +110,15 @@ def target_id(update: Update, context: Context) -> str | None:
         return query.data.rsplit(":", 1)[-1] or None
     found = args(context)
     return found[0] if found else None
+
+
+async def required_target(update: Update, context: Context, usage: str) -> str | None:
+    """Answer the tap (if a button), and return the entry id the update is about; without one, reply `usage`."""
+    await answer_tap(update)
+    entry_id = target_id(update, context)
+    if not entry_id:
+        await reply(update, context, f"Gunakan: {usage}")
+    return entry_id
 
 
 def entry_text(entry: knowledge.Entry) -> str:

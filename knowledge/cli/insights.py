@@ -10,7 +10,6 @@ from pathlib import Path
 
 import click
 
-from knowledge.admin_types import UnansweredGroup
 from knowledge.cli.common import obj, reports_errors, when
 from knowledge.cli.entries import _single_item
 from knowledge.stats import stats_chart_png, stats_csv, stats_text
@@ -35,20 +34,6 @@ def stats(ctx: click.Context, days: int, top: int, csv_file: Path | None, chart:
         click.echo(f"wrote {chart}")
 
 
-def _kinds(g: UnansweredGroup) -> str:
-    parts = [
-        f"{label} {n}"
-        for label, n in (
-            ("ditolak", g.declined),
-            ("pilihan", g.ambiguous),
-            ("ragu", g.uncertain),
-            ("👎", g.unhelpful),
-        )
-        if n
-    ]
-    return " · ".join(parts)
-
-
 @click.group(invoke_without_command=True)
 @click.option("--days", type=int, help="Only evidence of the last DAYS days.")
 @click.option("--limit", default=20, show_default=True)
@@ -69,7 +54,7 @@ def review(ctx: click.Context, days: int | None, limit: int) -> None:
         click.echo("no questions to review")
     for g in groups:
         click.echo(f"{g.group_id}  {g.count:>4}x  last {when(g.last_at)}  {g.example}")
-        click.echo(f"{'':>16}{_kinds(g)}" + (f"  (entries: {', '.join(g.entry_ids[:3])})" if g.entry_ids else ""))
+        click.echo(f"{'':>16}{g.kinds()}" + (f"  (entries: {', '.join(g.entry_ids[:3])})" if g.entry_ids else ""))
         for other in g.texts[1:4]:
             click.echo(f"{'':>16}also: {other}")
         for comment in g.comments[:3]:

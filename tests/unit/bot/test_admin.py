@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import html
 import logging
+import subprocess
+import sys
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from telegram.ext import ApplicationHandlerStop, ConversationHandler
+from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, CommandHandler, ConversationHandler
 
 from bot import admin
 from bot.context import BotData
@@ -75,17 +77,70 @@ def keyboard(ctx) -> list[Any]:
 
 ALL_COMMANDS: dict[str, Any] = {**admin.ONE_STEP_COMMANDS, **admin.GUIDED_COMMANDS}
 
+# One tap for every admin button pattern that starts something (an action, a confirmation, a dialogue). A new
+# pattern without a sample here fails `test_every_admin_entry_point_is_found`, so it cannot go unguarded.
+SAMPLE_TAPS = {
+    "^adm:do:history:": "adm:do:history:kipp-apa",
+    "^adm:do:retire:": "adm:do:retire:kipp-apa",
+    "^adm:do:restore:": "adm:do:restore:kipp-apa",
+    "^adm:(retire|restore):": "adm:retire:kipp-apa:1",
+    "^adm:no$": "adm:no",
+    "^adm:do:edit:": "adm:do:edit:kipp-apa",
+}
+# The only admin handler anyone may reach: a tap nothing else takes is answered "kedaluwarsa" and does nothing.
+UNGUARDED_PATTERNS = {f"^{admin.BUTTON_PREFIX}"}
 
-@pytest.mark.parametrize("name", sorted(ALL_COMMANDS))
-async def test_non_admin_is_refused_every_admin_command_and_the_attempt_is_logged(ctx, kb_admin, caplog, name) -> None:
-    handler = ALL_COMMANDS[name]
+
+def admin_entry_points() -> list[tuple[str, Any]]:
+    """Return every way into the admin UI as registered on a real application: (label, handler).
+
+    The one-step commands, the action buttons, and the dialogues' entry points (their later steps are only
+    reachable once an entry point has let the user in).
+    """
+    application = Application.builder().token("1:abc").build()
+    admin.register_admin_handlers(application)
+    found: list[tuple[str, Any]] = []
+    for handler in application.handlers[admin.HANDLER_GROUP]:
+        inner = handler.entry_points if isinstance(handler, ConversationHandler) else [handler]
+        for each in inner:
+            if isinstance(each, CommandHandler):
+                found.extend((f"/{name}", each) for name in sorted(each.commands))
+            elif isinstance(each, CallbackQueryHandler) and each.pattern.pattern not in UNGUARDED_PATTERNS:
+                found.append((f"button {each.pattern.pattern}", each))
+    return found
+
+
+ENTRY_POINTS = admin_entry_points()
+
+
+def test_every_admin_entry_point_is_found() -> None:
+    labels = {label for label, _ in ENTRY_POINTS}
+    assert labels == {f"/{name}" for name in ALL_COMMANDS} | {f"button {pattern}" for pattern in SAMPLE_TAPS}
+
+
+@pytest.mark.parametrize(("label", "handler"), ENTRY_POINTS, ids=[label for label, _ in ENTRY_POINTS])
+async def test_a_stranger_is_refused_at_every_admin_entry_point_and_the_attempt_is_logged(
+    ctx, kb_admin, caplog, label, handler
+) -> None:
     caplog.set_level(logging.WARNING, logger="bot.admin")
-    result = await handler(command(ctx, STRANGER_ID, f"/{name} kipp-apa 1"), ctx)
-    assert result == ConversationHandler.END
+    if label.startswith("/"):
+        tap = None
+        incoming = command(ctx, STRANGER_ID, f"{label} kipp-apa 1")
+    else:
+        tap = SAMPLE_TAPS[handler.pattern.pattern]
+        incoming = button(ctx, STRANGER_ID, tap)
+    assert handler.check_update(incoming), f"the sample for {label} does not reach its handler"
+    # Registered handlers stop the update (the bot's own handlers must not see it) and end any dialogue.
+    with pytest.raises(ApplicationHandlerStop) as stop:
+        await handler.callback(incoming, ctx)
+    assert stop.value.state == ConversationHandler.END
     assert sent_texts(ctx.bot) == [admin.TEXT_REFUSED]
-    assert ctx.bot.send_photo.await_count == 0
+    assert ctx.bot.send_photo.await_count == 0 and ctx.bot.edit_message_reply_markup.await_count == 0
+    if tap is not None:
+        ctx.bot.answer_callback_query.assert_awaited_once()  # no spinner left on the stranger's button
+    expected = label if tap is None else f"button {tap}"
     assert any(
-        r.levelno == logging.WARNING and str(STRANGER_ID) in r.getMessage() and f"/{name}" in r.getMessage()
+        r.levelno == logging.WARNING and str(STRANGER_ID) in r.getMessage() and expected in r.getMessage()
         for r in caplog.records
     ), caplog.text
     entry = kb_admin.require("kipp-apa")
@@ -93,9 +148,21 @@ async def test_non_admin_is_refused_every_admin_command_and_the_attempt_is_logge
     assert ctx.user_data == {}
 
 
-def test_every_registered_command_is_guarded() -> None:
-    registered = set(ALL_COMMANDS)
-    assert registered == {
+@pytest.mark.parametrize(("label", "handler"), ENTRY_POINTS, ids=[label for label, _ in ENTRY_POINTS])
+async def test_an_admin_gets_past_every_entry_point(ctx, label, handler) -> None:
+    # The other side of the guard: the same update from an admin is not refused.
+    incoming = (
+        command(ctx, ADMIN_ID, f"{label} kipp-apa 1")
+        if label.startswith("/")
+        else button(ctx, ADMIN_ID, SAMPLE_TAPS[handler.pattern.pattern])
+    )
+    with pytest.raises(ApplicationHandlerStop):
+        await handler.callback(incoming, ctx)
+    assert admin.TEXT_REFUSED not in sent_texts(ctx.bot)
+
+
+def test_the_help_lists_exactly_the_registered_commands() -> None:
+    assert set(ALL_COMMANDS) == {
         "kb_admin",
         "kb_cari",
         "kb_lihat",
@@ -112,11 +179,23 @@ def test_every_registered_command_is_guarded() -> None:
         "kb_audit",
         "kb_statistik",
     }
-    for handler in ALL_COMMANDS.values():
-        assert handler.__wrapped__ is not None  # wrapped by admin_only
-    # The help lists exactly the registered commands (plus /batal).
     helped = {line.split()[0].lstrip("/") for line, _ in admin.HELP_LINES}
-    assert helped == registered | {"batal"}
+    assert helped == set(ALL_COMMANDS) | {"batal"}
+
+
+def test_the_bot_builds_and_its_admin_help_works_without_docstrings(tmp_path) -> None:
+    # `python -OO` strips docstrings: the help must be data, and nothing may read `__doc__` to build the bot.
+    script = (
+        "from bot.app import build_application\n"
+        "from bot.admin import help_html\n"
+        "from settings import Settings\n"
+        "assert build_application.__doc__ is None\n"
+        f"build_application(Settings.from_env({{'TELEGRAM_BOT_TOKEN': '1:abc', "
+        f"'DATABASE_URL': 'sqlite:///{tmp_path / 'kb.db'}'}}))\n"
+        "assert '/kb_pulihkan <id> <versi>' in help_html()\n"
+    )
+    done = subprocess.run([sys.executable, "-OO", "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
 
 
 async def test_admin_search_show_retire_history_and_restore_a_version(ctx, kb_admin) -> None:
@@ -204,7 +283,7 @@ async def test_unanswered_list_phrasing_and_stats_photo(ctx, kb_admin) -> None:
             )
     await admin.kb_belum_terjawab_command(command(ctx, ADMIN_ID, "/kb_belum_terjawab"), ctx)
     group = kb_admin.unanswered()[0]
-    assert f"[{group.group_id}] 2× “kipp buat apa”" in sent_texts(ctx.bot)[-1]
+    assert f"[{group.group_id}] 2× “kipp buat apa”\n      ditolak 2\n" in sent_texts(ctx.bot)[-1]
     await admin.kb_frasa_command(command(ctx, ADMIN_ID, f"/kb_frasa {group.group_id} kipp-apa"), ctx)
     assert kb_admin.require("kipp-apa").questions[-1] == "kipp buat apa" and kb_admin.unanswered() == []
     await admin.kb_statistik_command(command(ctx, ADMIN_ID, "/kb_statistik 7"), ctx)

@@ -6,11 +6,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot import feedback, privacy
+from bot import feedback, privacy, store
 from bot.context import BotData
 from bot.feedback_buttons import Vote, button_key, verify_vote
-from knowledge import KnowledgeAdmin
-from knowledge import admin_queries as aq
+from knowledge import KnowledgeAdmin, admin_feedback
 from knowledge.db import get_session_factory
 from knowledge.queries import log_question
 from settings import Settings
@@ -64,7 +63,7 @@ def button(ctx, data: str, user_id: int = USER, chat_id: int = USER):
 
 def stored(kb_admin):
     with get_session_factory(kb_admin.database_url)() as session:
-        return aq.feedback_records(session)
+        return admin_feedback.feedback_records(session)
 
 
 KEY = b"k" * 32
@@ -182,7 +181,7 @@ async def test_hapus_data_asks_first_then_deletes_questions_feedback_and_convers
     ctx, kb_admin, monkeypatch
 ) -> None:
     # The bot's administration deletes conversations through Rasa; here through the same code in this process.
-    monkeypatch.setattr(feedback, "_admin", lambda *_args: kb_admin)
+    monkeypatch.setattr(store, "_admin", lambda *_args: kb_admin)
     from pathlib import Path
 
     from tests.unit.knowledge.test_privacy import add_events, senders_in, tracker
@@ -197,8 +196,11 @@ async def test_hapus_data_asks_first_then_deletes_questions_feedback_and_convers
     assert [b.callback_data for b in keyboard] == [f"priv:yes:{USER}", f"priv:no:{USER}"]
     assert len(stored(kb_admin)) == 1  # nothing deleted before the confirmation
 
-    await privacy.on_privacy_button(button(ctx, f"priv:yes:{USER}", user_id=777), ctx)  # someone else's button
+    # A group member tapping someone else's confirmation is refused: nothing of either of them is deleted.
+    await privacy.on_privacy_button(button(ctx, f"priv:yes:{USER}", user_id=777, chat_id=-100), ctx)
     assert len(stored(kb_admin)) == 1
+    assert ctx.bot.answer_callback_query.call_args.kwargs["text"] == privacy.TEXT_NOT_YOURS
+    assert ctx.bot.edit_message_text.await_count == 0
 
     await privacy.on_privacy_button(button(ctx, f"priv:yes:{USER}"), ctx)
     assert stored(kb_admin) == []

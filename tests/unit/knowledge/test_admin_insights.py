@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from knowledge import admin_queries as aq
+from knowledge import admin_feedback
 from knowledge import queries as q
 from knowledge.stats import stats_chart_png, stats_csv, stats_text
 from knowledge.text import normalize
@@ -108,7 +108,7 @@ def test_feedback_is_stored_with_the_question_entry_version_and_time(sessions, a
     feedback_id = admin.add_feedback(sender_id="tg-9", entry_id="kipp-apa", entry_version=1, helpful=False)
     assert admin.comment_feedback(feedback_id, "kurang lengkap")
     with sessions() as session:
-        stored = aq.feedback_records(session)[0]
+        stored = admin_feedback.feedback_records(session)[0]
     assert (stored.sender_id, stored.entry_id, stored.entry_version, stored.helpful) == ("tg-9", "kipp-apa", 1, False)
     assert stored.question == "kipp itu apa sih" and stored.comment == "kurang lengkap"
     assert abs((datetime.now(timezone.utc) - stored.at).total_seconds()) < 60
@@ -125,7 +125,9 @@ def seed_logs(sessions, entries) -> None:
         log(session, "siapa juri", "ambiguous", when=at(0))
         log(session, "lama sekali", "answered", entry=kipp, when=at(40))  # outside the period
         for helpful in (True, True, True, False):
-            aq.add_feedback(session, sender_id="tg-1", entry_id="kipp-apa", entry_version=1, helpful=helpful, at=at(0))
+            admin_feedback.add_feedback(
+                session, sender_id="tg-1", entry_id="kipp-apa", entry_version=1, helpful=helpful, at=at(0)
+            )
 
 
 def test_stats_numbers_on_seeded_logs(sessions, admin, entries) -> None:

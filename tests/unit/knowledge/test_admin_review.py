@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from knowledge import admin_queries as aq
+from knowledge import admin_feedback
 from knowledge.stats import stats_text
 from tests.factories import record
 
@@ -142,9 +142,15 @@ def test_stats_split_confident_uncertain_unanswered_declined(sessions, admin, en
         log(session, "apa itu kipp ya", "uncertain", sender="tg-2", entry=kipp, when=at(0))
         log(session, "juri", "ambiguous", sender="tg-100-2", when=at(0))
         log(session, "cuaca", "declined", sender="tg-100-3", when=at(1))
-        aq.add_feedback(session, sender_id="tg-1", entry_id="kipp-apa", entry_version=1, helpful=True, at=at(0))
-        aq.add_feedback(session, sender_id="tg-2", entry_id="kipp-apa", entry_version=1, helpful=False, at=at(0))
-        aq.add_feedback(session, sender_id="tg-2", entry_id="mpp-apa", entry_version=1, helpful=False, at=at(0))
+        admin_feedback.add_feedback(
+            session, sender_id="tg-1", entry_id="kipp-apa", entry_version=1, helpful=True, at=at(0)
+        )
+        admin_feedback.add_feedback(
+            session, sender_id="tg-2", entry_id="kipp-apa", entry_version=1, helpful=False, at=at(0)
+        )
+        admin_feedback.add_feedback(
+            session, sender_id="tg-2", entry_id="mpp-apa", entry_version=1, helpful=False, at=at(0)
+        )
     stats = admin.stats(days=7, today=TODAY)
     assert (stats.total, stats.answered, stats.uncertain, stats.ambiguous, stats.declined) == (4, 1, 1, 1, 1)
     assert stats.answer_rate == pytest.approx(0.5) and stats.confident_rate == pytest.approx(0.25)

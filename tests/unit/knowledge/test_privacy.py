@@ -7,8 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine, func, select
 
-from knowledge import SenderSelector
-from knowledge import admin_queries as aq
+from knowledge import SenderSelector, admin_feedback
 from knowledge import queries as q
 from knowledge.models import Feedback, QuestionLog
 from knowledge.privacy import purge_if_due
@@ -68,7 +67,9 @@ def seed(sessions, senders: list[str], at: datetime | None = None) -> None:
                 outcome="declined",
                 at=at,
             )
-            aq.add_feedback(session, sender_id=sender, entry_id="kipp-apa", entry_version=1, helpful=True, at=at)
+            admin_feedback.add_feedback(
+                session, sender_id=sender, entry_id="kipp-apa", entry_version=1, helpful=True, at=at
+            )
 
 
 def test_delete_person_removes_their_questions_feedback_and_conversations(admin, sessions, tmp_path) -> None:

@@ -1,33 +1,23 @@
-"""Query and write functions of the administration: `fn(session, *, ...)`, returning dataclasses.
+"""Entries as admins change them: list and search, history and revert, phrasings, imports, creation.
 
-History, revert, imports, phrasings, feedback and the unanswered-question queue. As in `queries.py`, the
-caller owns the unit of work; every change goes through `queries.save_entry`/`set_status`, so it is
-versioned, audited and bumps the revision the action servers poll.
+Query and write functions of the administration, `fn(session, *, ...)`, returning dataclasses. As in
+`queries.py`, the caller owns the unit of work; every change goes through `queries.save_entry`/`set_status`, so
+it is versioned, audited and bumps the revision the action servers poll. Imports only `knowledge`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from knowledge import queries
-from knowledge.admin_review import REVIEW_OUTCOMES, resolve_group, review_groups
-from knowledge.admin_review import find_group as find_group  # re-exported: callers know it from here
-from knowledge.admin_review import group_id as group_id
-from knowledge.admin_review import group_key as group_key
-from knowledge.admin_types import EntryVersionInfo, ImportItem, ImportResult, UnansweredGroup
+from knowledge.admin_types import EntryVersionInfo, ImportItem, ImportResult
 from knowledge.errors import ContentError, Problem, VersionConflict
-from knowledge.models import Feedback, KbEntry, KbEntryVersion, KbFeedbackVote, QuestionLog, utcnow
+from knowledge.models import KbEntry, KbEntryVersion
 from knowledge.text import normalize
 from knowledge.types import ACTIVE, RETIRED, Entry, EntryData, Source
-
-UNANSWERED_OUTCOMES = REVIEW_OUTCOMES
-# The queue used to be only the unanswered questions; the names stay for callers of that time.
-unanswered_groups = review_groups
 
 
 def data_from_snapshot(snapshot: dict[str, object]) -> EntryData:
@@ -43,10 +33,6 @@ def data_from_snapshot(snapshot: dict[str, object]) -> EntryData:
         answer_en=snapshot.get("answer_en") or None,  # type: ignore[arg-type]
         facts=tuple(snapshot.get("facts") or ()),  # type: ignore[arg-type]
     )
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# Entries
 
 
 def list_entries(session: Session, *, status: str | None = ACTIVE, topic: str | None = None) -> list[Entry]:
@@ -199,145 +185,6 @@ def apply_import(
 def create_entry(session: Session, *, data: EntryData, actor: str) -> Entry:
     """Create a new entry; raise `VersionConflict` if the id is already taken."""
     entry, _ = queries.save_entry(session, data=data, actor=actor, action="create", expected_version=0)
-    return entry
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# Feedback
-
-
-def add_feedback(
-    session: Session,
-    *,
-    sender_id: str,
-    entry_id: str,
-    entry_version: int,
-    helpful: bool,
-    question: str | None = None,
-    at: datetime | None = None,
-    answer_key: str | None = None,
-) -> int:
-    """Store a 👍 or 👎 on an answer; the question defaults to the sender's last one answered by that entry.
-
-    With `answer_key` (the nonce on the answer's buttons) a second vote of the same sender on the same answer
-    raises `AlreadyVoted`. Returns the feedback id (to attach a comment later).
-    """
-    if answer_key is not None:
-        voted = select(KbFeedbackVote.id).where(
-            KbFeedbackVote.sender_id == sender_id, KbFeedbackVote.answer_key == answer_key
-        )
-        if session.execute(voted).first() is not None:
-            raise AlreadyVoted(f"{sender_id} already rated answer {answer_key}")
-    if question is None:
-        question = last_question(session, sender_id=sender_id, entry_id=entry_id)
-    row = Feedback(
-        at=at or utcnow(),
-        sender_id=sender_id,
-        entry_id=entry_id,
-        entry_version=entry_version,
-        rating=1 if helpful else -1,
-        question=question,
-    )
-    session.add(row)
-    session.flush()
-    if answer_key is not None:
-        session.add(KbFeedbackVote(sender_id=sender_id, answer_key=answer_key, feedback_id=row.id, at=row.at))
-    return int(row.id)
-
-
-class AlreadyVoted(Exception):
-    """The sender already rated this answer: one vote per answer per user."""
-
-
-def set_feedback_comment(session: Session, *, feedback_id: int, comment: str) -> bool:
-    """Attach what was wrong to a 👎; return False if the feedback no longer exists."""
-    row = session.get(Feedback, feedback_id)
-    if row is None:
-        return False
-    row.comment = comment.strip()[:2000]
-    return True
-
-
-def last_question(session: Session, *, sender_id: str, entry_id: str) -> str | None:
-    """Return the text of the sender's latest question that was answered with `entry_id`."""
-    stmt = (
-        select(QuestionLog.text)
-        .where(QuestionLog.sender_id == sender_id, QuestionLog.entry_id == entry_id)
-        .order_by(QuestionLog.id.desc())
-        .limit(1)
-    )
-    return session.execute(stmt).scalar_one_or_none()
-
-
-@dataclass(frozen=True)
-class FeedbackRecord:
-    """One stored feedback, as tests and exports see it."""
-
-    id: int
-    at: datetime
-    sender_id: str
-    entry_id: str
-    entry_version: int
-    helpful: bool
-    question: str | None
-    comment: str | None
-
-
-def feedback_records(
-    session: Session,
-    *,
-    sender_id: str | None = None,
-    since: datetime | None = None,
-    entry_id: str | None = None,
-    unhelpful_only: bool = False,
-    limit: int = 100,
-) -> list[FeedbackRecord]:
-    """Return the latest feedback, newest first, optionally since a time, for one entry, or only 👎."""
-    stmt = select(Feedback).order_by(Feedback.id.desc()).limit(limit)
-    if sender_id is not None:
-        stmt = stmt.where(Feedback.sender_id == sender_id)
-    if since is not None:
-        stmt = stmt.where(Feedback.at >= since)
-    if entry_id is not None:
-        stmt = stmt.where(Feedback.entry_id == entry_id)
-    if unhelpful_only:
-        stmt = stmt.where(Feedback.rating < 0)
-    return [
-        FeedbackRecord(
-            id=row.id,
-            at=row.at,
-            sender_id=row.sender_id,
-            entry_id=row.entry_id,
-            entry_version=row.entry_version,
-            helpful=row.rating > 0,
-            question=row.question,
-            comment=row.comment,
-        )
-        for row in session.execute(stmt).scalars()
-    ]
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# Unanswered questions
-
-
-def promote_to_phrasing(session: Session, *, group: UnansweredGroup, entry_id: str, actor: str) -> tuple[Entry, bool]:
-    """Add a group's most frequent wording to an entry as a new phrasing, and resolve the group."""
-    entry, changed = add_phrasing(session, entry_id=entry_id, question=group.example, actor=actor)
-    resolve_group(session, group=group, actor=actor, action="add-phrasing", entry_id=entry_id)
-    return entry, changed
-
-
-def promote_to_entry(session: Session, *, group: UnansweredGroup, data: EntryData, actor: str) -> Entry:
-    """Create a new entry for a group (its wording added to the questions if missing), and resolve the group.
-
-    Raises `VersionConflict` if the id is already taken.
-    """
-    known = {normalize(q) for q in data.questions}
-    if normalize(group.example) not in known:
-        data = EntryData(**{**data.__dict__, "questions": (*data.questions, " ".join(group.example.split()))})
-    entry = create_entry(session, data=data, actor=actor)
-    resolve_group(session, group=group, actor=actor, action="new-entry", entry_id=entry.id)
     return entry
 
 
