@@ -116,12 +116,20 @@ def _outcome(result: SearchResult, intent: str | None) -> str:
     return "ambiguous"
 
 
-def _context_events(entry: Entry) -> list[dict[str, Any]]:
+def _context_events(entry: Entry, year: str | None = None) -> list[dict[str, Any]]:
+    """Remember what was answered, and the year the conversation is about ("kipp 2020 ..." then "presentasinya?")."""
     return [
         SlotSet("last_entry_id", entry.id),
         SlotSet("last_topic", entry.topic),
         SlotSet("last_answer_at", time.time()),
+        SlotSet("last_year", year or _year(entry.title)),
     ]
+
+
+def _conversation_year(tracker: Tracker, previous: Entry | None) -> str | None:
+    """Return the year the conversation was about, while its context holds (a previous answer to build on)."""
+    year = tracker.get_slot("last_year") if previous is not None else None
+    return year if isinstance(year, str) and year.isdigit() else None
 
 
 class ActionAnswerQuestion(Action):
@@ -195,7 +203,9 @@ class ActionAnswerQuestion(Action):
                 best.entry.id if best else None,
                 part.result.used_context,
             )
-        return _context_events(answered) if answered else []
+        # The year stays the conversation's until a question names another.
+        year = _year(question.text) or _conversation_year(tracker, previous)
+        return _context_events(answered, year) if answered else []
 
     @staticmethod
     def _previous(kb: KnowledgeBase, tracker: Tracker, question: Question) -> Entry | None:
@@ -262,7 +272,8 @@ class ActionAnswerQuestion(Action):
             # A part without a year of its own takes the message's ("kipp 2025 temanya apa dan pemenangnya?").
             # The conversation's year carries over: "kategorinya apa aja?" after the KIPP 2025 theme.
             year=(_entity(tracker, "year") or _year(text) if whole is None else _year(text) or _year(whole.text))
-            or (_year(previous.title) if previous is not None and not question.names_subject else None),
+            or (_year(previous.title) if previous is not None and not question.names_subject else None)
+            or _conversation_year(tracker, previous),
             previous=previous,
             follow_up=(intent == "ask_followup" and whole is None)
             or (previous is not None and (question.relates or is_year_only(text))),

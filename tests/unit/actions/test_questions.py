@@ -426,3 +426,15 @@ async def small_talk(kb, text: str, intent: str) -> list[str | None]:
 )
 async def test_small_talk_answers_only_real_questions(kb, text: str, intent: str, expected: str) -> None:
     assert (await small_talk(kb, text, intent))[0] == expected
+
+
+async def test_the_conversation_year_carries_to_follow_ups_that_name_none(kb) -> None:
+    """ "kipp 2020 dibagi kelompok apa" then "presentasinya kapan?": the presentations of 2020, not another year."""
+    _, first = await ask(kb, "kipp 2020 dibagi jadi kelompok apa aja", "ask_kipp")
+    assert context_of(first)["last_year"] == "2020"
+
+    dispatcher, events = await ask(kb, "jadwal presentasinya kapan?", "ask_followup", **context_of(first))
+
+    reply = texts(dispatcher)
+    assert "2020" in reply and "2022" not in reply.split("\n\nSumber:")[0]
+    assert context_of(events)["last_year"] == "2020"
