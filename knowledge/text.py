@@ -129,6 +129,9 @@ def tokens(text: str) -> list[str]:
     """Split into folded tokens with slang expanded; digits and words are separated ("91/2021" -> 91 2021)."""
     out: list[str] = []
     for token in _TOKEN.findall(fold(text)):
+        # "permennya", "juklaknya": an abbreviation with the possessive ending is still the abbreviation.
+        if token not in SLANG and token.endswith("nya") and token[:-3] in SLANG:
+            token = token[:-3]
         token = SLANG.get(token, token)
         if token:
             out.extend(token.split())

@@ -77,3 +77,7 @@ def test_colloquial_verbs_stem_like_their_formal_forms(colloquial: str, formal: 
 
 def test_root_words_that_look_colloquial_are_kept() -> None:
     assert content_terms("nyaman") == ["nyaman"] and content_terms("nyata") == ["nyata"]
+
+
+def test_an_abbreviation_with_a_possessive_ending_is_still_the_abbreviation() -> None:
+    assert tokens("permennya") == tokens("permen") == ["permenpanrb"]
