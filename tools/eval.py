@@ -605,7 +605,11 @@ def main(argv: list[str] | None = None) -> int:
     baseline_results = None
     if not args.no_baseline:
         baseline = Bm25Baseline(kb_entries(args.database_url))
-        threshold = baseline.calibrate([c for c in officers.cases if c.split == "tune"], markers_for)
+        # A set with no tune part of its own (unseen.yml) borrows the threshold fitted on the officer set's tune part.
+        tune = [c for c in officers.cases if c.split == "tune"] or [
+            c for c in load_set(OFFICERS_SET).cases if c.split == "tune"
+        ]
+        threshold = baseline.calibrate(tune, markers_for)
         baseline_results = run_cases(cases, baseline.ask, markers_for)
         print(f"BM25 baseline: {len(baseline.entries)} active entries, decline under score {threshold:.2f} (tune)")
     print("\n".join(report_table(results, baseline_results)))
