@@ -23,15 +23,18 @@ _LEAD_IN = re.compile(
     r"assalamu'?\s?alaikum(?:\s*(?:wr\.?|warahmatullahi)\s*(?:wb\.?|wabarakatuh)?)?"
     r"|(?:selamat|met|slmt)\s+(?:pagi|siang|sore|malam)"
     r"|pagi|siang|sore|malam|halo+|hallo+|hai+|hi|hello|hey|permisi|punten|salam"
-    r"|(?:mohon\s+)?maaf(?:\s+(?:mengganggu|ganggu|sebelumnya|ya))*|sori|sorry|excuse me"
-    r"|(?:mau|ingin|pengen|pingin|izin|ijin|numpang|boleh|mo|saya\s+mau|sy\s+mau)\s+"
-    r"(?:tanya|bertanya|nanya|menanyakan|konsultasi)(?:\s+(?:dong|nih|ya|sedikit|dikit|lagi))*"
+    r"|(?:mohon\s+)?maaf(?:\s+(?:mengganggu|ganggu|sebelumnya|ya|nih))*|sori|sorry|excuse me|dear"
+    r"|(?:nanya|tanya|bertanya)\s+(?:mulu|terus|lagi)|(?:semoga|smoga)\s+sehat(?:\s+selalu)?"
+    r"|mohon\s+(?:pencerahan|bantuan|info|arahan)(?:nya)?|nyuwun\s+sewu|hoyong\s+naros|bade\s+naros"
+    r"|(?:mohon\s+)?(?:mau|ingin|pengen|pingin|izin|ijin|numpang|boleh|mo|saya\s+mau|sy\s+mau)\s+"
+    r"(?:tanya|bertanya|nanya|menanyakan|konsul(?:tasi)?)(?:\s+(?:dong|nih|ya|sedikit|dikit|lagi))*"
     r"(?:\s+(?:\d+|dua|tiga|empat|beberapa)\s+(?:hal|pertanyaan|poin))?"
     r"|(?:terima\s*kasih|makasih|makasi|thanks|thank\s+you)(?:\s+(?:banyak|ya|infonya|atas\s+\w+|kemarin))*"
     r"|(?:oh|eh|ah)(?:\s+(?:iya|ya|ini))?|iya|btw|satu\s+lagi|lupa\s+nanya|lupa\s+tanya|sekadar\s+konfirmasi"
     r"|(?:izin|ijin)(?=\s+(?:pak|bu|min|kak|bapak|ibu)\b|\s*,)"
     r"|(?:can|may)\s+i\s+ask(?:\s+(?:something|a question))?|quick question|i\s+have\s+a\s+question"
-    rf")\b(?:\s+{_POLITE}\b)*\s*[,.!?:;\-]*)+",
+    rf"|{_POLITE}(?:\s*/\s*{_POLITE})*(?=\s*[,:])"  # "mas/mbak, ...", "min: ..."
+    rf")\b(?:\s*/?\s*{_POLITE}\b)*\s*[,.!?:;\-]*)+",
     re.IGNORECASE,
 )
 # Thanks and sign-offs at the end of a message.
@@ -43,9 +46,10 @@ _TRAILER = re.compile(
 )
 # A clause that only describes who is asking ("sy staf baru di bagian organisasi", "kami dari dinas kesehatan").
 _PERSONAL = re.compile(
-    r"^\s*(?:saya|sy|aku|kami|kmi|i|i'm|we|we're)\s+(?:ini\s+)?(?:adalah\s+|am\s+|are\s+)?"
+    r"^\s*(?:perkenalkan,?\s+(?:nama\s+)?(?:saya|sy)\b.*|(?:nama\s+)?(?:saya|sy)\s+\w+\s+dari\b.*"
+    r"|(?:saya|sy|aku|kami|kmi|abdi|i|i'm|we|we're)\s+(?:ini\s+)?(?:adalah\s+|am\s+|are\s+)?"
     r"(?:staf|staff|pegawai|asn|pns|petugas|operator|admin|analis|kasubag|kasubbag|kabag|kasi|kepala|sekretaris"
-    r"|baru|orang|bertugas|kerja|bekerja|dari|dr|di|ditugaskan|ditugasi|disuruh|diminta|lagi|sedang|new|work|from)\b",
+    r"|baru|orang|bertugas|kerja|bekerja|dari|dr|di|ti|ditugaskan|ditugasi|disuruh|diminta|lagi|sedang|new|work|from)\b)",
     re.IGNORECASE,
 )
 _QUESTION_WORD = re.compile(
@@ -258,6 +262,10 @@ class Question:
     relates: bool  # "kaitannya sama kipp apa?": read together with the previous subject
 
 
+# Where a clause ends: after a comma, full stop or "!", but not the full stop of "Kab." or "Kec.".
+_CLAUSE_END = re.compile(r"(?<!\bkab\.)(?<!\bkec\.)(?<!\bprov\.)(?<!\bkel\.)(?<!\bdes\.)(?<=[,.!])\s+", re.IGNORECASE)
+
+
 def strip_chatter(text: str) -> str:
     """Return `text` without greetings, apologies, "may I ask", thanks and clauses about who is asking.
 
@@ -267,8 +275,10 @@ def strip_chatter(text: str) -> str:
     original = text.strip()
     text = _LEAD_IN.sub("", original)
     text = _TRAILER.sub("", text).strip()
-    clauses = [clause for clause in re.split(r"(?<=[,.!])\s+", text) if clause.strip()]
+    clauses = [clause for clause in _CLAUSE_END.split(text) if clause.strip()]
     kept = [clause for clause in clauses if not (_PERSONAL.match(clause) and not _QUESTION_WORD.search(clause))]
+    # "perkenalkan saya Rina dari Bappeda. Mau tanya, syarat ...": a lead-in can start any clause.
+    kept = [stripped for clause in kept if (stripped := _LEAD_IN.sub("", clause).strip())]
     # "kami di kecamatan pengen inovasinya awet walau camatnya ganti. caranya gimana?": the context is the question.
     if not _content_words(" ".join(kept)):
         kept = clauses

@@ -17,6 +17,11 @@ from knowledge.text import content_terms, tokens
         ("halo kak, numpang tanya dong, syarat ikut kipp apa aja? terima kasih banyak 🙏", "syarat ikut kipp apa aja?"),
         ("kami dari dinas kesehatan, boleh ikut kipp?", "boleh ikut kipp?"),
         ("Hi, can I ask something? What is KIPP? Thanks!", "What is KIPP?"),
+        # An introduction, a lead-in in the middle, "Kab." that does not end the clause, an address with a slash.
+        ("siang, perkenalkan saya Dewi dari Bappeda Kab. Bantul. Mau tanya, juknis kipp apa?", "juknis kipp apa?"),
+        ("mohon izin bertanya bapak/ibu admin, hub jipp itu apa?", "hub jipp itu apa?"),
+        ("mas/mbak, mohon pencerahannya, ATM itu apa?", "ATM itu apa?"),
+        ("punten, abdi ti dinas kominfo, hoyong naros: top 99 teh naon?", "top 99 teh naon?"),
     ],
 )
 def test_greetings_thanks_and_personal_context_are_set_aside(message: str, question: str) -> None:
