@@ -263,7 +263,37 @@ class Question:
 
 
 # Where a clause ends: after a comma, full stop or "!", but not the full stop of "Kab." or "Kec.".
-_CLAUSE_END = re.compile(r"(?<!\bkab\.)(?<!\bkec\.)(?<!\bprov\.)(?<!\bkel\.)(?<!\bdes\.)(?<=[,.!])\s+", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"(?<!\bkab\.)(?<!\bkec\.)(?<!\bprov\.)(?<!\bkel\.)(?<!\bdes\.)(?<=[,.!?])\s+", re.IGNORECASE)
+
+
+# "itu apa?", "maksudnya apa ya?", "what is that?": a question about the clause just before it.
+_BARE_DEFINITION = re.compile(
+    r"^\W*(?:itu|tuh|ini)?\s*(?:apa|apaan|apa\s+itu|maksudnya\s+apa|artinya\s+apa|apa\s+maksudnya|apa\s+artinya"
+    r"|what\s+is\s+(?:that|it)|what\s+does\s+it\s+mean)(?:\s+(?:ya|sih|tuh|kak|min|pak|bu))*\W*$",
+    re.IGNORECASE,
+)
+
+
+def _asks(clause: str) -> bool:
+    return "?" in clause or bool(_QUESTION_WORD.search(clause))
+
+
+def _question_clauses(clauses: list[str]) -> list[str]:
+    """Keep the clauses that ask, with the background before them, but not what follows the last question.
+
+    "..., isinya apa aja ya? biar sy bs jelasin": the reason after the question goes. Background before a
+    question stays ("inovasi kami baru 8 bulan, udah bisa ikut kipp?": the age is the point), except before a
+    bare "itu apa?", which asks about the clause just before it ("barusan ikut bimtek, narasumber bilang ada
+    istilah ATM, itu apa?").
+    """
+    asking = [index for index, clause in enumerate(clauses) if _asks(clause)]
+    if not asking:
+        return clauses
+    first, last = asking[0], asking[-1]
+    start = 0
+    if first > 0 and _BARE_DEFINITION.match(clauses[first]):
+        start = first - 1
+    return clauses[start : last + 1]
 
 
 def strip_chatter(text: str) -> str:
@@ -282,6 +312,7 @@ def strip_chatter(text: str) -> str:
     # "kami di kecamatan pengen inovasinya awet walau camatnya ganti. caranya gimana?": the context is the question.
     if not _content_words(" ".join(kept)):
         kept = clauses
+    kept = _question_clauses(kept)
     text = _LEAD_IN.sub("", " ".join(kept)).strip(" ,.;:-")
     return text if any(ch.isalnum() for ch in text) else original
 

@@ -22,6 +22,11 @@ from knowledge.text import content_terms, tokens
         ("mohon izin bertanya bapak/ibu admin, hub jipp itu apa?", "hub jipp itu apa?"),
         ("mas/mbak, mohon pencerahannya, ATM itu apa?", "ATM itu apa?"),
         ("punten, abdi ti dinas kominfo, hoyong naros: top 99 teh naon?", "top 99 teh naon?"),
+        # A reason after the question, and background before a bare "itu apa?", go.
+        ("kriteria inovasi apa aja ya? biar sy bs jelasin ke pimpinan", "kriteria inovasi apa aja ya?"),
+        ("td ikut bimtek, narasumber nyebut istilah ATM, itu apa?", "narasumber nyebut istilah ATM, itu apa?"),
+        # Background that is the point of the question stays.
+        ("inovasi kami baru 8 bulan, udah bisa ikut kipp?", "inovasi kami baru 8 bulan, udah bisa ikut kipp?"),
     ],
 )
 def test_greetings_thanks_and_personal_context_are_set_aside(message: str, question: str) -> None:
