@@ -211,7 +211,8 @@ class ActionAnswerQuestion(Action):
     def _previous(kb: KnowledgeBase, tracker: Tracker, question: Question) -> Entry | None:
         """Return the last answer if it still gives context: recent, and the message names no subject of its own."""
         previous_id = tracker.get_slot("last_entry_id")
-        if not previous_id or (question.names_subject and not question.switches_subject):
+        # "bedanya sama replikasi apa?" names replication, but asks how it relates to what was just discussed.
+        if not previous_id or (question.names_subject and not (question.switches_subject or question.relates)):
             return None
         answered_at = tracker.get_slot("last_answer_at")
         if isinstance(answered_at, (int, float)) and time.time() - answered_at > CONTEXT_TTL_SECONDS:
@@ -284,6 +285,7 @@ class ActionAnswerQuestion(Action):
             facts=facts_asked(question),
             doubtful=intent == "out_of_scope" and whole is None,
             yes_no=question.yes_no,
+            relates=question.relates and previous is not None,
         )
         result = kb.search(text, hints)
         if result.in_previous and result.excerpt:

@@ -377,7 +377,11 @@ def is_yes_no(text: str) -> bool:
     """Return whether the message asks for a yes or a no ("boleh gak ...?", "udah bisa ikut?", "can we ...")."""
     text = text.strip()
     # A request ("can you summarise ...") or the last question about something else ("kalau jipp?").
-    if _REQUEST.search(text) or (_SWITCH.match(text) and len(text.split()) <= SWITCH_MAX_WORDS):
+    if (
+        _REQUEST.search(text)
+        or (_SWITCH.match(text) and len(text.split()) <= SWITCH_MAX_WORDS)
+        or _RELATION.search(text)  # "kaitannya sama kipp?" asks how, not whether
+    ):
         return False
     # Indonesian often asks yes/no as a statement with a question mark: "DID masih dikasih ke pemenang?".
     statement_question = text.endswith("?") and not _WH_WORD.search(text) and len(text.split()) >= 3

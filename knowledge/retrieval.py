@@ -101,6 +101,8 @@ class Hints:
     repeat: bool = False
     # A yes/no question ("boleh gak ...?"): an entry that opens with the verdict answers it best.
     yes_no: bool = False
+    # "kaitannya sama kipp?", "bedanya sama replikasi?": how the last answer's subject relates to another.
+    relates: bool = False
 
 
 # Analysis results are cached: after an edit only the changed texts are analysed again, so the
@@ -125,6 +127,17 @@ def answer_excerpt(entry: Entry, terms: set[str], max_lines: int = 3) -> str:
     ranked = sorted(range(len(lines)), key=lambda i: (-len(terms & set(content_terms(lines[i]))), len(lines[i])))
     chosen = sorted(i for i in ranked[:max_lines] if terms & set(content_terms(lines[i])))
     return "\n".join(lines[i] for i in chosen)
+
+
+def sentences_about(entry: Entry, terms: set[str], max_sentences: int = 2) -> str:
+    """Return the sentences of an entry's answer that name `terms`, in answer order (not whole paragraphs)."""
+    sentences = [
+        sentence.strip()
+        for line in entry.answer.splitlines()
+        for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z•])", line)
+        if sentence.strip()
+    ]
+    return "\n".join([sentence for sentence in sentences if terms & set(content_terms(sentence))][:max_sentences])
 
 
 _MONTHS = "januari|februari|maret|april|mei|juni|juli|agustus|september|oktober|november|desember"
@@ -450,6 +463,13 @@ class KnowledgeIndex:
         if previous is None or previous.id not in self._by_id or not (hints.follow_up or hints.may_follow_up):
             return plain
         previous_index = self.entries.index(self._by_id[previous.id])
+        if hints.relates and not hints.repeat:
+            # What the last answer says about the other subject ("Wujud nyatanya adalah KIPP") answers it.
+            named = set(content_terms(text)) - QUESTION_TERMS - set(content_terms(previous.title))
+            excerpt = sentences_about(previous, named) if named else ""
+            if excerpt:
+                hit = Hit(entry=previous, score=1.0)
+                return SearchResult(hits=(hit,), used_context=True, in_previous=True, excerpt=excerpt)
         # Read with the previous subject, but an entry must still answer what the follow-up itself asks:
         # "siapa yang menilai?" after an MPP answer is not answered by "what is an MPP".
         contextual = self.scores(f"{text} {subject_terms(previous, text)}") * self._coverage(text)

@@ -390,6 +390,8 @@ async def test_follow_up_answered_inside_the_last_answer_gets_just_those_lines(k
         ("rencana aksi replikasi itu dokumen apa", "yg nyusun siapa?", "disusun oleh unit"),
         # An aspect the last answer gives for its own subject: the condition under which BUMD may take part.
         ("bumd boleh ikut kipp ga", "syaratnya apa?", "Public Service Obligation"),
+        # How the last subject relates to another: the sentence of the last answer that names it.
+        ("oaoi itu apa", "kaitannya sama kipp?", "Wujud nyatanya adalah KIPP"),
     ],
 )
 async def test_follow_up_the_last_answer_already_says_is_answered_from_it(
