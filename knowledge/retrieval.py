@@ -197,8 +197,9 @@ def detail_in(entry: Entry, follow_up: str, max_lines: int = 2) -> str:
             found = [line for line in lines if looks.search(line) and specific <= set(content_terms(line)) | {""}]
             if found:
                 return "\n".join(found[:max_lines])
-    # "trus 2023?" after an answer that goes year by year: the line of that year.
-    if is_year_only(follow_up) and not years_in(entry.title):
+    # "trus 2023?" after an answer that goes year by year (or covers that year among others): that year's line.
+    title_years = set(years_in(entry.title))
+    if is_year_only(follow_up) and (not title_years or set(years_in(follow_up)) < title_years):
         found = [line for line in lines if set(years_in(follow_up)) & set(years_in(line))]
         if found:
             return "\n".join(found[:max_lines])
@@ -230,6 +231,8 @@ def next_step(entries: Sequence[Entry], follow_up: str, previous: Entry | None) 
         return None
     step = match.group("step")
     if previous is not None and set(tokens(step)) <= {"itu", "ini", "tersebut", "that", "this"}:
+        if any(_NUMBERED.match(line) for line in previous.answer.splitlines()):
+            return None  # "habis itu?" after a list of steps: not a step named in some other list
         step = re.sub(r"\([^)]*\)", " ", previous.title)
     wanted = set(content_terms(step))
     if not wanted:

@@ -386,6 +386,8 @@ async def test_follow_up_answered_inside_the_last_answer_gets_just_those_lines(k
     [
         # A bare year after an answer that goes year by year: that year's line.
         ("kipp 2019 tu edisi keberapa ya", "trus 2023?", "2023 ke-10"),
+        # ...also when the answer covers that year among others (its title names 2022 and 2023).
+        ("jumlah pemenang kipp 2022 dan 2023", "yg 2023?", "228 nominasi"),
         # A colloquial verb ("nyusun") is the formal one ("disusun") the answer uses.
         ("rencana aksi replikasi itu dokumen apa", "yg nyusun siapa?", "disusun oleh unit"),
         # An aspect the last answer gives for its own subject: the condition under which BUMD may take part.
