@@ -98,6 +98,9 @@ def _formal_verb(word: str) -> str:
 # Abbreviations that are only safe to expand as written: "PD" is perangkat daerah, but "pd" is "pada".
 _CASED_ACRONYMS = ((re.compile(r"\bPD\b"), "perangkat daerah"), (re.compile(r"\bTE\b"), "tim evaluasi"))
 
+# An English plural on an acronym: "MPPs", "OPDs", "SOPs" are MPP, OPD, SOP.
+_ACRONYM_PLURAL = re.compile(r"\b([A-Z]{2,})s\b")
+
 # Multi-word and punctuated forms, matched on folded text before it is split into tokens.
 _PHRASES = (
     (re.compile(r"\bk\s*/\s*l\b"), "kementerian lembaga"),
@@ -113,6 +116,7 @@ def fold(text: str) -> str:
     """Lower-case, strip accents and emoji, split reduplication ("langkah-langkah") and glued numbers."""
     for pattern, replacement in _CASED_ACRONYMS:
         text = pattern.sub(replacement, text)
+    text = _ACRONYM_PLURAL.sub(r"\1", text)
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
     text = re.sub(r"\b(\w+)-\1\b", r"\1", text)

@@ -81,3 +81,7 @@ def test_root_words_that_look_colloquial_are_kept() -> None:
 
 def test_an_abbreviation_with_a_possessive_ending_is_still_the_abbreviation() -> None:
     assert tokens("permennya") == tokens("permen") == ["permenpanrb"]
+
+
+def test_an_english_plural_on_an_acronym_is_the_acronym() -> None:
+    assert tokens("how many MPPs") == ["how", "many", "mpp"]

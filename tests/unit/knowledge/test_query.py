@@ -79,6 +79,9 @@ def test_yes_no_questions_are_recognised(message: str, expected: bool) -> None:
         ("kipp itu apa", False),
         ("how to replikasi inovasi yg bagus gmn caranya", False),
         ("KIPP", False),
+        ("when did KIPP 2025 registration close?", True),
+        ("who judges KIPP?", True),
+        ("kipp 2025 udah close belum?", False),
     ],
 )
 def test_english_is_told_from_indonesian(message: str, expected: bool) -> None:
