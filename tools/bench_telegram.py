@@ -1,6 +1,6 @@
 """Telegram figure for `make bench`: many chats ask at once, through the stand-in Bot API, the real bot and Rasa.
 
-May import: `bot`, `settings`, `httpx` and `tools.fake_telegram`. `run_telegram_bench(rasa_url)` starts the
+May import: `bot`, `settings`, `httpx` and `tests.fake_telegram`. `run_telegram_bench(rasa_url)` starts the
 Bot API stand-in on loopback, runs the real application (`bot.app.build_application`, polling over HTTP)
 against the assistant at `rasa_url`, lets every chat send one question at the same moment, and measures
 from the moment each update is available to the bot to the moment the bot's first reply message for that
@@ -27,7 +27,7 @@ import httpx
 from bot import handlers
 from bot.app import build_application, running
 from settings import Settings, bearer, configure_logging, get_settings
-from tools.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram
 
 logger = logging.getLogger(__name__)
 

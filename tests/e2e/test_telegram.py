@@ -1,6 +1,6 @@
 """End to end: the real Application polls a stand-in Bot API over HTTP and talks to the real assistant.
 
-`build_application` runs unchanged; only TELEGRAM_API_BASE_URL points at `tools.fake_telegram` on loopback.
+`build_application` runs unchanged; only TELEGRAM_API_BASE_URL points at `tests.fake_telegram` on loopback.
 Tests about what the assistant answers use the session's real Rasa and action server (`rasa_stack`); tests
 about what never reaches the assistant, or that need a reply Rasa would not give (a slow answer, a file),
 use `ScriptedAssistant`, a small REST-channel stand-in that records what it was asked.
@@ -30,8 +30,8 @@ import knowledge
 from bot import handlers
 from bot.app import BotApplication, build_application, running
 from settings import PROJECT_ROOT, Settings
+from tests.fake_telegram import FakeTelegram, SentCall
 from tests.tokens import E2E_RASA_TOKEN
-from tools.fake_telegram import FakeTelegram, SentCall
 from tools.stack import free_port
 
 pytestmark = pytest.mark.e2e
@@ -792,3 +792,14 @@ async def test_the_stand_in_fails_the_test_on_a_method_it_does_not_know() -> Non
         assert response.status == 404
     with pytest.raises(AssertionError, match="sendDice"):
         await fake.__aexit__(None, None, None)
+
+
+async def test_the_stand_in_refuses_and_reports_a_method_it_does_not_implement() -> None:
+    """A Bot API method the stand-in lacks is answered with an error and fails the test that used it."""
+    with pytest.raises(AssertionError, match="sendVenue"):
+        async with FakeTelegram() as telegram, aiohttp.ClientSession() as session:
+            async with session.post(f"{telegram.base_url}{telegram.token}/sendVenue", json={"chat_id": 1}) as reply:
+                assert reply.status == 404
+                assert (await reply.json())["ok"] is False
+            async with session.post(f"{telegram.base_url}{telegram.token}/getMe") as reply:
+                assert reply.status == 200
