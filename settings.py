@@ -110,6 +110,9 @@ class Settings:
     rasa_timeout: float = 15.0
     # How long the bot keeps trying to connect while Rasa restarts, before it apologises.
     rasa_connect_retry_seconds: float = 30.0
+    # Messages one bot process has at the assistant at once (RASA_MAX_IN_FLIGHT); the rest wait in arrival
+    # order (bot/rasa_client.py). Above what the assistant runs at once (workers x TURNS_IN_FLIGHT).
+    rasa_max_in_flight: int = 8
     # Per-conversation limits at the REST channel (nlu/rate_limit.py): far above a person's pace, so only a
     # script flooding one conversation is refused (HTTP 429), and never at the other chats' expense.
     sender_rate_per_minute: float = 60.0
@@ -150,6 +153,9 @@ class Settings:
     # died mid-turn holds that chat's next turn at most this long. Below RASA_TIMEOUT, so the bot's retry
     # is answered; a turn lasting longer has already been apologised for.
     lock_lifetime_seconds: int = 5
+    # Turns one Rasa worker runs at once (TURNS_IN_FLIGHT); the others wait first-come first-served
+    # (nlu/turn_queue.py), so a burst is answered in arrival order.
+    turns_in_flight: int = 2
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -200,6 +206,7 @@ class Settings:
             action_server_token=tokens["ACTION_SERVER_TOKEN"],
             rasa_model=env.get("RASA_MODEL", "") or cls.rasa_model,
             rasa_timeout=_float(env, "RASA_TIMEOUT", cls.rasa_timeout, problems),
+            rasa_max_in_flight=_int(env, "RASA_MAX_IN_FLIGHT", cls.rasa_max_in_flight, problems),
             rasa_connect_retry_seconds=_float(
                 env, "RASA_CONNECT_RETRY_SECONDS", cls.rasa_connect_retry_seconds, problems
             ),
@@ -231,6 +238,7 @@ class Settings:
             sanic_workers=_int(env, "SANIC_WORKERS", cls.sanic_workers, problems),
             action_workers=_int(env, "ACTION_WORKERS", cls.action_workers, problems),
             lock_lifetime_seconds=_int(env, "TICKET_LOCK_LIFETIME", cls.lock_lifetime_seconds, problems),
+            turns_in_flight=_int(env, "TURNS_IN_FLIGHT", cls.turns_in_flight, problems),
         )
         if settings.deploy == "scaled" and settings.lock_lifetime_seconds >= settings.rasa_timeout:
             problems.append("TICKET_LOCK_LIFETIME must be below RASA_TIMEOUT (a dead worker's lock outlasts retries)")

@@ -139,6 +139,7 @@ async def post_init(application: BotApplication) -> None:
         timeout=data.settings.rasa_timeout,
         token=data.settings.rasa_token,
         connect_retry_seconds=data.settings.rasa_connect_retry_seconds,
+        max_in_flight=data.settings.rasa_max_in_flight,
     )
     # Answers Telegram did not accept wait in the outbox and are retried, across restarts (bot/outbox.py).
     data.outbox = Outbox(data.settings.outbox_path, give_up_seconds=data.settings.outbox_give_up_seconds)

@@ -133,6 +133,7 @@ class Stack:
                 "ACTION_SERVER_TOKEN": self.settings.action_server_token,
                 "KB_REFRESH_SECONDS": str(self.settings.kb_refresh_seconds),
                 "LOG_LEVEL": self.settings.log_level,
+                "TURNS_IN_FLIGHT": str(self.settings.turns_in_flight),
                 "PYTHONUNBUFFERED": "1",
                 # Rasa's telemetry would try to reach the internet.
                 "RASA_TELEMETRY_ENABLED": "false",
