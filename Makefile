@@ -72,7 +72,7 @@ eval: $(STAMP) ## Score the running assistant and a BM25 baseline on tests/eval 
 	$(PY) -m tools.eval $(ARGS)
 
 bench: $(STAMP) $(MODEL) ## Measure reply latency, cold start and memory
-	$(PY) -m tools.bench
+	$(PY) -m tools.bench $(ARGS)
 
 soak: $(STAMP) $(MODEL) ## Abuse a private copy of the assistant (fuzz, bursts, kills, bad Bot API, locked KB); minutes
 	$(PY) -m tools.soak
