@@ -126,6 +126,8 @@ class Settings:
     telegram_webhook_secret: str = field(default="", repr=False)
     telegram_webhook_port: int = 8443
     telegram_webhook_listen: str = "127.0.0.1"
+    # Webhook mode: bot processes behind the webhook router (bot/webhook_router.py); 1 means no router.
+    bot_processes: int = 1
     # The bot's persistent outbox of answers not yet accepted by Telegram (bot/outbox.py). Empty means
     # var/outbox-<bot id>.db, one per bot token, so two bots never send each other's answers.
     outbox_db: str = ""
@@ -221,6 +223,7 @@ class Settings:
             telegram_webhook_secret=secret,
             telegram_webhook_port=_int(env, "TELEGRAM_WEBHOOK_PORT", cls.telegram_webhook_port, problems),
             telegram_webhook_listen=env.get("TELEGRAM_WEBHOOK_LISTEN", "").strip() or cls.telegram_webhook_listen,
+            bot_processes=_int(env, "BOT_PROCESSES", cls.bot_processes, problems),
             outbox_db=env.get("OUTBOX_DB", "").strip(),
             outbox_give_up_seconds=_float(env, "OUTBOX_GIVE_UP_SECONDS", cls.outbox_give_up_seconds, problems),
             admin_telegram_ids=_id_list(env, "ADMIN_TELEGRAM_IDS", problems),
