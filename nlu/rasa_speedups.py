@@ -48,6 +48,7 @@ from rasa.core.policies.rule_policy import RulePolicy
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.constants import PREVIOUS_ACTION
 from rasa.shared.core.events import Event
 from rasa.utils.endpoints import EndpointConfig
 
@@ -145,15 +146,31 @@ def _graph_run(
 
 
 def _possible_keys(self: RulePolicy, lookup: dict[str, str], states: list[dict[str, Any]]) -> set[str]:
-    """Rasa's `_get_possible_keys`, stopping once no remaining rule is as long as the states left to check."""
+    """Rasa's `_get_possible_keys` (with `_is_rule_applicable` inlined), stopping past the longest remaining rule.
+
+    Each rule's states are parsed and reversed once per policy instead of on every check.
+    """
     possible_keys = set(lookup.keys())
-    lengths: dict[str, int] = self.__dict__.setdefault("_klinik_rule_lengths", {})
-    for key in possible_keys - lengths.keys():
-        lengths[key] = len(self._rule_key_to_state(key))
+    rules: dict[str, list[dict[str, Any]]] = self.__dict__.setdefault("_klinik_reversed_rules", {})
+    for key in possible_keys - rules.keys():
+        rules[key] = list(reversed(self._rule_key_to_state(key)))
+    matches = self._does_rule_match_state
     for i, state in enumerate(reversed(states)):
-        if not possible_keys or i >= max(lengths[key] for key in possible_keys):
+        if not possible_keys or i >= max(len(rules[key]) for key in possible_keys):
             break  # every remaining rule is applicable at every earlier state (`_is_rule_applicable`)
-        possible_keys = {key for key in possible_keys if self._is_rule_applicable(key, i, state)}
+        current_previous_action = state.get(PREVIOUS_ACTION)
+        kept = set()
+        for key in possible_keys:
+            rule_states = rules[key]
+            if i >= len(rule_states):
+                kept.add(key)
+                continue
+            rule_previous_action = rule_states[i].get(PREVIOUS_ACTION)
+            if not rule_previous_action and not current_previous_action:
+                kept.add(key)  # both conversation starts
+            elif rule_previous_action and current_previous_action and matches(rule_states[i], state):
+                kept.add(key)
+        possible_keys = kept
     return possible_keys
 
 
