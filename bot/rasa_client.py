@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextvars
 import logging
 import time
 from typing import Any
@@ -35,6 +36,57 @@ _MAX_CONNECT_TIMEOUT = 5.0
 # The application passes RASA_CONNECT_RETRY_SECONDS; a bare client does not retry.
 _CONNECT_RETRY_INTERVAL = 0.5
 MAX_IN_FLIGHT = 8
+# An update waits at most this long for earlier updates (still reading the database, say) to reach the assistant.
+ARRIVAL_WAIT_SECONDS = 2.0
+
+
+class ArrivalOrder:
+    """Tickets in the order updates arrived; a message goes to the assistant once every earlier one has gone.
+
+    Between arriving and calling the assistant an update passes the handlers (the handoff check, persistence),
+    some of which wait for the database in a thread; threads finish in any order, so forty chats used to reach
+    the assistant shuffled. The bot's update processor issues a ticket when an update of a conversation may
+    start (`issue`) and releases it when the update is done (`release`); `send_message` first waits until no
+    earlier ticket is still on its way (`wait_turn`), at most ARRIVAL_WAIT_SECONDS.
+    """
+
+    def __init__(self, max_wait: float = ARRIVAL_WAIT_SECONDS) -> None:
+        """Create an empty order; `max_wait` bounds how long one update waits for earlier ones."""
+        self.max_wait = max_wait
+        self._next = 0
+        self._pending: set[int] = set()
+        self._changed = asyncio.Event()
+
+    def issue(self) -> int:
+        """Return the next ticket, pending until released."""
+        ticket = self._next
+        self._next += 1
+        self._pending.add(ticket)
+        return ticket
+
+    def release(self, ticket: int) -> None:
+        """Mark `ticket` as gone to the assistant or done; wake those waiting behind it."""
+        if ticket in self._pending:
+            self._pending.discard(ticket)
+            self._changed.set()
+            self._changed = asyncio.Event()
+
+    async def wait_turn(self, ticket: int) -> None:
+        """Wait until no ticket before `ticket` is pending (or `max_wait` passed), then release `ticket`."""
+        deadline = time.monotonic() + self.max_wait
+        while self._pending and min(self._pending) < ticket:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                await asyncio.wait_for(self._changed.wait(), left)
+            except asyncio.TimeoutError:
+                break
+        self.release(ticket)
+
+
+# The current update's place in its application's arrival order (set by the bot's update processor).
+ARRIVAL: contextvars.ContextVar[tuple[ArrivalOrder, int] | None] = contextvars.ContextVar("arrival", default=None)
 
 
 class _Gate:
@@ -112,6 +164,10 @@ class RasaClient:
                 JSON list. Entries of the list that are not objects are dropped.
         """
         started = time.perf_counter()
+        arrival = ARRIVAL.get()
+        if arrival is not None:
+            order, ticket = arrival
+            await order.wait_turn(ticket)
         deadline = time.monotonic() + self._connect_retry_seconds
         while True:
             try:
