@@ -8,7 +8,10 @@ apology) and the p95 is under 300 ms.
 
 The search: short probes (15 s) at doubling rates until one fails, two bisection probes between the last
 rate that held and the first that did not, then the best rate for the full two minutes; if that run fails,
-one step lower for two minutes. About 4 to 6 minutes in all. Loopback only.
+three quarters of it for two minutes. Before each run the assistant is given time to drain what an overloaded
+run left queued (a single request answered within 1 s, at most 90 s). About 6 minutes in all when the first
+two-minute run holds, up to 15 when it does not. The load generator runs on the same machine and takes CPU
+from the assistant at high rates. Loopback only.
 
     python -m tools.bench_sustained --rasa-url http://127.0.0.1:5005   # RASA_TOKEN from settings
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import statistics
@@ -97,6 +101,19 @@ async def steady_run(rasa_url: str, rasa_token: str, rate: float, seconds: float
     )
 
 
+async def settle(rasa_url: str, rasa_token: str, *, within_ms: float = 1000.0, limit_seconds: float = 90.0) -> None:
+    """Wait until a single request is answered within `within_ms` again (a failed run leaves turns queued)."""
+    deadline = time.monotonic() + limit_seconds
+    async with httpx.AsyncClient(base_url=rasa_url, timeout=30, headers=bearer(rasa_token)) as client:
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            with contextlib.suppress(httpx.HTTPError):
+                await client.post("/webhooks/rest/webhook", json={"sender": "bench-settle", "message": "halo"})
+            if (time.perf_counter() - started) * 1000 < within_ms:
+                return
+            await asyncio.sleep(2.0)
+
+
 async def find_sustained_rate(rasa_url: str, rasa_token: str) -> dict:
     """Search for the highest rate that holds, then hold it for two minutes; return every run."""
     started = time.monotonic()
@@ -105,6 +122,7 @@ async def find_sustained_rate(rasa_url: str, rasa_token: str) -> dict:
     failed: float | None = None
     rate = FIRST_RATE
     while rate <= MAX_RATE:
+        await settle(rasa_url, rasa_token)
         probe = await steady_run(rasa_url, rasa_token, rate, PROBE_SECONDS, label="probe")
         probes.append(probe)
         if not probe.holds:
@@ -117,12 +135,14 @@ async def find_sustained_rate(rasa_url: str, rasa_token: str) -> dict:
             middle = round((low + high) / 2, 1)
             if middle in (low, high):
                 break
+            await settle(rasa_url, rasa_token)
             probe = await steady_run(rasa_url, rasa_token, middle, PROBE_SECONDS, label="probe")
             probes.append(probe)
             low, high = (middle, high) if probe.holds else (low, middle)
         best = low
     held: list[Run] = []
     for candidate in _candidates(best):
+        await settle(rasa_url, rasa_token)
         run = await steady_run(rasa_url, rasa_token, candidate, HOLD_SECONDS, label="hold")
         held.append(run)
         if run.holds:
