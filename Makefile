@@ -71,8 +71,8 @@ test-stories: $(STAMP) $(MODEL) ## Check the dialogue test stories (fails on any
 eval: $(STAMP) ## Score the running assistant and a BM25 baseline on tests/eval (ARGS="--url ... --split heldout")
 	$(PY) -m tools.eval $(ARGS)
 
-bench: $(STAMP) $(MODEL) ## Measure reply latency, cold start and memory
-	$(PY) -m tools.bench
+bench: $(STAMP) $(MODEL) ## Measure latency, CPU per turn, cold start, memory, the Telegram burst (ARGS=--sustained: +6 min)
+	$(PY) -m tools.bench $(ARGS)
 
 soak: $(STAMP) $(MODEL) ## Abuse a private copy of the assistant (fuzz, bursts, kills, bad Bot API, locked KB); minutes
 	$(PY) -m tools.soak

@@ -110,6 +110,9 @@ class Settings:
     rasa_timeout: float = 15.0
     # How long the bot keeps trying to connect while Rasa restarts, before it apologises.
     rasa_connect_retry_seconds: float = 30.0
+    # Messages one bot process has at the assistant at once (RASA_MAX_IN_FLIGHT); the rest wait in arrival
+    # order (bot/rasa_client.py). Above what the assistant runs at once (workers x TURNS_IN_FLIGHT).
+    rasa_max_in_flight: int = 8
     # Per-conversation limits at the REST channel (nlu/rate_limit.py): far above a person's pace, so only a
     # script flooding one conversation is refused (HTTP 429), and never at the other chats' expense.
     sender_rate_per_minute: float = 60.0
@@ -123,6 +126,8 @@ class Settings:
     telegram_webhook_secret: str = field(default="", repr=False)
     telegram_webhook_port: int = 8443
     telegram_webhook_listen: str = "127.0.0.1"
+    # Webhook mode: bot processes behind the webhook router (bot/webhook_router.py); 1 means no router.
+    bot_processes: int = 1
     # The bot's persistent outbox of answers not yet accepted by Telegram (bot/outbox.py). Empty means
     # var/outbox-<bot id>.db, one per bot token, so two bots never send each other's answers.
     outbox_db: str = ""
@@ -150,6 +155,9 @@ class Settings:
     # died mid-turn holds that chat's next turn at most this long. Below RASA_TIMEOUT, so the bot's retry
     # is answered; a turn lasting longer has already been apologised for.
     lock_lifetime_seconds: int = 5
+    # Turns one Rasa worker runs at once (TURNS_IN_FLIGHT); the others wait first-come first-served
+    # (nlu/turn_queue.py), so a burst is answered in arrival order.
+    turns_in_flight: int = 2
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -200,6 +208,7 @@ class Settings:
             action_server_token=tokens["ACTION_SERVER_TOKEN"],
             rasa_model=env.get("RASA_MODEL", "") or cls.rasa_model,
             rasa_timeout=_float(env, "RASA_TIMEOUT", cls.rasa_timeout, problems),
+            rasa_max_in_flight=_int(env, "RASA_MAX_IN_FLIGHT", cls.rasa_max_in_flight, problems),
             rasa_connect_retry_seconds=_float(
                 env, "RASA_CONNECT_RETRY_SECONDS", cls.rasa_connect_retry_seconds, problems
             ),
@@ -214,6 +223,7 @@ class Settings:
             telegram_webhook_secret=secret,
             telegram_webhook_port=_int(env, "TELEGRAM_WEBHOOK_PORT", cls.telegram_webhook_port, problems),
             telegram_webhook_listen=env.get("TELEGRAM_WEBHOOK_LISTEN", "").strip() or cls.telegram_webhook_listen,
+            bot_processes=_int(env, "BOT_PROCESSES", cls.bot_processes, problems),
             outbox_db=env.get("OUTBOX_DB", "").strip(),
             outbox_give_up_seconds=_float(env, "OUTBOX_GIVE_UP_SECONDS", cls.outbox_give_up_seconds, problems),
             admin_telegram_ids=_id_list(env, "ADMIN_TELEGRAM_IDS", problems),
@@ -231,6 +241,7 @@ class Settings:
             sanic_workers=_int(env, "SANIC_WORKERS", cls.sanic_workers, problems),
             action_workers=_int(env, "ACTION_WORKERS", cls.action_workers, problems),
             lock_lifetime_seconds=_int(env, "TICKET_LOCK_LIFETIME", cls.lock_lifetime_seconds, problems),
+            turns_in_flight=_int(env, "TURNS_IN_FLIGHT", cls.turns_in_flight, problems),
         )
         if settings.deploy == "scaled" and settings.lock_lifetime_seconds >= settings.rasa_timeout:
             problems.append("TICKET_LOCK_LIFETIME must be below RASA_TIMEOUT (a dead worker's lock outlasts retries)")

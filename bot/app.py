@@ -39,7 +39,7 @@ from bot.feedback import register_feedback_handlers
 from bot.outbox import Outbox, OutboxWorker
 from bot.persistence import DatabasePersistence
 from bot.privacy import register_privacy_handlers
-from bot.rasa_client import RasaClient
+from bot.rasa_client import ARRIVAL, ArrivalOrder, RasaClient
 from settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -66,6 +66,10 @@ class ConversationOrderedProcessor(BaseUpdateProcessor):
     conversation (see `handlers.conversation_key`) wait on that conversation's lock; asyncio locks are
     first-come first-served and PTB starts update tasks in arrival order, so order is kept. Locks are dropped
     once nobody holds or waits for them, so the map stays as small as the number of busy conversations.
+
+    Across conversations, messages reach the assistant in the order their updates may start (`ArrivalOrder`,
+    a ticket taken once the conversation's earlier updates are done), so a burst is answered first-come
+    first-served even though handlers wait for the database in threads that finish in any order.
     """
 
     def __init__(self, max_concurrent_updates: int) -> None:
@@ -73,6 +77,7 @@ class ConversationOrderedProcessor(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._locks: dict[str, asyncio.Lock] = {}
         self._users: dict[str, int] = {}
+        self.arrivals = ArrivalOrder()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run `coroutine` once every earlier update of the same conversation is done."""
@@ -84,7 +89,13 @@ class ConversationOrderedProcessor(BaseUpdateProcessor):
         self._users[key] = self._users.get(key, 0) + 1
         try:
             async with lock:
-                await coroutine
+                ticket = self.arrivals.issue()
+                token = ARRIVAL.set((self.arrivals, ticket))
+                try:
+                    await coroutine
+                finally:
+                    ARRIVAL.reset(token)
+                    self.arrivals.release(ticket)
         finally:
             self._users[key] -= 1
             if not self._users[key]:
@@ -139,6 +150,7 @@ async def post_init(application: BotApplication) -> None:
         timeout=data.settings.rasa_timeout,
         token=data.settings.rasa_token,
         connect_retry_seconds=data.settings.rasa_connect_retry_seconds,
+        max_in_flight=data.settings.rasa_max_in_flight,
     )
     # Answers Telegram did not accept wait in the outbox and are retried, across restarts (bot/outbox.py).
     data.outbox = Outbox(data.settings.outbox_path, give_up_seconds=data.settings.outbox_give_up_seconds)

@@ -318,7 +318,7 @@ class KnowledgeAdmin:
         """Return usage statistics of the last `days` days, with the flows' funnels from the conversation store."""
         stats = self._kb.run(lambda s: collect_stats(s, days=days, today=today, top=top))
         start = datetime.combine(stats.since, time.min, tzinfo=WIB)
-        return dataclasses.replace(stats, flows=tuple(flow_funnels(self.tracker_db, since=start)))
+        return dataclasses.replace(stats, flows=tuple(flow_funnels(self.conversations, since=start)))
 
     @property
     def conversations(self) -> ConversationStore:

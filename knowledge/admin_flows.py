@@ -1,36 +1,31 @@
-"""The guided flows' funnel, read from the conversation store: starts, completions, and the step people leave at.
+"""The guided flows' funnel, from the conversations Rasa keeps: starts, completions, and the step people leave at.
 
-Rasa keeps every event of every conversation (table `events`: type_name, action_name, data as JSON). A flow is
-a form: it starts with an `active_loop` event naming it and ends with an `active_loop` event naming none.
-The end counts as a completion when the form itself ended the loop (its action ran last), and as a cancel
-when something else did (`action_deactivate_loop`, after "batal"). A run that never ended, or was cancelled,
-was left at the step the form last asked for (`requested_slot`). Reading only: nothing here writes.
-Imports only sqlalchemy and `knowledge`.
+Rasa keeps every event of every conversation. A flow is a form: it starts with an `active_loop` event naming it
+and ends with an `active_loop` event naming none. The end counts as a completion when the form itself ended the
+loop (its action ran last), and as a cancel when something else did (`action_deactivate_loop`, after "batal").
+A run that never ended, or was cancelled, was left at the step the form last asked for (`requested_slot`).
+
+The conversations belong to the Rasa server (SQLite beside it, or PostgreSQL on another host), so the events
+are read through its authenticated channel route (`ConversationStore.flow_events`, nlu/conversations.py), never
+by opening its database. Reading only: nothing here writes. Imports only `knowledge`.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-
-from sqlalchemy import column, create_engine, inspect, select, table
-from sqlalchemy.exc import SQLAlchemyError
+from typing import TYPE_CHECKING
 
 from knowledge.admin_types import FlowFunnel
 from knowledge.errors import KnowledgeUnavailable
 
-_events = table(
-    "events",
-    column("id"),
-    column("sender_id"),
-    column("type_name"),
-    column("timestamp"),
-    column("action_name"),
-    column("data"),
-)
+if TYPE_CHECKING:
+    from knowledge.conversation_owner import ConversationStore, FlowEvent
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -40,60 +35,38 @@ class _Run:
     ended: str | None = None  # "completed" or "cancelled"
 
 
-def _tracker_url(tracker_db: str) -> str | None:
-    if "://" in tracker_db:
-        return tracker_db
-    path = Path(tracker_db)
-    return f"sqlite:///{path}" if path.is_file() else None
+def flow_funnels(conversations: ConversationStore, *, since: datetime | None = None) -> list[FlowFunnel]:
+    """Return the funnel of every flow started since `since` (all time if None), by name.
 
-
-def flow_funnels(tracker_db: str, *, since: datetime | None = None) -> list[FlowFunnel]:
-    """Return the funnel of every flow started since `since` (all time if None), by name."""
-    url = _tracker_url(tracker_db)
-    if url is None:
-        return []
-    engine = create_engine(url, future=True, connect_args={"timeout": 10} if url.startswith("sqlite") else {})
+    The funnel is one part of the statistics: when the Rasa server cannot be asked, the statistics come
+    without it (and the log says why) rather than not at all.
+    """
     try:
-        if not inspect(engine).has_table("events"):
-            return []
-        stmt = select(_events.c.sender_id, _events.c.type_name, _events.c.action_name, _events.c.data).where(
-            _events.c.type_name.in_(("action", "active_loop", "slot"))
-        )
-        if since is not None:
-            stmt = stmt.where(_events.c.timestamp >= since.timestamp())
-        with engine.connect() as connection:
-            rows = connection.execute(stmt.order_by(_events.c.id)).all()
-    except SQLAlchemyError as exc:
-        raise KnowledgeUnavailable(f"conversation store unavailable: {exc.__class__.__name__}") from exc
-    finally:
-        engine.dispose()
-    return _funnels(rows)
+        return _funnels(conversations.flow_events(since=since))
+    except KnowledgeUnavailable as exc:
+        logger.warning("flows' funnel left out of the statistics: %s", exc)
+        return []
 
 
-def _funnels(rows: list[tuple[str, str, str | None, str | None]]) -> list[FlowFunnel]:
+def _funnels(events: Iterable[FlowEvent]) -> list[FlowFunnel]:
     runs: list[_Run] = []
     open_runs: dict[str, _Run] = {}
     last_action: dict[str, str] = {}
-    for sender, kind, action_name, raw in rows:
+    for sender, kind, action_name, value in events:
         if kind == "action":
             last_action[sender] = action_name or ""
             continue
-        try:
-            data = json.loads(raw or "{}")
-        except ValueError:
-            continue
         run = open_runs.get(sender)
         if kind == "active_loop":
-            name = data.get("name")
-            if name:
-                if run is None or run.name != name:
-                    open_runs[sender] = _Run(name=name)
+            if value:
+                if run is None or run.name != value:
+                    open_runs[sender] = _Run(name=str(value))
                     runs.append(open_runs[sender])
             elif run is not None:
                 run.ended = "completed" if last_action.get(sender) == run.name else "cancelled"
                 del open_runs[sender]
-        elif kind == "slot" and data.get("name") == "requested_slot" and run is not None and data.get("value"):
-            run.step = str(data["value"])
+        elif kind == "slot" and run is not None and value:
+            run.step = str(value)
     funnels = []
     for name in sorted({run.name for run in runs}):
         mine = [run for run in runs if run.name == name]

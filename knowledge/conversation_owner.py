@@ -9,6 +9,7 @@ client; it knows nothing of Rasa. May import `settings`, `httpx` and the knowled
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -22,6 +23,10 @@ from settings import bearer
 if TYPE_CHECKING:
     from knowledge.privacy import SenderSelector
 
+# One event the flows' funnel reads: (sender, kind, action name, value): an "action" and its name, an
+# "active_loop" and the form it starts (None when one ends), a "slot" and the step the form asks for.
+FlowEvent = tuple[str, str, "str | None", "str | None"]
+
 
 class ConversationStore(Protocol):
     """Whoever can delete conversations: one person's (`/hapus_data`) and the stale ones (retention)."""
@@ -32,6 +37,10 @@ class ConversationStore(Protocol):
 
     def purge(self, before: datetime) -> int:
         """Delete whole conversations whose latest event is older than `before`; return how many events."""
+        ...
+
+    def flow_events(self, *, since: datetime | None = None) -> Iterator[FlowEvent]:
+        """Yield the form events since `since` (all if None), oldest first, for the flows' funnel."""
         ...
 
 
@@ -62,3 +71,12 @@ class RasaConversations:
     def purge(self, before: datetime) -> int:
         """Ask Rasa to delete the conversations whose latest event is older than `before`."""
         return int(self._call("POST", "/purge", json={"before": before.timestamp()})["deleted_events"])
+
+    def flow_events(self, *, since: datetime | None = None) -> Iterator[FlowEvent]:
+        """Page through the form events Rasa returns (`GET .../conversations/flow-events`), oldest first."""
+        params: dict[str, Any] = {} if since is None else {"since": since.timestamp()}
+        after: int | None = 0
+        while after is not None:
+            page = self._call("GET", "/flow-events", params={**params, "after": after})
+            yield from ((sender, kind, name, value) for sender, kind, name, value in page.get("events", []))
+            after = page.get("next")

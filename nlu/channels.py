@@ -8,6 +8,9 @@ back), so every client keeps working; what changes is what gets through:
   to post as an officer, read their flow answers back or `/restart` their conversation.
 - **Validation** before NLU runs (`nlu.channel_input`): a JSON object, a well-formed sender, a string
   message, cleaned of invalid Unicode and trimmed to the bot's limit. Bad requests get a 4xx that says why.
+- **Arrival order**: at most TURNS_IN_FLIGHT turns run at once in this worker, the others wait first-come
+  first-served, each conversation's turns one after another (`nlu.turn_queue`), so in a burst the chat that
+  wrote first is answered first instead of everyone near the end.
 - **Fairness**: per-conversation limits (`nlu.rate_limit`): a rate and a cap on turns waiting in one
   conversation, answered with 429 and `Retry-After`. With the text trimmed before NLU, no single message
   or sender can hold up the other chats.
@@ -39,19 +42,21 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from nlu import connect_retry, conversations, rasa_speedups
+from nlu import connect_retry, conversations, rasa_speedups, sanic_workers
 from nlu.channel_input import BadRequest, TurnRequest, parse_turn
 from nlu.rate_limit import SenderLimiter
 from nlu.safe_logging import describe_error
 from nlu.tracker_store import TrackerStoreUnavailable
+from nlu.turn_queue import TurnQueue
 from settings import get_settings
 
 logger = logging.getLogger(__name__)
 
-# Rasa always loads this channel, so this is where the speed-ups for its hot spots, and the retry of
-# refused connections to a restarting action server, are switched on.
+# Rasa always loads this channel, so this is where the speed-ups for its hot spots, the retry of
+# refused connections to a restarting action server, and the replacement of dead Sanic workers are switched on.
 rasa_speedups.install()
 connect_retry.install()
+sanic_workers.install()
 
 APOLOGY = "Maaf, asisten sedang mengalami gangguan dan belum bisa menjawab. Silakan coba lagi beberapa saat lagi."
 _STREAM_VALUES = {"true", "1", "yes"}
@@ -64,9 +69,12 @@ def _error(status: int, message: str) -> HTTPResponse:
 class RestWithApology(RestInput):
     """REST input channel that checks the shared token, validates each request, and always answers."""
 
-    def __init__(self, token: str | None = None, limiter: SenderLimiter | None = None) -> None:
-        """Use `token` and `limiter` (tests), or RASA_TOKEN and the per-sender limits from settings."""
+    def __init__(
+        self, token: str | None = None, limiter: SenderLimiter | None = None, queue: TurnQueue | None = None
+    ) -> None:
+        """Use `token`, `limiter` and `queue` (tests), or RASA_TOKEN and the limits from settings."""
         settings = get_settings()
+        self._queue = queue or TurnQueue(settings.turns_in_flight)
         self._token = settings.rasa_token if token is None else token
         self._limiter = limiter or SenderLimiter(
             per_minute=settings.sender_rate_per_minute,
@@ -121,7 +129,8 @@ class RestWithApology(RestInput):
                     {"error": refusal.reason}, status=429, headers={"Retry-After": str(refusal.retry_after)}
                 )
             try:
-                messages = await self.run_turn(on_new_message, turn)
+                async with self._queue.turn(turn.sender):
+                    messages = await self.run_turn(on_new_message, turn)
             finally:
                 self._limiter.release(turn.sender)
             if request.args.get("stream", "").lower() in _STREAM_VALUES:

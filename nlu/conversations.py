@@ -32,6 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 logger = logging.getLogger(__name__)
 
 MAX_PATTERNS = 10
+FLOW_EVENTS_PAGE = 5000  # rows per page of `GET /conversations/flow-events`
 
 
 class UnsupportedStore(RuntimeError):
@@ -110,6 +111,50 @@ async def purge_before(store: SQLTrackerStore, before: float) -> tuple[int, int]
     return len(senders), deleted
 
 
+async def flow_events(
+    store: SQLTrackerStore, *, since: float | None, after: int = 0, limit: int = FLOW_EVENTS_PAGE
+) -> tuple[list[list[Any]], int | None]:
+    """Return one page of the events the flows' funnel reads, oldest first, and the id to continue after.
+
+    Each row is `[sender, kind, name, value]`: an `action` event and the action's name; an `active_loop` event
+    and the form it starts (None when a form ends); a `requested_slot` event and the step the form asks for.
+    Rasa's SQL store keeps an event's `name` in the `action_name` column, so only slot events are parsed.
+    """
+    c = store.SQLEvent.__table__.c
+    page_size = max(1, min(limit, FLOW_EVENTS_PAGE))
+    query = (
+        sa.select(c.id, c.sender_id, c.type_name, c.action_name, c.data)
+        .where(
+            c.id > after,
+            sa.or_(
+                c.type_name.in_(("action", "active_loop")),
+                sa.and_(c.type_name == "slot", c.action_name == "requested_slot"),
+            ),
+        )
+        .order_by(c.id)
+        .limit(page_size)
+    )
+    if since is not None:
+        query = query.where(c.timestamp >= since)
+
+    def work() -> list[Any]:
+        with store.session_scope() as session:
+            return list(session.execute(query))
+
+    rows = await asyncio.to_thread(work)
+    page: list[list[Any]] = []
+    for _id, sender, kind, name, data in rows:
+        value = name
+        if kind == "slot":
+            try:
+                value = json.loads(data or "{}").get("value")
+            except ValueError:
+                value = None
+        page.append([sender, kind, name if kind == "action" else None, value if kind != "action" else None])
+    following = int(rows[-1][0]) if len(rows) == page_size else None
+    return page, following
+
+
 def agent_stores(app: Any) -> tuple[SQLTrackerStore, LockStore]:
     """Return the running agent's SQL tracker store and lock store (raise UnsupportedStore if not SQL)."""
     agent = app.ctx.agent
@@ -125,6 +170,8 @@ def add_routes(blueprint: Blueprint, authorised: Callable[[Request], bool]) -> N
     - `DELETE /webhooks/rest/conversations/<sender>`: delete one conversation; `{"deleted_events": n}`.
     - `POST /webhooks/rest/conversations/purge` with `{"before": <Unix time>}`: delete the conversations
       whose latest event is older; `{"conversations": k, "deleted_events": n}`.
+    - `GET  /webhooks/rest/conversations/flow-events?since=<Unix time>&after=<id>`: one page of the events the
+      flows' funnel reads (`flow_events`); `{"events": [[sender, kind, name, value], ...], "next": id | null}`.
     """
 
     def refused(request: Request) -> HTTPResponse | None:
@@ -152,6 +199,20 @@ def add_routes(blueprint: Blueprint, authorised: Callable[[Request], bool]) -> N
 
         async def work(store: SQLTrackerStore, _locks: LockStore) -> dict[str, Any]:
             return {"senders": await find_senders(store, like)}
+
+        return await guarded(request, work)
+
+    @blueprint.route("/conversations/flow-events", methods=["GET"])
+    async def list_flow_events(request: Request) -> HTTPResponse:
+        try:
+            since = float(request.args["since"][0]) if "since" in request.args else None
+            after = int(request.args.get("after", "0"))
+        except (TypeError, ValueError):
+            return response.json({"error": "since must be a Unix time and after an event id"}, status=400)
+
+        async def work(store: SQLTrackerStore, _locks: LockStore) -> dict[str, Any]:
+            events, following = await flow_events(store, since=since, after=after)
+            return {"events": events, "next": following}
 
         return await guarded(request, work)
 

@@ -11,6 +11,22 @@ py-spy on the Rasa server under `make bench` showed where a turn's time went:
    for each one Rasa walks the whole `Event` class tree to find the class for its type name. Here the
    name-to-class table is built once; an unknown name still goes through Rasa's own lookup.
 
+A second profile (issue 13, `make bench` CPU per turn 29 ms before) found four more:
+
+3. **The graph runner (6% of a turn).** Every message runs two graphs (NLU, then the policies) through dask's
+   synchronous scheduler, which rebuilds the graph, re-derives the needed nodes recursively and orders them
+   on every call, and formats the tracker into a debug message nobody reads. Here each target set's node
+   order is computed once and the nodes are called in that order, with the same inputs and outputs.
+4. **Rule matching (8%).** `RulePolicy._get_possible_keys` checks every rule against every earlier state
+   of the conversation, although a rule can only fail on the states it has: past the longest remaining
+   rule every key stays applicable. Here the loop stops there (or when no key is left); same result.
+5. **A new HTTP session per action call (5%).** Rasa opens an aiohttp session, and so a TCP connection,
+   for every call to the action server, and the action server accepts one. Here each endpoint keeps one
+   session per event loop, with keep-alive connections.
+6. **The tracker sent to the action server.** Rasa sends every event of the session with every action
+   call. The actions read the slots, the latest message and the events since the previous user message
+   (`actions/flows/base.py`); they get the events of the last `ACTION_EVENT_TURNS` user turns.
+
 Rasa 3.6.21 is the last open-source release, so the methods replaced here will not change under us;
 `install()` leaves Rasa alone (and says so) if they ever do. Switched on by nlu/channels.py, which Rasa
 always loads.
@@ -18,20 +34,33 @@ always loads.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from functools import cache
 from typing import Any
 
+import aiohttp
 import rasa.shared.utils.common
 from jsonschema import ValidationError
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
+from rasa.core.policies.rule_policy import RulePolicy
+from rasa.engine.exceptions import GraphRunError
+from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.constants import PREVIOUS_ACTION
 from rasa.shared.core.events import Event
+from rasa.utils.endpoints import EndpointConfig
 
 logger = logging.getLogger(__name__)
 
 _rasa_resolve_by_type = Event.resolve_by_type
+_rasa_graph_run = DaskGraphRunner.run
+_rasa_possible_keys = RulePolicy._get_possible_keys
+_rasa_session = EndpointConfig.session
+_rasa_action_call_format = RemoteAction._action_call_format
+
+ACTION_EVENT_TURNS = 3  # user turns of events sent with each action call (the actions read back one)
 
 
 @cache
@@ -68,8 +97,136 @@ def _resolve_by_type(type_name: str, default: type[Event] | None = None) -> type
     return found if found is not None else _rasa_resolve_by_type(type_name, default)
 
 
+def _graph_order(runner: DaskGraphRunner, targets: tuple[str, ...]) -> list[tuple[str, Any, tuple[str, ...]]]:
+    """Return the nodes the targets need, each after its needs: (name, node, names of its inputs)."""
+    cache_: dict[tuple[str, ...], list[tuple[str, Any, tuple[str, ...]]]] = runner.__dict__.setdefault(
+        "_klinik_orders", {}
+    )
+    order = cache_.get(targets)
+    if order is None:
+        schema = runner._graph_schema.minimal_graph_schema(list(targets))
+        order, placed = [], set()
+
+        def place(name: str) -> None:
+            if name in placed or name not in schema.nodes:
+                return
+            placed.add(name)
+            needs = tuple(schema.nodes[name].needs.values())
+            for need in needs:
+                place(need)
+            order.append((name, runner._instantiated_nodes[name], needs))
+
+        for target in targets:
+            place(target)
+        cache_[targets] = order
+    return order
+
+
+def _graph_run(
+    self: DaskGraphRunner, inputs: dict[str, Any] | None = None, targets: list[str] | None = None
+) -> dict[str, Any]:
+    """Run the graph's nodes in dependency order, as dask's synchronous scheduler does, without its overhead."""
+    run_targets = tuple(targets if targets else self._graph_schema.target_names)
+    order = _graph_order(self, run_targets)
+    results: dict[str, Any] = {}
+    for input_name, input_value in (inputs or {}).items():
+        if isinstance(input_value, str) and any(input_value == name for name, _node, _needs in order):
+            raise GraphRunError(
+                f"Input value '{input_value}' clashes with a node name. Make sure that none of the input names "
+                "passed to the `run` method are the same as node names in the graph schema."
+            )
+        results[input_name] = (input_name, input_value)
+    try:
+        for name, node, needs in order:
+            # Like dask: a need that is neither a node nor an input is passed as its name.
+            results[name] = node(*(results.get(need, need) for need in needs))
+    except RuntimeError as e:
+        raise GraphRunError("Error running runner.") from e
+    return dict(results[target] for target in run_targets)
+
+
+def _possible_keys(self: RulePolicy, lookup: dict[str, str], states: list[dict[str, Any]]) -> set[str]:
+    """Rasa's `_get_possible_keys` (with `_is_rule_applicable` inlined), stopping past the longest remaining rule.
+
+    Each rule's states are parsed and reversed once per policy instead of on every check.
+    """
+    possible_keys = set(lookup.keys())
+    rules: dict[str, list[dict[str, Any]]] = self.__dict__.setdefault("_klinik_reversed_rules", {})
+    for key in possible_keys - rules.keys():
+        rules[key] = list(reversed(self._rule_key_to_state(key)))
+    matches = self._does_rule_match_state
+    for i, state in enumerate(reversed(states)):
+        if not possible_keys or i >= max(len(rules[key]) for key in possible_keys):
+            break  # every remaining rule is applicable at every earlier state (`_is_rule_applicable`)
+        current_previous_action = state.get(PREVIOUS_ACTION)
+        kept = set()
+        for key in possible_keys:
+            rule_states = rules[key]
+            if i >= len(rule_states):
+                kept.add(key)
+                continue
+            rule_previous_action = rule_states[i].get(PREVIOUS_ACTION)
+            if not rule_previous_action and not current_previous_action:
+                kept.add(key)  # both conversation starts
+            elif rule_previous_action and current_previous_action and matches(rule_states[i], state):
+                kept.add(key)
+        possible_keys = kept
+    return possible_keys
+
+
+class _KeptSession:
+    """`async with` over a session that stays open: Rasa's `async with endpoint.session()` then reuses it."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self._session = session
+
+    async def __aenter__(self) -> aiohttp.ClientSession:
+        return self._session
+
+    async def __aexit__(self, *_exc: object) -> None:
+        return None
+
+
+def _session(self: EndpointConfig) -> Any:
+    """Return this endpoint's session for the running event loop (Rasa made a new one for every call)."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return _rasa_session(self)  # not in a loop: Rasa's own, closed after use
+    kept: dict[int, aiohttp.ClientSession] = self.__dict__.setdefault("_klinik_sessions", {})
+    session = kept.get(id(loop))
+    if session is None or session.closed:
+        session = _rasa_session(self)
+        kept[id(loop)] = session
+    return _KeptSession(session)
+
+
+def _action_call_format(self: RemoteAction, tracker: Any, domain: Any) -> dict[str, Any]:
+    """Rasa's action call, with the events of the last ACTION_EVENT_TURNS user turns instead of the whole session."""
+    result = _rasa_action_call_format(self, tracker, domain)
+    events = result["tracker"].get("events") or []
+    users = [index for index, event in enumerate(events) if event.get("event") == "user"]
+    if len(users) > ACTION_EVENT_TURNS:
+        result["tracker"]["events"] = events[users[-ACTION_EVENT_TURNS] :]
+    return result
+
+
+def _replace(owner: Any, name: str, original: Any, replacement: Any, what: str) -> None:
+    current = owner.__dict__[name]
+    if current is replacement:
+        return
+    if current is not original or original.__qualname__ != f"{owner.__name__}.{name}":
+        logger.warning("Rasa's %s has changed; keeping Rasa's own", what)
+        return
+    setattr(owner, name, replacement)
+
+
 def install() -> None:
-    """Switch both replacements on (idempotent)."""
+    """Switch every replacement on (idempotent)."""
+    _replace(DaskGraphRunner, "run", _rasa_graph_run, _graph_run, "graph runner")
+    _replace(RulePolicy, "_get_possible_keys", _rasa_possible_keys, _possible_keys, "rule matching")
+    _replace(EndpointConfig, "session", _rasa_session, _session, "endpoint session")
+    _replace(RemoteAction, "_action_call_format", _rasa_action_call_format, _action_call_format, "action call")
     if RemoteAction._validate_action_result.__qualname__ == "RemoteAction._validate_action_result":
         RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     elif RemoteAction._validate_action_result is not _validate_action_result:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -51,6 +52,19 @@ class InProcessConversations:
             return deleted
 
         return int(self._run(work))
+
+    def flow_events(self, *, since: datetime | None = None) -> Iterator[tuple[str, str, Any, Any]]:
+        async def work(store: SQLiteTrackerStore) -> list[list[Any]]:
+            rows: list[list[Any]] = []
+            after: int | None = 0
+            while after is not None:
+                page, after = await conversations.flow_events(
+                    store, since=None if since is None else since.timestamp(), after=after
+                )
+                rows.extend(page)
+            return rows
+
+        return iter([tuple(row) for row in self._run(work)])  # type: ignore[misc]
 
     def purge(self, before: datetime) -> int:
         async def work(store: SQLiteTrackerStore) -> int:

@@ -1,6 +1,6 @@
 """Telegram figure for `make bench`: many chats ask at once, through the stand-in Bot API, the real bot and Rasa.
 
-May import: `bot`, `settings`, `httpx` and `tools.fake_telegram`. `run_telegram_bench(rasa_url)` starts the
+May import: `bot`, `settings`, `httpx` and `tests.fake_telegram`. `run_telegram_bench(rasa_url)` starts the
 Bot API stand-in on loopback, runs the real application (`bot.app.build_application`, polling over HTTP)
 against the assistant at `rasa_url`, lets every chat send one question at the same moment, and measures
 from the moment each update is available to the bot to the moment the bot's first reply message for that
@@ -27,7 +27,7 @@ import httpx
 from bot import handlers
 from bot.app import build_application, running
 from settings import Settings, bearer, configure_logging, get_settings
-from tools.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +41,25 @@ QUESTIONS = (
     "Apa itu UNPSA?",
     "Bagaimana tahapan penilaian KIPP?",
 )
+FIRST_CHATS = 10  # "the first 10 chats answered within X ms of arrival order"
 # Texts that mean the bot could not answer: a chat that got one of these was not answered.
 _NOT_ANSWERS = frozenset({handlers.TEXT_ASSISTANT_DOWN, handlers.TEXT_ERROR})
+
+
+def arrival_order_lag(arrival: list[int], answered_at: dict[int, float], *, first: int = 10) -> float:
+    """Return how much later (ms) the first `first` chats to write were answered than in arrival order.
+
+    Served first-come first-served, the first `first` chats to write are the first `first` answered: 0 ms.
+    Otherwise: how long after the `first`-th answer of the burst the last of them got its answer (a chat
+    never answered counts as answered at the end). `arrival` lists the chats in the order they wrote.
+    """
+    if not answered_at:
+        return math.nan
+    end = max(answered_at.values())
+    times = sorted(answered_at.values())
+    nth = times[min(first, len(times)) - 1]
+    latest_first = max(answered_at.get(chat, end) for chat in arrival[:first])
+    return max(0.0, latest_first - nth) * 1000
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -90,8 +107,9 @@ async def run_telegram_bench(
 
     Returns:
         `chats`, `answered` (chats whose first reply was an answer, not an apology), `all_answered`,
-        `median_ms`, `p95_ms` and `max_ms` from update to first reply message, and the same burst sent straight
-        to Rasa as `rasa_direct_median_ms` / `rasa_direct_p95_ms`.
+        `median_ms`, `p95_ms` and `max_ms` from update to first reply message, `order_lag_ms` (see
+        `arrival_order_lag`) for the first `first_chats` chats, and the same burst sent straight to Rasa as
+        `rasa_direct_median_ms` / `rasa_direct_p95_ms`.
     """
     run_id = int(time.time())
     base_chat = run_id % 1_000_000 * 1000  # fresh conversations on every run
@@ -124,14 +142,19 @@ async def run_telegram_bench(
                 logger.warning("Not every chat was answered within %.0f s", timeout)
 
             latencies: list[float] = []
+            answered_at: dict[int, float] = {}  # chat -> seconds from the first update to its first answer
+            first_push = min(telegram.pushed_at[update_id] for update_id in pushed.values())
             for chat, update_id in pushed.items():
                 replies = telegram.sent(chat, after=mark)
                 if replies and replies[0].text not in _NOT_ANSWERS:
                     latencies.append((replies[0].at - telegram.pushed_at[update_id]) * 1000)
+                    answered_at[chat] = replies[0].at - first_push
 
     direct = await _rasa_direct(rasa_url, rasa_token, chats, run_id)
     result: dict[str, Any] = {"chats": chats, "answered": len(latencies), "all_answered": len(latencies) == chats}
     result.update(_summary(latencies))
+    result["order_lag_ms"] = round(arrival_order_lag(list(pushed), answered_at, first=FIRST_CHATS), 1)
+    result["first_chats"] = FIRST_CHATS
     direct_summary = _summary(direct)
     result["rasa_direct_median_ms"] = direct_summary["median_ms"]
     result["rasa_direct_p95_ms"] = direct_summary["p95_ms"]

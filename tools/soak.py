@@ -308,7 +308,7 @@ async def phase_kills(stack: Stack, supervisor_lock: threading.Lock) -> bool:
 async def phase_botapi(stack: Stack, workdir: Path) -> bool:
     """The real bot against a stand-in Bot API that answers 429 x6, 500 and drops connections."""
     from bot.app import build_application, running
-    from tools.fake_telegram import FakeTelegram
+    from tests.fake_telegram import FakeTelegram
 
     chats_per_mode = 5
     modes = [(6, 429), (1, 500), (1, None)]

@@ -54,6 +54,7 @@ class Service:
     health_url: str | None
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+    env: dict[str, str] = field(default_factory=dict)  # this service's own settings, over the stack's
 
     def start(self, env: Mapping[str, str], log_dir: Path | None = None) -> None:
         """Start the process; its output goes to the console or to `log_dir/<name>.log`."""
@@ -65,7 +66,7 @@ class Service:
         self.process = subprocess.Popen(
             self.command,
             cwd=PROJECT_ROOT,
-            env=dict(env),
+            env={**env, **self.env},
             stdout=output,
             stderr=subprocess.STDOUT if output else None,
             start_new_session=True,
@@ -133,6 +134,7 @@ class Stack:
                 "ACTION_SERVER_TOKEN": self.settings.action_server_token,
                 "KB_REFRESH_SECONDS": str(self.settings.kb_refresh_seconds),
                 "LOG_LEVEL": self.settings.log_level,
+                "TURNS_IN_FLIGHT": str(self.settings.turns_in_flight),
                 "PYTHONUNBUFFERED": "1",
                 # Rasa's telemetry would try to reach the internet.
                 "RASA_TELEMETRY_ENABLED": "false",
@@ -193,7 +195,29 @@ class Stack:
             ),
         ]
         if self.with_bot:
-            services.append(Service("bot", [sys.executable, "-m", "bot"], None))
+            services.extend(self.bot_services())
+        return services
+
+    def bot_services(self) -> list[Service]:
+        """Return the bot: one process, or (webhook mode, BOT_PROCESSES > 1) the router and its bot processes.
+
+        Bot process i listens on loopback at TELEGRAM_WEBHOOK_PORT + i with its own outbox; the router
+        (bot/webhook_router.py) takes Telegram's webhook and sends each person's updates to one of them.
+        """
+        s = self.settings
+        if s.telegram_mode != "webhook" or s.bot_processes <= 1:
+            return [Service("bot", [sys.executable, "-m", "bot"], None)]
+        from bot.webhook_router import worker_ports
+
+        services = [Service("bot-router", [sys.executable, "-m", "bot.webhook_router"], None)]
+        outbox = Path(s.outbox_path)
+        for index, port in enumerate(worker_ports(s), start=1):
+            env = {
+                "TELEGRAM_WEBHOOK_LISTEN": "127.0.0.1",
+                "TELEGRAM_WEBHOOK_PORT": str(port),
+                "OUTBOX_DB": str(outbox.with_name(f"{outbox.stem}-{index}{outbox.suffix}")),
+            }
+            services.append(Service(f"bot-{index}", [sys.executable, "-m", "bot"], None, env=env))
         return services
 
     def start(self, timeout: float = 120.0) -> float:

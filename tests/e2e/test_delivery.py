@@ -14,7 +14,7 @@ import pytest
 
 from bot.outbox import TEXT_UNDELIVERED, Outbox
 from tests.e2e.test_telegram import RASA_WAIT, bot_running, new_chat
-from tools.fake_telegram import FakeTelegram, SentCall
+from tests.fake_telegram import FakeTelegram, SentCall
 
 pytestmark = pytest.mark.e2e
 

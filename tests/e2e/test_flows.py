@@ -12,7 +12,7 @@ from actions.flows.plan_document import SECTIONS
 from knowledge import DocumentStore
 from tests.e2e.test_telegram import bot_running, new_chat, wait_until_quiet
 from tests.e2e.test_telegram import texts as tg_texts
-from tools.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram
 
 pytestmark = pytest.mark.e2e
 

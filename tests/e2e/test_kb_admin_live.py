@@ -75,8 +75,11 @@ def test_imported_entry_is_answered_within_5_seconds_and_retired_entry_no_longer
 
 def test_kb_stats_flow_funnel_counts_real_conversations(rasa_stack) -> None:
     from knowledge import KnowledgeAdmin
+    from knowledge.conversation_owner import RasaConversations
 
-    admin = KnowledgeAdmin(rasa_stack.database_url, tracker_db=rasa_stack.settings.tracker_db)
+    # The funnel is read through the Rasa server's authenticated route, as the bot's /stats does.
+    owner = RasaConversations(rasa_stack.settings.rasa_url, rasa_stack.settings.rasa_token)
+    admin = KnowledgeAdmin(rasa_stack.database_url, conversations=owner)
 
     def funnels() -> dict[str, tuple[int, int, int, dict[str, int]]]:
         return {f.name: (f.starts, f.completed, f.cancelled, dict(f.left_at)) for f in admin.stats(days=2).flows}

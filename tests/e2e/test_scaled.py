@@ -228,8 +228,10 @@ def _connections_by_process(pids: list[int], port: int) -> dict[int, int]:
     return counts
 
 
-def test_a_rasa_worker_killed_mid_burst_loses_no_message(scaled: Scaled, caplog: pytest.LogCaptureFixture) -> None:
-    # Runs last: it leaves this module's first Rasa server with one worker (Sanic does not start another).
+def test_a_rasa_worker_killed_mid_burst_loses_no_message_and_is_replaced(
+    scaled: Scaled, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Runs last among the tests that use the first Rasa server's workers.
     settings = scaled.stack.settings
     rasa = scaled.stack.service("rasa")
     assert rasa.process is not None
@@ -262,6 +264,27 @@ def test_a_rasa_worker_killed_mid_burst_loses_no_message(scaled: Scaled, caplog:
     assert any("dropped the connection" in record.getMessage() for record in caplog.records)
     unanswered = [chat for chat, reply in zip(chats, replies, strict=True) if "Sumber:" not in _texts(reply)]
     assert unanswered == [], f"{len(unanswered)} of {len(chats)} chats got no answer"
+
+    # The dead worker is replaced (nlu/sanic_workers.py): two workers again, and both answer.
+    deadline = time.monotonic() + 180
+    while True:
+        alive = [pid for pid in _children(rasa.process.pid) if _alive(pid)]
+        if len(alive) == 2 and set(alive) != set(workers):
+            break
+        assert time.monotonic() < deadline, f"the killed worker was not replaced: workers {alive}, before {workers}"
+        time.sleep(0.5)
+    assert "Sumber:" in _texts(scaled.send(settings.rasa_url, f"tg-after-kill-{uuid.uuid4().hex[:6]}", "apa itu kipp"))
+    log = rasa.log_path.read_text() if rasa.log_path else ""
+    assert "in place of a dead one" in log
+
+
+def _alive(pid: int) -> bool:
+    """Return whether `pid` runs (a killed worker stays a zombie until its parent reaps it)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def test_a_turn_waiting_behind_a_dead_workers_lock_runs_once_that_lock_expires() -> None:

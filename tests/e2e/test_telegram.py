@@ -1,6 +1,6 @@
 """End to end: the real Application polls a stand-in Bot API over HTTP and talks to the real assistant.
 
-`build_application` runs unchanged; only TELEGRAM_API_BASE_URL points at `tools.fake_telegram` on loopback.
+`build_application` runs unchanged; only TELEGRAM_API_BASE_URL points at `tests.fake_telegram` on loopback.
 Tests about what the assistant answers use the session's real Rasa and action server (`rasa_stack`); tests
 about what never reaches the assistant, or that need a reply Rasa would not give (a slow answer, a file),
 use `ScriptedAssistant`, a small REST-channel stand-in that records what it was asked.
@@ -14,6 +14,7 @@ import itertools
 import os
 import re
 import signal
+import socket
 import sys
 import tempfile
 import time
@@ -30,9 +31,9 @@ import knowledge
 from bot import handlers
 from bot.app import BotApplication, build_application, running
 from settings import PROJECT_ROOT, Settings
+from tests.fake_telegram import FakeTelegram, SentCall
 from tests.tokens import E2E_RASA_TOKEN
-from tools.fake_telegram import FakeTelegram, SentCall
-from tools.stack import free_port
+from tools.stack import Stack, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -455,6 +456,85 @@ async def test_webhook_mode_receives_updates_with_the_secret_token(telegram, scr
     assert scripted.requests == [(f"tg-{chat}", "halo lewat webhook")]
 
 
+def _three_free_ports() -> int:
+    """Return a port that is free together with the next two (the router's and its two bot processes')."""
+    for _ in range(50):
+        port = free_port()
+        if port < 65000 and all(_port_free(port + offset) for offset in (1, 2)):
+            return port
+    raise AssertionError("no three consecutive free ports")
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def test_route_key_is_the_sender_then_the_chat() -> None:
+    from bot.webhook_router import route_key
+
+    assert route_key({"message": {"from": {"id": 7}, "chat": {"id": -100}}}) == 7
+    assert route_key({"callback_query": {"from": {"id": 8}, "message": {"chat": {"id": 9}}}}) == 8
+    assert route_key({"channel_post": {"chat": {"id": -5}}}) == -5
+    assert route_key({"poll": {}}) == 0
+
+
+async def test_two_bot_processes_behind_the_webhook_router_keep_each_order(telegram, scripted, tmp_path) -> None:
+    port = _three_free_ports()
+    env = {
+        "TELEGRAM_BOT_TOKEN": telegram.token,
+        "TELEGRAM_API_BASE_URL": telegram.base_url,
+        "TELEGRAM_MODE": "webhook",
+        "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
+        "TELEGRAM_WEBHOOK_SECRET": "rahasia-456",
+        "TELEGRAM_WEBHOOK_PORT": str(port),
+        "BOT_PROCESSES": "2",
+        "OUTBOX_DB": str(tmp_path / "outbox.db"),
+    }
+    settings = bot_settings(telegram, scripted.url, **env)
+    stack = Stack(settings, "", with_bot=True, log_dir=tmp_path / "logs")
+    services = stack.bot_services()
+    assert [service.name for service in services] == ["bot-router", "bot-1", "bot-2"]
+    child_env = {**bot_env(), **stack.environment(), **env}
+    for service in services:
+        service.start(child_env, stack.log_dir)
+    try:
+        await telegram.wait_for(lambda _: len(telegram.sent(method="setWebhook")) >= 2, timeout=60)
+        chats = [new_chat() for _ in range(6)]  # consecutive ids: both processes get some
+        mark = telegram.mark()
+        for chat in chats:
+            telegram.push_text(chat, "satu")
+            telegram.push_text(chat, "dua")
+        await telegram.wait_for(lambda _: all(len(telegram.sent(chat, after=mark)) >= 2 for chat in chats), timeout=60)
+        for chat in chats:
+            assert [r.text for r in telegram.sent(chat, after=mark)] == ["jawaban: satu", "jawaban: dua"]
+            assert [m for sender, m in scripted.requests if sender == f"tg-{chat}"] == ["satu", "dua"]
+        assert set(telegram.webhook_statuses) == {200}
+        # A bot process dies; the router holds its people's updates until it is back (the supervisor's job).
+        bot_1 = services[1]
+        assert bot_1.process is not None
+        bot_1.process.kill()
+        bot_1.process.wait()
+        mine = next(c for c in chats if c % 2 == 0)  # user id % 2 == 0 -> the first bot process
+        other = next(c for c in chats if c % 2 == 1)
+        mark = telegram.mark()
+        telegram.push_text(other, "masih jalan")  # the second process answers while the first is down
+        [reply] = await telegram.wait_for_sent(other, after=mark, timeout=15)
+        assert reply.text == "jawaban: masih jalan"
+        telegram.push_text(mine, "tiga")
+        await asyncio.sleep(1.0)
+        bot_1.start(child_env, stack.log_dir)
+        [reply] = await telegram.wait_for_sent(mine, after=mark, timeout=60)
+        assert reply.text == "jawaban: tiga"
+    finally:
+        for service in reversed(services):
+            service.stop()
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # `python -m bot` itself
 
@@ -792,3 +872,14 @@ async def test_the_stand_in_fails_the_test_on_a_method_it_does_not_know() -> Non
         assert response.status == 404
     with pytest.raises(AssertionError, match="sendDice"):
         await fake.__aexit__(None, None, None)
+
+
+async def test_the_stand_in_refuses_and_reports_a_method_it_does_not_implement() -> None:
+    """A Bot API method the stand-in lacks is answered with an error and fails the test that used it."""
+    with pytest.raises(AssertionError, match="sendVenue"):
+        async with FakeTelegram() as telegram, aiohttp.ClientSession() as session:
+            async with session.post(f"{telegram.base_url}{telegram.token}/sendVenue", json={"chat_id": 1}) as reply:
+                assert reply.status == 404
+                assert (await reply.json())["ok"] is False
+            async with session.post(f"{telegram.base_url}{telegram.token}/getMe") as reply:
+                assert reply.status == 200

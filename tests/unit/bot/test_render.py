@@ -22,7 +22,7 @@ from bot.render import (
     to_html,
     utf16_len,
 )
-from tools.fake_telegram import BadRequest, parse_telegram_html
+from tests.fake_telegram import BadRequest, parse_telegram_html
 
 TOPICS = ["KIPP", "Replikasi", "Pelembagaan", "JIPP", "MPP", "UNPSA"]
 

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import random
+
 import pytest
 import rasa.shared.utils.common
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
-from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered, deserialise_events
+from rasa.core.policies.rule_policy import RulePolicy
+from rasa.engine.exceptions import GraphRunError
+from rasa.engine.graph import ExecutionContext, GraphSchema, SchemaNode
+from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered, deserialise_events
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
 
 from nlu import rasa_speedups
 
@@ -49,3 +62,111 @@ def test_invalid_action_reply_raises_rasas_error() -> None:
         RemoteAction("action_answer_question", None)._validate_action_result({"events": "not a list"})
     with pytest.raises(ValidationError):
         RemoteAction("action_answer_question", None)._validate_action_result({"events": [{"no_event_key": 1}]})
+
+
+def _rule_policy(tmp_path) -> RulePolicy:
+    storage = LocalModelStorage(tmp_path)
+    context = ExecutionContext(GraphSchema({}), "test")
+    return RulePolicy.create(RulePolicy.get_default_config(), storage, Resource("rules"), context)
+
+
+def test_rule_matching_stops_early_with_rasas_result(tmp_path) -> None:
+    policy = _rule_policy(tmp_path)
+    rng = random.Random(13)
+    actions = ["action_listen", "utter_greet", "action_answer_question", "readiness_form", None]
+    intents = ["greet", "ask_kipp", "stop", "affirm"]
+
+    def state() -> dict:
+        action = rng.choice(actions)
+        found: dict = {}
+        if action:
+            found["prev_action"] = {"action_name": action}
+        if rng.random() < 0.7:
+            found["user"] = {"intent": rng.choice(intents)}
+        if rng.random() < 0.3:
+            found["active_loop"] = {"name": rng.choice(["readiness_form", "should_not_be_set"])}
+        return found
+
+    rules = {json.dumps([state() for _ in range(rng.randint(1, 4))], sort_keys=True): "x" for _ in range(200)}
+    for _ in range(300):
+        states = [state() for _ in range(rng.randint(1, 12))]
+        expected = rasa_speedups._rasa_possible_keys(policy, rules, states)
+        assert rasa_speedups._possible_keys(policy, rules, states) == expected
+
+
+class _Node:
+    """A graph node as Rasa's runner calls it: the (name, output) pairs of its needs in, (name, output) out."""
+
+    def __init__(self, name: str, calls: list[str]) -> None:
+        self.name, self.calls = name, calls
+
+    def __call__(self, *inputs: object) -> tuple[str, object]:
+        self.calls.append(self.name)
+        return self.name, (self.name, inputs)
+
+
+def _runner(calls: list[str]) -> DaskGraphRunner:
+    def node(**needs: str) -> SchemaNode:
+        return SchemaNode(needs=needs, uses=RulePolicy, constructor_name="load", fn="predict", config={})
+
+    schema = GraphSchema(
+        {
+            "a": node(message="__message__"),
+            "b": node(i="a"),
+            "c": node(i="a", j="b", k="__missing__"),
+            "unused": node(i="a"),
+            "target": node(i="c", j="b"),
+        }
+    )
+    runner = object.__new__(DaskGraphRunner)
+    runner._graph_schema = schema
+    runner._instantiated_nodes = {name: _Node(name, calls) for name in schema.nodes}
+    runner._execution_context = ExecutionContext(schema, "test")
+    return runner
+
+
+def test_the_graph_runs_like_dasks_scheduler() -> None:
+    inputs = {"__message__": "halo"}
+    dask_calls: list[str] = []
+    ours: list[str] = []
+    expected = rasa_speedups._rasa_graph_run(_runner(dask_calls), inputs, ["target"])
+    runner = _runner(ours)
+    assert rasa_speedups._graph_run(runner, inputs, ["target"]) == expected
+    assert rasa_speedups._graph_run(runner, inputs, ["target"]) == expected  # the cached order, again
+    assert sorted(ours[: len(dask_calls)]) == sorted(dask_calls) and "unused" not in ours
+    assert ours.index("a") < ours.index("b") < ours.index("c") < ours.index("target")
+    with pytest.raises(GraphRunError, match="clashes"):
+        rasa_speedups._graph_run(runner, {"__message__": "a"}, ["target"])
+
+
+def test_the_action_server_gets_the_last_user_turns_of_events() -> None:
+    events = [ActionExecuted("action_listen")]
+    for turn in range(6):
+        events += [
+            UserUttered(f"pesan {turn}", {"name": "ask_kipp"}),
+            ActionExecuted("action_answer_question"),
+            BotUttered(f"jawaban {turn}"),
+            ActionExecuted("action_listen"),
+        ]
+    tracker = DialogueStateTracker.from_events("tg-1", events, slots=[])
+    payload = RemoteAction("action_answer_question", EndpointConfig("http://127.0.0.1:1"))._action_call_format(
+        tracker, Domain.empty()
+    )
+    sent = payload["tracker"]["events"]
+    users = [e["text"] for e in sent if e["event"] == "user"]
+    assert users == ["pesan 3", "pesan 4", "pesan 5"] and sent[0]["event"] == "user"
+    assert payload["tracker"]["latest_message"]["text"] == "pesan 5"
+    short = DialogueStateTracker.from_events("tg-2", events[:5], slots=[])
+    assert len(RemoteAction("x", None)._action_call_format(short, Domain.empty())["tracker"]["events"]) == 5
+
+
+def test_an_endpoint_keeps_one_session_per_event_loop() -> None:
+    endpoint = EndpointConfig("http://127.0.0.1:1")
+
+    async def two_calls() -> bool:
+        async with endpoint.session() as first, endpoint.session() as second:
+            same = first is second and not first.closed
+        await first.close()
+        return same
+
+    assert asyncio.run(two_calls())
