@@ -119,9 +119,26 @@ def _char_text(text: str) -> str:
     return " ".join(token for token in tokens(text) if token not in STOP_WORDS)
 
 
+# A sentence ends at ". " before a capital, but not after an initial or a title ("R. Siti Zuhro", "Prof. Eko").
+_SENTENCE_END = re.compile(r"(?<!\b[A-Z]\.)(?<!\bProf\.)(?<!\bDr\.)(?<!\bNo\.)(?<=[.!?])\s+(?=[A-Z•])")
+
+
+def _sentences(text: str) -> list[str]:
+    return [sentence.strip() for sentence in _SENTENCE_END.split(text) if sentence.strip()]
+
+
+def _answer_units(entry: Entry) -> list[str]:
+    """Return an answer as the pieces an excerpt is made of: the opening paragraph's sentences, then its lines.
+
+    The opening paragraph was shown whole with the answer; quoting it whole again would repeat the answer.
+    """
+    opening, _, rest = entry.answer.strip().partition("\n\n")
+    return [*_sentences(opening), *(line.strip() for line in rest.splitlines() if line.strip())]
+
+
 def answer_excerpt(entry: Entry, terms: set[str], max_lines: int = 3) -> str:
-    """Return the lines of an entry's answer that say most about `terms` (content terms), in answer order."""
-    lines = [line.strip() for line in entry.answer.splitlines() if line.strip()]
+    """Return the pieces of an entry's answer that say most about `terms` (content terms), in answer order."""
+    lines = _answer_units(entry)
     # Most of the asked words first; among equals the shorter line, which is about less else
     # ("Efektif: ..." rather than the sentence that lists all five criteria).
     ranked = sorted(range(len(lines)), key=lambda i: (-len(terms & set(content_terms(lines[i]))), len(lines[i])))
@@ -131,12 +148,7 @@ def answer_excerpt(entry: Entry, terms: set[str], max_lines: int = 3) -> str:
 
 def sentences_about(entry: Entry, terms: set[str], max_sentences: int = 2) -> str:
     """Return the sentences of an entry's answer that name `terms`, in answer order (not whole paragraphs)."""
-    sentences = [
-        sentence.strip()
-        for line in entry.answer.splitlines()
-        for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z•])", line)
-        if sentence.strip()
-    ]
+    sentences = [sentence for line in entry.answer.splitlines() for sentence in _sentences(line)]
     return "\n".join([sentence for sentence in sentences if terms & set(content_terms(sentence))][:max_sentences])
 
 
