@@ -200,6 +200,7 @@ async def test_validation_does_nothing_when_the_form_starts() -> None:
         *cleared,
         {"event": "action", "name": "replication_form"},
     ]
-    tracker = flow_tracker(None, None, "/start_replication_plan", "start_replication_plan", events=[*events, *cleared])
+    # Whatever the message that started it (here a "ya" to a suggestion), nothing is validated yet.
+    tracker = flow_tracker(None, None, "ya", "affirm", events=[*events, *cleared])
     dispatcher = CollectingDispatcher()
     assert await ValidateReplicationForm().run(dispatcher, tracker, {}) == [] and dispatcher.messages == []
