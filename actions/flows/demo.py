@@ -23,13 +23,13 @@ from rasa_sdk.types import DomainDict
 
 from actions.flows.base import FLOW_TITLES, FlowValidationAction, Slots
 from actions.flows.control import reset_events
-from actions.flows.documents import Saver
+from actions.flows.documents import Saver, SummaryAction
 from actions.flows.institutionalisation import ValidateInstitutionalisationForm, institutionalisation_states
 from actions.flows.institutionalisation_rules import assess, render_checklist
 from actions.flows.kipp_rules import render_summary
 from actions.flows.readiness import ValidateReadinessForm, readiness_answers
 from actions.flows.replication import ValidateReplicationForm, replication_plan, send_plan
-from knowledge import KippEdition, KnowledgeUnavailable, kipp_editions
+from knowledge import KippEdition, KnowledgeUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -225,18 +225,8 @@ class ActionDemo(Action):
         return [*events, SlotSet("demo_flow", script.key), SlotSet("demo_step", 0.0)]
 
 
-class ActionDemoNext(Action):
+class ActionDemoNext(SummaryAction):
     """Show the next step of the running sample, or say that the demo was left."""
-
-    def __init__(
-        self,
-        today: Callable[[], date] | None = None,
-        editions: Callable[[], list[KippEdition]] | None = None,
-        saver: Saver | None = None,
-    ) -> None:
-        self._today = today or date.today
-        self._editions = editions or kipp_editions
-        self._saver = saver
 
     def name(self) -> str:
         """Return the action name used in the domain."""

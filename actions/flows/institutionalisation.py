@@ -7,18 +7,16 @@ actions/flows/institutionalisation_rules.py.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import date
 from typing import Any, ClassVar
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.flows.answers import REGULATION_LABELS, parse_lever, parse_regulation
 from actions.flows.base import FlowValidationAction, reading_validator
-from actions.flows.documents import Saver, send_document, summary_document
+from actions.flows.documents import SummaryAction, SummaryFile, send_summary
 from actions.flows.institutionalisation_rules import LEVERS, STATE_WORDS, assess, render_checklist
 
 logger = logging.getLogger(__name__)
@@ -78,12 +76,13 @@ def institutionalisation_states(tracker: Tracker) -> dict[str, str]:
     return {slot: str(tracker.get_slot(slot) or "unknown") for slot in INSTITUTIONALISATION_SLOTS}
 
 
-class ActionInstitutionalisationSummary(Action):
-    """Send the checklist score, gaps and recommendations (also as .docx), then clear the answers."""
+SUMMARY_FILE = SummaryFile(
+    "Cek Pelembagaan Inovasi", "cek-pelembagaan-inovasi.docx", "Hasil cek pelembagaan, untuk disimpan atau dicetak"
+)
 
-    def __init__(self, today: Callable[[], date] | None = None, saver: Saver | None = None) -> None:
-        self._today = today or date.today
-        self._saver = saver
+
+class ActionInstitutionalisationSummary(SummaryAction):
+    """Send the checklist score, gaps and recommendations (also as .docx), then clear the answers."""
 
     def name(self) -> str:
         """Return the action name used in the domain."""
@@ -93,14 +92,6 @@ class ActionInstitutionalisationSummary(Action):
         """Run when institutionalisation_form is complete."""
         checklist = assess(institutionalisation_states(tracker))
         text = render_checklist(checklist)
-        dispatcher.utter_message(text=text)
-        await send_document(
-            dispatcher,
-            tracker,
-            filename="cek-pelembagaan-inovasi.docx",
-            content=summary_document("Cek Pelembagaan Inovasi", text, self._today()),
-            caption="Hasil cek pelembagaan, untuk disimpan atau dicetak",
-            saver=self._saver,
-        )
+        await send_summary(dispatcher, tracker, text, SUMMARY_FILE, self._today(), self._saver)
         logger.info("institutionalisation checklist sent: score=%d", checklist.score)
         return [SlotSet(slot, None) for slot in INSTITUTIONALISATION_SLOTS]

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from datetime import date
 from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
@@ -32,9 +30,9 @@ from actions.flows.answers import (
 )
 from actions.flows.base import FlowValidationAction, Slots, reading_validator, was_typed
 from actions.flows.dates import DateError, StartDate, parse_start
-from actions.flows.documents import Saver, send_document, summary_document
+from actions.flows.documents import SummaryAction, SummaryFile, send_summary
 from actions.flows.kipp_rules import Answers, NoEdition, render_summary
-from knowledge import KippEdition, KnowledgeUnavailable, kipp_editions
+from knowledge import KnowledgeUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -177,19 +175,13 @@ def readiness_answers(tracker: Tracker) -> Answers:
     )
 
 
-class ActionReadinessSummary(Action):
-    """Send the readiness summary, then clear the answers."""
+SUMMARY_FILE = SummaryFile(
+    "Cek Kesiapan KIPP", "cek-kesiapan-kipp.docx", "Ringkasan cek kesiapan KIPP, untuk disimpan atau dicetak"
+)
 
-    def __init__(
-        self,
-        today: Callable[[], date] | None = None,
-        editions: Callable[[], list[KippEdition]] | None = None,
-        saver: Saver | None = None,
-    ) -> None:
-        self._today = today or date.today
-        # The KIPP editions come from the knowledge base, so admins add a year without a release.
-        self._editions = editions or kipp_editions
-        self._saver = saver
+
+class ActionReadinessSummary(SummaryAction):
+    """Send the readiness summary, then clear the answers."""
 
     def name(self) -> str:
         """Return the action name used in the domain."""
@@ -205,14 +197,6 @@ class ActionReadinessSummary(Action):
             logger.warning("readiness summary: no usable KIPP edition in the knowledge base")
             dispatcher.utter_message(response="utter_kb_unavailable")
             return []
-        dispatcher.utter_message(text=summary)
-        await send_document(
-            dispatcher,
-            tracker,
-            filename="cek-kesiapan-kipp.docx",
-            content=summary_document("Cek Kesiapan KIPP", summary, self._today()),
-            caption="Ringkasan cek kesiapan KIPP, untuk disimpan atau dicetak",
-            saver=self._saver,
-        )
+        await send_summary(dispatcher, tracker, summary, SUMMARY_FILE, self._today(), self._saver)
         logger.info("readiness summary sent: agency=%s history=%s", answers.agency_type, answers.kipp_history)
         return [SlotSet(slot, None) for slot in (*READINESS_SLOTS, "documents_draft")]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
 from datetime import date
 from typing import Any, ClassVar
 
@@ -21,7 +20,7 @@ from rasa_sdk.types import DomainDict
 from actions.flows.answers import free_text_problem, normalise, parse_budget, parse_study_visit, shown
 from actions.flows.base import FlowValidationAction, Slots, reading_validator, validator_of
 from actions.flows.dates import DateError, Timeline, parse_timeline
-from actions.flows.documents import Saver, send_document
+from actions.flows.documents import Saver, SummaryAction, send_document
 from actions.flows.plan_document import (
     SOURCES,
     ReplicationPlan,
@@ -271,12 +270,8 @@ def _review_payload(value: str) -> str:
     return '/inform{"rep_review":"' + value + '"}'
 
 
-class ActionReplicationSummary(Action):
+class ActionReplicationSummary(SummaryAction):
     """Send the action plan summary and the .docx, then clear the answers."""
-
-    def __init__(self, today: Callable[[], date] | None = None, saver: Saver | None = None) -> None:
-        self._today = today or date.today
-        self._saver = saver
 
     def name(self) -> str:
         """Return the action name used in the domain."""
