@@ -1,23 +1,25 @@
-"""Lazy access to the knowledge base for the action server.
+"""Lazy access to the knowledge base for the action server, and the server's background work on it.
 
 rasa-sdk imports every module in this package at start-up, so nothing here touches the database until
-an action runs. Actions take an optional `kb` for tests; `None` means this shared one.
+an action runs. Actions take an optional `kb` for tests; `None` means this shared one. The retention purge
+is a scheduled job (`RETENTION`) that the action server starts once at start-up (actions/__main__.py);
+no action call starts anything.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 
 from knowledge import KnowledgeBase, KnowledgeUnavailable, default_kb, run_retention
+from knowledge.background import PeriodicJob
 
 logger = logging.getLogger(__name__)
-PURGE_CHECK_SECONDS = 3600
-_next_purge_check = 0.0
+# How often the server asks whether the daily purge is due (run_retention purges at most once a day).
+PURGE_CHECK_SECONDS = 3600.0
 
 
-def _purge_old_logs() -> None:
+def purge_old_logs() -> None:
+    """Remove question logs older than RETENTION_DAYS, if today's purge has not run yet."""
     try:
         report = run_retention()
     except KnowledgeUnavailable:
@@ -37,16 +39,9 @@ def warm_up() -> None:
         logger.info("knowledge-base index ready")
 
 
-def resolve_kb(kb: KnowledgeBase | None) -> KnowledgeBase:
-    """Return the injected knowledge base, or the process-wide one configured by settings.
+RETENTION = PeriodicJob("kb-retention", purge_old_logs, PURGE_CHECK_SECONDS)
 
-    Using the shared one also starts the retention purge in the background at most once an hour
-    (it purges at most once a day), so old question logs go away without a scheduler.
-    """
-    global _next_purge_check  # one hourly check per action-server process
-    if kb is not None:
-        return kb
-    if time.monotonic() >= _next_purge_check:
-        _next_purge_check = time.monotonic() + PURGE_CHECK_SECONDS
-        threading.Thread(target=_purge_old_logs, daemon=True, name="kb-retention").start()
-    return default_kb()
+
+def resolve_kb(kb: KnowledgeBase | None) -> KnowledgeBase:
+    """Return the injected knowledge base, or the process-wide one configured by settings."""
+    return kb if kb is not None else default_kb()

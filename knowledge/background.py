@@ -1,4 +1,4 @@
-"""Bookkeeping writes off the answer path: a queue and one writer thread that retries.
+"""Work off the answer path: bookkeeping writes (a queue and one writer thread that retries), and periodic jobs.
 
 Logging a question is bookkeeping; the answer must never wait for it or fail because of it. When the
 knowledge base was write-locked for longer than SQLite's busy timeout (a long import), the log write used
@@ -124,3 +124,51 @@ class BackgroundWriter:
             else:
                 self.stats.written += 1
                 return
+
+
+class PeriodicJob:
+    """Run `job` at once and then every `interval` seconds on one daemon thread, until stopped.
+
+    Scheduled work has one owner that starts it once (the action server at start-up, see actions/__main__.py),
+    never a request or an action call. `start` is idempotent, so a second call cannot start a second thread,
+    and a run that raises is logged and the schedule goes on: one bad run never ends it.
+    """
+
+    def __init__(self, name: str, job: Callable[[], None], interval: float) -> None:
+        """Create the schedule; nothing runs until `start`."""
+        self.name = name
+        self.interval = interval
+        self.runs = 0
+        self._job = job
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> bool:
+        """Start the thread; return False (and do nothing) if it is already running."""
+        with self._lock:
+            if self.running():
+                return False
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._loop, daemon=True, name=self.name)
+            self._thread.start()
+            return True
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop after the current run, waiting up to `timeout` seconds for the thread to end."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def running(self) -> bool:
+        """Return whether the schedule's thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._job()
+            except Exception:  # the schedule outlives a bad run; the next one may well succeed
+                logger.exception("%s: a run failed; the next one is in %.0f s", self.name, self.interval)
+            self.runs += 1
+            self._stop.wait(self.interval)

@@ -8,6 +8,7 @@ before it is indexed or searched. Stemming uses Sastrawi (the standard Indonesia
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -56,15 +57,20 @@ SLANG, STOP_WORDS, CONCEPTS = _load_lexicon(LEXICON_FILE)
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 _stemmer = None
+_stemmer_lock = threading.Lock()
 
 
 def _get_stemmer():  # type: ignore[no-untyped-def]
+    """Return the one Sastrawi stemmer: threads that ask at once wait for it rather than each build one."""
     global _stemmer
-    if _stemmer is None:
-        _stemmer = StemmerFactory().create_stemmer()
-    return _stemmer
+    with _stemmer_lock:
+        if _stemmer is None:
+            _stemmer = StemmerFactory().create_stemmer()
+        return _stemmer
 
 
+# Safe under concurrent calls: lru_cache keeps its own structure consistent (a word may be stemmed twice), and
+# the stemmer is stateless per word (Sastrawi's inner cache only ever stores a word's one stem).
 @lru_cache(maxsize=50_000)
 def stem(word: str) -> str:
     """Return the Sastrawi stem of one lower-case word (numbers and acronyms pass through)."""

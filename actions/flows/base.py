@@ -1,24 +1,32 @@
-"""The validation action every flow form shares: answers, re-asks, "kembali", and when to let go of a turn.
+"""The validation action every flow form shares: rasa-sdk's extract-then-validate, plus the moves that are no answer.
 
-Rasa runs `validate_<form>` on every message while a form is active. Returning no slot events rejects the
-turn, and a rule with `condition: active_loop` takes over: a question is answered and the form resumes,
-"batal" cancels, another flow or the demo starts. Everything else (answers, invalid answers, "kembali")
-stays inside the form, so the rules never need to know what an answer looks like.
+Rasa runs `validate_<form>` on every message while a form is active. Each flow's slots have a custom
+mapping (nlu/domain/flows.yml), so nothing is filled before the form runs; here, in rasa-sdk's order:
+
+1. the moves that answer no question (`move`): "kembali", "lewati", a request for another flow, a stale
+   button, and the messages the rules handle ("batal", another flow, a question, a menu button);
+2. extraction (`get_extraction_events`): the tap or the typed text becomes the candidate for the slot
+   asked, unless it is an unreadable answer to a choice question that is really a question;
+3. validation (`validate_<slot>` on each flow): parse, echo how it was read, re-ask, leave empty.
+
+Extracting nothing rejects the turn, and a rule with `condition: active_loop` takes over: a question is
+answered and the form resumes, "batal" cancels, another flow or the demo starts. Everything else (answers,
+invalid answers, "kembali", "lewati") stays inside the form, so the rules never need to know what an
+answer looks like.
 """
 
 from __future__ import annotations
 
 import logging
 from abc import abstractmethod
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any, ClassVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.flows.answers import (
@@ -57,27 +65,10 @@ FLOW_TITLES = {
     "start_institutionalisation_check": "Cek pelembagaan",
     "start_demo": "Mode demo",
 }
+# What a `validate_<slot>` method returns, as rasa-sdk expects: slot name -> value (None re-asks the slot).
+Slots = dict[str, Any]
 # The confirmation question carries this phrase, so the next turn can tell that the officer was asked already.
 SWITCH_MARK = "jawaban yang sudah diisi akan dibuang"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What one answer does: the slots it sets, or the reason it is re-asked."""
-
-    slots: dict[str, Any] = field(default_factory=dict)
-    error: str | None = None
-    note: str | None = None
-
-    @classmethod
-    def ok(cls, slot: str, value: Any, note: str | None = None, **more: Any) -> Outcome:
-        """Return an accepted answer for `slot` (and any companion slots)."""
-        return cls(slots={slot: value, **more}, note=note)
-
-    @classmethod
-    def invalid(cls, error: str) -> Outcome:
-        """Return a rejected answer with the message that explains what is expected."""
-        return cls(error=error)
 
 
 class FlowValidationAction(FormValidationAction):
@@ -93,6 +84,8 @@ class FlowValidationAction(FormValidationAction):
     OPTIONAL: ClassVar[frozenset[str]] = frozenset()
     # Steps whose unreadable answer is left empty (and marked) after MAX_REASKS re-asks.
     MAY_LEAVE_EMPTY: ClassVar[frozenset[str]] = frozenset()
+    # What is said when an answer cannot be read: what is expected, with an example.
+    REASK: ClassVar[dict[str, str]] = {}
 
     def skipped_value(self, slot: str) -> Any:
         """Return what a skipped step stores: a marker the summaries show as «dilewati»."""
@@ -109,20 +102,36 @@ class FlowValidationAction(FormValidationAction):
     def name(self) -> str:
         """Return the validation action name Rasa calls for the form: `validate_<form>`."""
 
-    def check(self, slot: str, value: Any, tracker: Tracker) -> Outcome:
-        """Return what an answer for `slot` does; flows implement `check_<slot>`."""
-        method: Callable[[Any, Tracker], Outcome] = getattr(self, f"check_{slot}")
-        return method(value, tracker)
+    def domain_slots(self, domain: DomainDict) -> list[str]:
+        """Return the form's questions in order (the same list as its `required_slots` in the domain)."""
+        return list(self.SLOTS)
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        """Run on every message while the form is active (and once when it starts)."""
-        requested = tracker.get_slot("requested_slot")
+        """Run on every message while the form is active (and once when it starts).
+
+        Why `run` is overridden at all: the moves decided first change slots other than the one asked (going
+        back clears the previous answer, its helper slots and the re-ask count) or set the one asked without
+        reading it (a skipped step, a stale button), while rasa-sdk keeps only the form's own slots from
+        extraction and passes each through `validate_<slot>`; and when the form starts, rasa-sdk would
+        validate the slots action_start_flow cleared (None) as if they were answers. Everything that is an
+        answer goes the rasa-sdk way: `get_extraction_events`, then the flow's `validate_<slot>`.
+        """
+        requested = tracker.get_slot(REQUESTED_SLOT)
         if requested not in self.SLOTS:
-            return []  # the form is starting: nothing was asked yet
+            # The form is starting: nothing was asked yet. The slots action_start_flow just cleared come along
+            # as candidates, and clearing them is not an answer to validate.
+            return []
+        moved = self.move(dispatcher, tracker, requested)
+        if moved is not None:
+            return moved
+        return await super().run(dispatcher, tracker, domain)
+
+    def move(self, dispatcher: CollectingDispatcher, tracker: Tracker, requested: str) -> list[dict[str, Any]] | None:
+        """Return the events of a message that answers no question ([] hands it to the rules), or None."""
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name") or ""
         text = str(message.get("text") or "")
-        tapped = next((e.get("value") for e in message.get("entities") or [] if e.get("entity") == requested), None)
+        tapped = _tapped(tracker, requested)
         free = requested in self.FREE_TEXT
         short = len(text.split()) <= MAX_CONTROL_WORDS or not free
 
@@ -149,31 +158,67 @@ class FlowValidationAction(FormValidationAction):
         if tapped is None and is_payload(text):
             dispatcher.utter_message(text=TEXT_USE_BUTTONS)
             return [SlotSet(requested, None)]
+        return None
 
-        outcome = self.check(requested, tapped if tapped is not None else text, tracker)
-        if outcome.error is not None:
-            # An unreadable answer is a question only if the classifier says so with some confidence, or the
-            # message is phrased as one; garbled text (nlu_fallback) is simply re-asked.
-            unsure = intent in UNSURE_INTENTS and not looks_like_question(text)
-            if tapped is None and not free and intent in DIGRESSION_INTENTS and not unsure:
-                logger.info("flow %s: question while asking %s", self.FORM, requested)
-                return []
-            return self._reask(dispatcher, tracker, requested, outcome.error)
-        if outcome.note:
-            dispatcher.utter_message(text=outcome.note)
-        return [*(SlotSet(slot, value) for slot, value in outcome.slots.items()), *_reset_retries(tracker)]
-
-    def _reask(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, requested: str, error: str
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        """Re-ask with the example; after MAX_REASKS re-asks leave an optional-enough step empty and marked."""
+        """Return the tap or the typed text as the candidate for the slot asked (rasa-sdk then validates it).
+
+        One reading serves every question, so this replaces rasa-sdk's `extract_<slot>` per slot. An
+        unreadable answer to a choice question is a question if the classifier says so with some confidence,
+        or the message is phrased as one: then nothing is extracted and the rules answer it. Garbled text
+        (nlu_fallback) is extracted, so its validator re-asks.
+        """
+        requested = tracker.get_slot(REQUESTED_SLOT)
+        if requested not in self.SLOTS:
+            return []
+        message = tracker.latest_message or {}
+        intent = (message.get("intent") or {}).get("name") or ""
+        text = str(message.get("text") or "")
+        tapped = _tapped(tracker, requested)
+        if tapped is not None:
+            return [SlotSet(requested, tapped)]
+        unsure = intent in UNSURE_INTENTS and not looks_like_question(text)
+        may_be_question = requested not in self.FREE_TEXT and intent in DIGRESSION_INTENTS and not unsure
+        if may_be_question and not self.reads(requested, text, tracker, domain):
+            logger.info("flow %s: question while asking %s", self.FORM, requested)
+            return []
+        return [SlotSet(requested, text)]
+
+    def reads(self, slot: str, text: str, tracker: Tracker, domain: DomainDict) -> bool:
+        """Return whether `slot`'s own validator takes `text` (a dry run: nothing is said, no re-ask counted)."""
+        dry = tracker.copy()
+        dry.slots["flow_retries"] = None
+        validator: Callable[..., Slots] = getattr(self, f"validate_{slot}")
+        # Only a re-ask counts a retry: on a tracker without one, a count in the result means "unreadable".
+        return validator(text, CollectingDispatcher(), dry, domain).get("flow_retries") is None
+
+    def accept(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, slots: dict[str, Any], note: str | None = None
+    ) -> Slots:
+        """Return an accepted answer (its slot and any companion slots), saying `note` if given."""
+        if note:
+            dispatcher.utter_message(text=note)
+        return {**slots, **({"flow_retries": None} if tracker.get_slot("flow_retries") else {})}
+
+    def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, value: Any, note: str | None = None
+    ) -> Slots:
+        """Return `value` read from an answer for `slot`, or re-ask when nothing could be read (None)."""
+        if value is None:
+            return self.reask(dispatcher, tracker, slot)
+        return self.accept(dispatcher, tracker, {slot: value}, note)
+
+    def reask(self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, error: str | None = None) -> Slots:
+        """Re-ask with `error` (else REASK[slot]); after MAX_REASKS re-asks leave an optional step empty and marked."""
         retries = int(tracker.get_slot("flow_retries") or 0) + 1
-        if retries > MAX_REASKS and requested in self.MAY_LEAVE_EMPTY:
-            logger.info("flow %s: %s left empty after %d unusable answers", self.FORM, requested, retries)
+        if retries > MAX_REASKS and slot in self.MAY_LEAVE_EMPTY:
+            logger.info("flow %s: %s left empty after %d unusable answers", self.FORM, slot, retries)
             dispatcher.utter_message(text=TEXT_LEFT_EMPTY)
-            return [SlotSet(requested, self.empty_value(requested)), *_reset_retries(tracker)]
-        dispatcher.utter_message(text=error)
-        return [SlotSet(requested, None), SlotSet("flow_retries", float(retries))]
+            return {slot: self.empty_value(slot), "flow_retries": None}
+        dispatcher.utter_message(text=error or self.REASK[slot])
+        return {slot: None, "flow_retries": float(retries)}
 
     def _may_leave(self, tracker: Tracker, intent: str) -> bool:
         """Return whether a request for another flow may discard this one: nothing answered, or confirmed."""
@@ -191,6 +236,52 @@ class FlowValidationAction(FormValidationAction):
         )
         logger.info("flow %s: asked before leaving for %s", self.FORM, intent)
         return [SlotSet(requested, None)]
+
+
+def was_typed(value: Any, buttons: Iterable[str]) -> bool:
+    """Return whether an answer was typed, not tapped (a button sends one of `buttons`): typed ones are echoed."""
+    return str(value).strip() not in buttons
+
+
+def reading_validator(
+    slot: str, read: Callable[[str], str | None], doc: str, words: Mapping[str, str] | None = None
+) -> Callable[..., Slots]:
+    """Return rasa-sdk's `validate_<slot>` method for a question answered by what `read` makes of it (None: re-ask).
+
+    For a choice question `read` gives a key of `words`: a button sends the key itself, and a typed answer is
+    echoed with its words ("Tercatat: Pemda."), so the officer sees how it was understood.
+    """
+
+    def validate(
+        self: FlowValidationAction, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        key = read(str(value))
+        note = f"Tercatat: {words[key]}." if words and key is not None and was_typed(value, words) else None
+        return self.answer(dispatcher, tracker, slot, key, note)
+
+    validate.__name__ = validate.__qualname__ = f"validate_{slot}"
+    validate.__doc__ = doc
+    return validate
+
+
+def validator_of(slot: str, shared: str, doc: str) -> Callable[..., Slots]:
+    """Return rasa-sdk's `validate_<slot>` method for a question read like others, by the flow's method `shared`."""
+
+    def validate(
+        self: FlowValidationAction, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        reader: Callable[[str, Any, CollectingDispatcher, Tracker], Slots] = getattr(self, shared)
+        return reader(slot, value, dispatcher, tracker)
+
+    validate.__name__ = validate.__qualname__ = f"validate_{slot}"
+    validate.__doc__ = doc
+    return validate
+
+
+def _tapped(tracker: Tracker, requested: str) -> Any:
+    """Return the value of a button tapped for the question asked (its payload's entity), or None."""
+    entities = (tracker.latest_message or {}).get("entities") or []
+    return next((e.get("value") for e in entities if e.get("entity") == requested), None)
 
 
 def _reset_retries(tracker: Tracker) -> list[dict[str, Any]]:

@@ -14,6 +14,8 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.flows.base import FLOW_TITLES
+
 logger = logging.getLogger(__name__)
 
 FLOW_SLOTS: tuple[str, ...] = (
@@ -35,11 +37,7 @@ INTROS = {
     "start_institutionalisation_check": "🏛 Cek pelembagaan: 7 pertanyaan tentang pengungkit keberlanjutan inovasi, "
     "lalu skor, celah, dan rekomendasi.",
 }
-FLOW_BUTTONS = [
-    {"title": "Cek kesiapan KIPP", "payload": "/start_readiness_check"},
-    {"title": "Rencana aksi replikasi", "payload": "/start_replication_plan"},
-    {"title": "Cek pelembagaan", "payload": "/start_institutionalisation_check"},
-]
+FLOW_BUTTONS = [{"title": FLOW_TITLES[intent], "payload": f"/{intent}"} for intent in INTROS]
 
 
 def reset_events() -> list[dict[str, Any]]:

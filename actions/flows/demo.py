@@ -3,7 +3,8 @@
 Triggered by start_demo ("/demo" on Telegram) and the "Lanjut ▶" button (demo_next). The demo is not a form:
 any other message is handled as usual (a facilitator's typed question is answered), and a later "Lanjut ▶"
 carries on from the step shown last. "batal" or starting a real flow ends the demo. The sample answers are
-fixed, so every run shows the same thing.
+fixed, so every run shows the same thing; the summary is the flow's own, of those answers as its validators
+read them, and titles and step counts come from the flows too.
 """
 
 from __future__ import annotations
@@ -20,97 +21,122 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.flows.base import FLOW_TITLES, FlowValidationAction, Slots
 from actions.flows.control import reset_events
-from actions.flows.dates import StartDate, Timeline
-from actions.flows.documents import Saver, send_document
+from actions.flows.documents import Saver, SummaryAction
+from actions.flows.institutionalisation import ValidateInstitutionalisationForm, institutionalisation_states
 from actions.flows.institutionalisation_rules import assess, render_checklist
-from actions.flows.kipp_rules import Answers, render_summary
-from actions.flows.plan_document import ReplicationPlan, build_plan_document, document_filename
-from actions.flows.replication import plan_summary
-from knowledge import KippEdition, KnowledgeUnavailable, kipp_editions
+from actions.flows.kipp_rules import render_summary
+from actions.flows.readiness import ValidateReadinessForm, readiness_answers
+from actions.flows.replication import ValidateReplicationForm, replication_plan, send_plan
+from knowledge import KippEdition, KnowledgeUnavailable
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class DemoStep:
+    """One question of a sample run and the sample officer's answer: typed, or the title of a tapped button."""
+
+    question: str
+    answer: str
+    tapped: str | None = None  # the button's value, when the answer is a tap
+
+
+@dataclass(frozen=True)
 class DemoScript:
-    """One sample run: its title, the command that starts the real flow, and (question, answer) steps."""
+    """One sample run: the flow it shows, the intent that starts the real flow, and its steps in order."""
 
     key: str
-    title: str
-    start_payload: str
-    steps: tuple[tuple[str, str], ...]
+    flow: type[FlowValidationAction]
+    start_intent: str
+    steps: tuple[DemoStep, ...]
+
+    @property
+    def title(self) -> str:
+        """Return the flow's name, as the flows themselves call it."""
+        return FLOW_TITLES[self.start_intent]
+
+    @property
+    def start_payload(self) -> str:
+        """Return the payload of the button that starts the real flow."""
+        return f"/{self.start_intent}"
 
 
-SAMPLE_PLAN = ReplicationPlan(
-    agency="Dinas Lingkungan Hidup Kota Contoh, Bidang Pengelolaan Sampah",
-    problem="Sampah rumah tangga di tiga kelurahan menumpuk di TPS karena angkutan ke TPA tidak mencukupi.",
-    innovation="TOSS (Tempat Olah Sampah Setempat)",
-    origin="Pemkab Klungkung",
-    modification="Skala diperkecil per kelurahan dan dikelola bersama bank sampah warga, karena lahan terbatas.",
-    team="Dinas Lingkungan Hidup, lurah, pengurus bank sampah",
-    lead="Kepala Bidang Pengelolaan Sampah DLH",
-    budget="APBD (anggaran pemerintah daerah)",
-    timeline=Timeline(6, "2027-01"),
-    indicators="Sampah terangkut naik dari 60% menjadi 90%; volume ke TPA turun 30%.",
-    study_visit="Kunjungan langsung (studi tiru) ke instansi asal",
-)
-SAMPLE_ANSWERS = Answers("pemda", StartDate.from_slot("2023-03"), "entered", False, ("sk_inisiator", "data_manfaat"))
-SAMPLE_LEVERS = {
-    "inst_regulation": "sk",
-    "inst_budget": "yes",
-    "inst_performance": "no",
-    "inst_sop": "yes",
-    "inst_team_sk": "yes",
-    "inst_community": "partial",
-    "inst_replicated": "no",
-}
 SCRIPTS: dict[str, DemoScript] = {
     "kesiapan": DemoScript(
         "kesiapan",
-        "Cek kesiapan KIPP",
-        "/start_readiness_check",
+        ValidateReadinessForm,
+        "start_readiness_check",
         (
-            ("Instansi Anda termasuk jenis apa?", "Pemda"),
-            ("Sejak kapan inovasi mulai diterapkan?", "Maret 2023"),
-            ("Bagaimana riwayat inovasi ini di KIPP?", "Pernah ikut, tidak menang"),
-            ("Apakah inovasi ini mengadaptasi inovasi Top KIPP sebelumnya?", "Tidak"),
-            ("Dokumen pendukung apa saja yang sudah ada?", "SK inisiator, data bukti manfaat"),
+            DemoStep("Instansi Anda termasuk jenis apa?", "Pemda"),
+            DemoStep("Sejak kapan inovasi mulai diterapkan?", "Maret 2023"),
+            DemoStep("Bagaimana riwayat inovasi ini di KIPP?", "Pernah ikut, tidak menang"),
+            DemoStep("Apakah inovasi ini mengadaptasi inovasi Top KIPP sebelumnya?", "Tidak"),
+            DemoStep("Dokumen pendukung apa saja yang sudah ada?", "SK inisiator, data bukti manfaat"),
         ),
     ),
     "replikasi": DemoScript(
         "replikasi",
-        "Rencana aksi replikasi",
-        "/start_replication_plan",
+        ValidateReplicationForm,
+        "start_replication_plan",
         (
-            ("Instansi dan unit mana yang menjalankan replikasi?", SAMPLE_PLAN.agency),
-            ("Masalah layanan apa yang ingin diselesaikan?", SAMPLE_PLAN.problem),
-            ("Inovasi apa yang akan direplikasi?", SAMPLE_PLAN.innovation),
-            ("Dari instansi mana asalnya?", SAMPLE_PLAN.origin),
-            ("Apa yang dimodifikasi, dan mengapa?", SAMPLE_PLAN.modification),
-            ("Siapa tim pelaksananya?", SAMPLE_PLAN.team),
-            ("Siapa penanggung jawabnya?", SAMPLE_PLAN.lead),
-            ("Dari mana sumber anggarannya?", "APBD"),
-            ("Berapa lama jadwalnya?", "6 bulan mulai Januari 2027"),
-            ("Apa indikator keberhasilannya?", SAMPLE_PLAN.indicators),
-            ("Bagaimana rencana studi tirunya?", "Kunjungan langsung"),
+            DemoStep(
+                "Instansi dan unit mana yang menjalankan replikasi?",
+                "Dinas Lingkungan Hidup Kota Contoh, Bidang Pengelolaan Sampah",
+            ),
+            DemoStep(
+                "Masalah layanan apa yang ingin diselesaikan?",
+                "Sampah rumah tangga di tiga kelurahan menumpuk di TPS karena angkutan ke TPA tidak mencukupi.",
+            ),
+            DemoStep("Inovasi apa yang akan direplikasi?", "TOSS (Tempat Olah Sampah Setempat)"),
+            DemoStep("Dari instansi mana asalnya?", "Pemkab Klungkung"),
+            DemoStep(
+                "Apa yang dimodifikasi, dan mengapa?",
+                "Skala diperkecil per kelurahan dan dikelola bersama bank sampah warga, karena lahan terbatas.",
+            ),
+            DemoStep("Siapa tim pelaksananya?", "Dinas Lingkungan Hidup, lurah, pengurus bank sampah"),
+            DemoStep("Siapa penanggung jawabnya?", "Kepala Bidang Pengelolaan Sampah DLH"),
+            DemoStep("Dari mana sumber anggarannya?", "APBD"),
+            DemoStep("Berapa lama jadwalnya?", "6 bulan mulai Januari 2027"),
+            DemoStep(
+                "Apa indikator keberhasilannya?",
+                "Sampah terangkut naik dari 60% menjadi 90%; volume ke TPA turun 30%.",
+            ),
+            DemoStep("Bagaimana rencana studi tirunya?", "Kunjungan langsung", tapped="langsung"),
         ),
     ),
     "pelembagaan": DemoScript(
         "pelembagaan",
-        "Cek pelembagaan",
-        "/start_institutionalisation_check",
+        ValidateInstitutionalisationForm,
+        "start_institutionalisation_check",
         (
-            ("Apakah inovasi sudah punya dasar hukum?", "SK pimpinan"),
-            ("Apakah ada mata anggaran sendiri?", "Ya"),
-            ("Sudah masuk perjanjian kinerja?", "Belum"),
-            ("Ada SOP tertulis?", "Ya"),
-            ("Tim/inisiator sudah ditetapkan dengan SK?", "Ya"),
-            ("Ada dukungan masyarakat?", "Sebagian"),
-            ("Sudah direplikasi pihak lain?", "Belum"),
+            DemoStep("Apakah inovasi sudah punya dasar hukum?", "SK pimpinan"),
+            DemoStep("Apakah ada mata anggaran sendiri?", "Ya"),
+            DemoStep("Sudah masuk perjanjian kinerja?", "Belum"),
+            DemoStep("Ada SOP tertulis?", "Ya"),
+            DemoStep("Tim/inisiator sudah ditetapkan dengan SK?", "Ya"),
+            DemoStep("Ada dukungan masyarakat?", "Sebagian"),
+            DemoStep("Sudah direplikasi pihak lain?", "Belum"),
         ),
     ),
 }
+
+
+def sample_tracker(script: DemoScript, today: date) -> Tracker:
+    """Return a tracker holding the sample run's answers as the flow's own validators read them.
+
+    The summary at the end of a demo is then the real flow's summary of those answers, never a copy of it.
+    """
+    form = script.flow(today=lambda: today)
+    tracker = Tracker.from_dict({"sender_id": f"demo-{script.key}", "slots": {}, "events": [], "latest_message": {}})
+    for slot, step in zip(form.SLOTS, script.steps, strict=False):
+        answer = step.tapped if step.tapped is not None else step.answer
+        validate: Callable[..., Slots] = getattr(form, f"validate_{slot}")
+        tracker.slots.update(validate(answer, CollectingDispatcher(), tracker, {}))
+    return tracker
+
+
 NEXT_BUTTON = {"title": "Lanjut ▶", "payload": "/demo_next"}
 EXIT_BUTTON = {"title": "■ Keluar demo", "payload": "/cancel"}
 
@@ -147,27 +173,23 @@ async def send_step(
         )
         return
     if step <= len(script.steps):
-        question, answer = script.steps[step - 1]
+        shown = script.steps[step - 1]
         dispatcher.utter_message(
-            text=f"🎬 {script.title} · langkah {step}/{total}\n\n🤖 Bot: {question}\n👤 Peserta: «{answer}»",
+            text=f"🎬 {script.title} · langkah {step}/{total}\n\n"
+            f"🤖 Bot: {shown.question}\n👤 Peserta: «{shown.answer}»",
             buttons=[NEXT_BUTTON, EXIT_BUTTON],
         )
         return
     dispatcher.utter_message(text=f"🎬 {script.title} · langkah {total}/{total}: ringkasan untuk peserta")
+    answers = sample_tracker(script, today)
     if script.key == "kesiapan":
-        dispatcher.utter_message(text=render_summary(SAMPLE_ANSWERS, today, editions))
+        dispatcher.utter_message(text=render_summary(readiness_answers(answers), today, editions))
     elif script.key == "replikasi":
-        dispatcher.utter_message(text=plan_summary(SAMPLE_PLAN))
-        await send_document(
-            dispatcher,
-            tracker,
-            filename=document_filename(SAMPLE_PLAN),
-            content=build_plan_document(SAMPLE_PLAN, today),
-            caption="Contoh draf rencana aksi replikasi (demo)",
-            saver=saver,
+        await send_plan(
+            dispatcher, answers, replication_plan(answers), today, saver, "Contoh draf rencana aksi replikasi (demo)"
         )
     else:
-        dispatcher.utter_message(text=render_checklist(assess(SAMPLE_LEVERS)))
+        dispatcher.utter_message(text=render_checklist(assess(institutionalisation_states(answers))))
     dispatcher.utter_message(
         text="Demo selesai.",
         buttons=[
@@ -203,18 +225,8 @@ class ActionDemo(Action):
         return [*events, SlotSet("demo_flow", script.key), SlotSet("demo_step", 0.0)]
 
 
-class ActionDemoNext(Action):
+class ActionDemoNext(SummaryAction):
     """Show the next step of the running sample, or say that the demo was left."""
-
-    def __init__(
-        self,
-        today: Callable[[], date] | None = None,
-        editions: Callable[[], list[KippEdition]] | None = None,
-        saver: Saver | None = None,
-    ) -> None:
-        self._today = today or date.today
-        self._editions = editions or kipp_editions
-        self._saver = saver
 
     def name(self) -> str:
         """Return the action name used in the domain."""

@@ -12,21 +12,64 @@ import asyncio
 import base64
 import io
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.text.paragraph import Paragraph
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.flows.dates import format_day
-from knowledge import KnowledgeUnavailable, save_document
+from knowledge import KippEdition, KnowledgeUnavailable, kipp_editions, save_document
 
 logger = logging.getLogger(__name__)
 
 Saver = Callable[..., str]
+
+
+class SummaryAction(Action, ABC):
+    """An action that writes a flow's summary: the date, the KIPP editions and the document store are injectable.
+
+    Abstract (rasa-sdk registers every concrete Action subclass it finds, and this one has no name of its own).
+    """
+
+    def __init__(
+        self,
+        today: Callable[[], date] | None = None,
+        editions: Callable[[], list[KippEdition]] | None = None,
+        saver: Saver | None = None,
+    ) -> None:
+        """Use the given clock, editions and store (tests), or today's date and the configured knowledge base."""
+        self._today = today or date.today
+        # The KIPP editions come from the knowledge base, so admins add a year without a release.
+        self._editions = editions or kipp_editions
+        self._saver = saver
+
+    @abstractmethod
+    def name(self) -> str:
+        """Return the action name used in the domain."""
+
+
+@dataclass(frozen=True)
+class SummaryFile:
+    """How a summary is also sent as a .docx: its heading, file name and caption."""
+
+    title: str
+    filename: str
+    caption: str
+
+
+async def send_summary(
+    dispatcher: CollectingDispatcher, tracker: Tracker, text: str, file: SummaryFile, today: date, saver: Saver | None
+) -> None:
+    """Send a flow's summary, then the same text as a .docx to keep or print."""
+    dispatcher.utter_message(text=text)
+    content = summary_document(file.title, text, today)
+    await send_document(dispatcher, tracker, filename=file.filename, content=content, caption=file.caption, saver=saver)
 
 
 async def send_document(

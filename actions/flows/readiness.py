@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from datetime import date
 from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
@@ -30,11 +28,11 @@ from actions.flows.answers import (
     parse_yes_no,
     read_kipp_history,
 )
-from actions.flows.base import FlowValidationAction, Outcome
+from actions.flows.base import FlowValidationAction, Slots, reading_validator, was_typed
 from actions.flows.dates import DateError, StartDate, parse_start
-from actions.flows.documents import Saver, send_document, summary_document
+from actions.flows.documents import SummaryAction, SummaryFile, send_summary
 from actions.flows.kipp_rules import Answers, NoEdition, render_summary
-from knowledge import KippEdition, KnowledgeUnavailable, kipp_editions
+from knowledge import KnowledgeUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +54,15 @@ class ValidateReadinessForm(FlowValidationAction):
     # The verdict needs the start date, the KIPP history and the replication answer; those are never skipped.
     OPTIONAL: ClassVar[frozenset[str]] = frozenset({"documents"})
     MAY_LEAVE_EMPTY: ClassVar[frozenset[str]] = frozenset({"agency_type", "documents"})
+    REASK: ClassVar[dict[str, str]] = {
+        "agency_type": "Pilih salah satu: K/L, Pemda, BUMN, atau BUMD. Ketuk tombolnya atau ketik, misalnya «pemkab».",
+        "kipp_history": "Pilih riwayatnya: belum pernah ikut, pernah ikut tanpa penghargaan, Top 99 sekali, "
+        "Top 99 dua kali, atau tingkat teratas (Top 45/Terpuji/OPSI). Bisa juga ketik, misalnya «top 99 tahun 2021» "
+        "atau «juara KIPP provinsi».",
+        "adapts_top": "Jawab «ya» bila inovasi ini meniru/mengadaptasi inovasi Top KIPP, atau «tidak».",
+        "documents": "Ketuk dokumen yang sudah ada lalu «Selesai», atau ketik nomornya (misalnya 1,3), "
+        "atau «tidak ada».",
+    }
 
     def skipped_value(self, slot: str) -> Any:
         """Return no documents for a skipped documents question."""
@@ -69,64 +76,58 @@ class ValidateReadinessForm(FlowValidationAction):
         """Return the action name used in the domain."""
         return "validate_readiness_form"
 
-    def check_agency_type(self, value: Any, tracker: Tracker) -> Outcome:
-        """Accept K/L, Pemda, BUMN or BUMD, tapped or typed ("pemkab", "kementerian", "2")."""
-        agency = parse_agency_type(str(value))
-        if agency is None:
-            return Outcome.invalid(
-                "Pilih salah satu: K/L, Pemda, BUMN, atau BUMD. Ketuk tombolnya atau ketik, misalnya «pemkab»."
-            )
-        typed = str(value).strip() not in AGENCY_LABELS
-        return Outcome.ok("agency_type", agency, note=f"Tercatat: {AGENCY_LABELS[agency]}." if typed else None)
+    validate_agency_type = reading_validator(
+        "agency_type", parse_agency_type, 'Accept K/L, Pemda, BUMN or BUMD, tapped or typed ("pemkab").', AGENCY_LABELS
+    )
 
-    def check_innovation_start(self, value: Any, tracker: Tracker) -> Outcome:
+    def validate_innovation_start(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
         """Accept a start date in any of the supported forms; echo how it was read."""
         try:
             start = parse_start(str(value), self._today())
         except DateError as error:
-            return Outcome.invalid(DATE_ERRORS.get(error.reason, DATE_ERRORS["unparsed"]))
-        return Outcome.ok("innovation_start", start.to_slot(), note=f"Tercatat: mulai diterapkan {start.label()}.")
-
-    def check_kipp_history(self, value: Any, tracker: Tracker) -> Outcome:
-        """Accept the KIPP track record from a button or words ("top 99 dua kali", "belum pernah")."""
-        reading = read_kipp_history(str(value))
-        if reading is None:
-            return Outcome.invalid(
-                "Pilih riwayatnya: belum pernah ikut, pernah ikut tanpa penghargaan, Top 99 sekali, "
-                "Top 99 dua kali, atau tingkat teratas (Top 45/Terpuji/OPSI). Bisa juga ketik, misalnya "
-                "«top 99 tahun 2021» atau «juara KIPP provinsi»."
+            return self.reask(
+                dispatcher, tracker, "innovation_start", DATE_ERRORS.get(error.reason, DATE_ERRORS["unparsed"])
             )
-        kind, years = reading
-        typed = str(value).strip() not in KIPP_HISTORY
-        return Outcome.ok("kipp_history", kind, note=kipp_history_echo(kind, years) if typed else None)
+        note = f"Tercatat: mulai diterapkan {start.label()}."
+        return self.accept(dispatcher, tracker, {"innovation_start": start.to_slot()}, note)
 
-    def check_adapts_top(self, value: Any, tracker: Tracker) -> Outcome:
+    def validate_kipp_history(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        """Accept the KIPP track record from a button or words ("top 99 dua kali", "belum pernah")."""
+        kind, years = read_kipp_history(str(value)) or (None, ())
+        note = kipp_history_echo(kind, years) if kind and was_typed(value, KIPP_HISTORY) else None
+        return self.answer(dispatcher, tracker, "kipp_history", kind, note)
+
+    def validate_adapts_top(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
         """Accept yes or no."""
         answer = parse_yes_no(str(value))
-        if answer is None:
-            return Outcome.invalid("Jawab «ya» bila inovasi ini meniru/mengadaptasi inovasi Top KIPP, atau «tidak».")
-        typed = str(value).strip() not in {"ya", "tidak"}
         echo = "Tercatat: ya, mengadaptasi inovasi Top KIPP." if answer else "Tercatat: tidak, inovasi sendiri."
-        return Outcome.ok("adapts_top", answer, note=echo if typed else None)
+        note = echo if answer is not None and was_typed(value, {"ya", "tidak"}) else None
+        return self.answer(dispatcher, tracker, "adapts_top", answer, note)
 
-    def check_documents(self, value: Any, tracker: Tracker) -> Outcome:
+    def validate_documents(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
         """Toggle one tapped document, finish on "Selesai", or take a typed list ("1,3", "tidak ada")."""
         draft = list(tracker.get_slot("documents_draft") or [])
         parsed = parse_documents(str(value))
         if parsed is None:
-            return Outcome.invalid(
-                "Ketuk dokumen yang sudah ada lalu «Selesai», atau ketik nomornya (misalnya 1,3), atau «tidak ada»."
-            )
+            return self.reask(dispatcher, tracker, "documents")
         kind, keys = parsed
         if kind == "toggle":
             key = keys[0]
             draft = [k for k in draft if k != key] if key in draft else [*draft, key]
             draft.sort(key=DOCUMENTS.index)
-            return Outcome(slots={"documents_draft": draft, "documents": None})
+            return self.accept(dispatcher, tracker, {"documents": None, "documents_draft": draft})
         if kind == "none":
-            return Outcome.ok("documents", [], documents_draft=None)
+            return self.accept(dispatcher, tracker, {"documents": [], "documents_draft": None})
         chosen = draft if kind == "done" else sorted(set(draft) | set(keys), key=DOCUMENTS.index)
-        return Outcome.ok("documents", chosen, documents_draft=None)
+        return self.accept(dispatcher, tracker, {"documents": chosen, "documents_draft": None})
 
 
 class ActionAskDocuments(Action):
@@ -174,19 +175,13 @@ def readiness_answers(tracker: Tracker) -> Answers:
     )
 
 
-class ActionReadinessSummary(Action):
-    """Send the readiness summary, then clear the answers."""
+SUMMARY_FILE = SummaryFile(
+    "Cek Kesiapan KIPP", "cek-kesiapan-kipp.docx", "Ringkasan cek kesiapan KIPP, untuk disimpan atau dicetak"
+)
 
-    def __init__(
-        self,
-        today: Callable[[], date] | None = None,
-        editions: Callable[[], list[KippEdition]] | None = None,
-        saver: Saver | None = None,
-    ) -> None:
-        self._today = today or date.today
-        # The KIPP editions come from the knowledge base, so admins add a year without a release.
-        self._editions = editions or kipp_editions
-        self._saver = saver
+
+class ActionReadinessSummary(SummaryAction):
+    """Send the readiness summary, then clear the answers."""
 
     def name(self) -> str:
         """Return the action name used in the domain."""
@@ -202,14 +197,6 @@ class ActionReadinessSummary(Action):
             logger.warning("readiness summary: no usable KIPP edition in the knowledge base")
             dispatcher.utter_message(response="utter_kb_unavailable")
             return []
-        dispatcher.utter_message(text=summary)
-        await send_document(
-            dispatcher,
-            tracker,
-            filename="cek-kesiapan-kipp.docx",
-            content=summary_document("Cek Kesiapan KIPP", summary, self._today()),
-            caption="Ringkasan cek kesiapan KIPP, untuk disimpan atau dicetak",
-            saver=self._saver,
-        )
+        await send_summary(dispatcher, tracker, summary, SUMMARY_FILE, self._today(), self._saver)
         logger.info("readiness summary sent: agency=%s history=%s", answers.agency_type, answers.kipp_history)
         return [SlotSet(slot, None) for slot in (*READINESS_SLOTS, "documents_draft")]

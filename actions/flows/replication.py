@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
 from datetime import date
 from typing import Any, ClassVar
 
@@ -19,9 +18,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.flows.answers import free_text_problem, normalise, parse_budget, parse_study_visit, shown
-from actions.flows.base import FlowValidationAction, Outcome
+from actions.flows.base import FlowValidationAction, Slots, reading_validator, validator_of
 from actions.flows.dates import DateError, Timeline, parse_timeline
-from actions.flows.documents import Saver, send_document
+from actions.flows.documents import Saver, SummaryAction, send_document
 from actions.flows.plan_document import (
     SOURCES,
     ReplicationPlan,
@@ -99,86 +98,70 @@ class ValidateReplicationForm(FlowValidationAction):
     OPTIONAL: ClassVar[frozenset[str]] = frozenset({"rep_team", "rep_lead", "rep_budget", "rep_study_visit"})
     # The schedule table needs a duration, so only the timeline is never left empty.
     MAY_LEAVE_EMPTY: ClassVar[frozenset[str]] = frozenset(set(REPLICATION_SLOTS) - {"rep_timeline"})
+    REASK: ClassVar[dict[str, str]] = {
+        "rep_budget": "Pilih sumber anggaran, atau ketik sendiri, misalnya «APBD 2027 Dinas Kesehatan».",
+        "rep_study_visit": "Pilih salah satu rencana studi tiru, atau ketik rencana Anda sendiri.",
+        "rep_review": "Ketuk «✔ Buat dokumen» bila sudah benar, atau ketuk jawaban yang ingin diubah.",
+    }
 
     def name(self) -> str:
         """Return the action name used in the domain."""
         return "validate_replication_form"
 
-    def _free_text(self, slot: str, value: Any) -> Outcome:
+    def _free_text(self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> Slots:
+        """Accept a sentence long enough for `slot` (FREE_TEXT_RULES), or re-ask with its example."""
         min_words, min_chars, hint = FREE_TEXT_RULES[slot]
         text = " ".join(str(value).split())
         problem = free_text_problem(text, min_words=min_words, min_chars=min_chars)
         if problem == "long":
-            return Outcome.invalid(TEXT_TOO_LONG)
+            return self.reask(dispatcher, tracker, slot, TEXT_TOO_LONG)
         if problem or normalise(text) in {"tidak ada", "belum ada", "tidak tahu", "belum tahu", "-"}:
-            return Outcome.invalid(hint)
-        return Outcome.ok(slot, text)
+            return self.reask(dispatcher, tracker, slot, hint)
+        return self.accept(dispatcher, tracker, {slot: text})
 
-    def check_rep_problem(self, value: Any, tracker: Tracker) -> Outcome:
-        """Accept a description of the local problem (a sentence)."""
-        return self._free_text("rep_problem", value)
+    # The free-text questions differ only in their rules (FREE_TEXT_RULES): how long, and the example re-asked.
+    validate_rep_agency = validator_of("rep_agency", "_free_text", "Accept the replicating agency and unit.")
+    validate_rep_problem = validator_of("rep_problem", "_free_text", "Accept the local problem (a sentence).")
+    validate_rep_innovation = validator_of("rep_innovation", "_free_text", "Accept the innovation to replicate.")
+    validate_rep_origin = validator_of("rep_origin", "_free_text", "Accept the origin agency.")
+    validate_rep_modification = validator_of("rep_modification", "_free_text", "Accept what will change and why.")
+    validate_rep_team = validator_of("rep_team", "_free_text", "Accept the implementing team.")
+    validate_rep_lead = validator_of("rep_lead", "_free_text", "Accept the person in charge.")
+    validate_rep_indicators = validator_of("rep_indicators", "_free_text", "Accept the success indicators.")
 
-    def check_rep_innovation(self, value: Any, tracker: Tracker) -> Outcome:
-        """Accept the name of the innovation to replicate."""
-        return self._free_text("rep_innovation", value)
+    validate_rep_budget = reading_validator("rep_budget", parse_budget, "Accept a budget source, tapped or in words.")
 
-    def check_rep_origin(self, value: Any, tracker: Tracker) -> Outcome:
-        """Accept the origin agency."""
-        return self._free_text("rep_origin", value)
-
-    def check_rep_modification(self, value: Any, tracker: Tracker) -> Outcome:
-        """Accept what will be modified and why (at least a short sentence)."""
-        return self._free_text("rep_modification", value)
-
-    def check_rep_team(self, value: Any, tracker: Tracker) -> Outcome:
-        """Accept the implementing team."""
-        return self._free_text("rep_team", value)
-
-    def check_rep_lead(self, value: Any, tracker: Tracker) -> Outcome:
-        """Accept the person in charge."""
-        return self._free_text("rep_lead", value)
-
-    def check_rep_budget(self, value: Any, tracker: Tracker) -> Outcome:
-        """Accept a tapped budget source or the officer's own words."""
-        budget = parse_budget(str(value))
-        if budget is None:
-            return Outcome.invalid("Pilih sumber anggaran, atau ketik sendiri, misalnya «APBD 2027 Dinas Kesehatan».")
-        return Outcome.ok("rep_budget", budget)
-
-    def check_rep_timeline(self, value: Any, tracker: Tracker) -> Outcome:
+    def validate_rep_timeline(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
         """Accept a duration ("6 bulan"), a month range, or a duration with a start month."""
         try:
             timeline = parse_timeline(str(value), self._today())
         except DateError as error:
-            return Outcome.invalid(TIMELINE_ERRORS.get(error.reason, TIMELINE_ERRORS["unparsed"]))
-        return Outcome.ok("rep_timeline", timeline.to_slot(), note=f"Tercatat: {timeline_words(timeline)}.")
+            return self.reask(
+                dispatcher, tracker, "rep_timeline", TIMELINE_ERRORS.get(error.reason, TIMELINE_ERRORS["unparsed"])
+            )
+        return self.accept(
+            dispatcher, tracker, {"rep_timeline": timeline.to_slot()}, f"Tercatat: {timeline_words(timeline)}."
+        )
 
-    def check_rep_indicators(self, value: Any, tracker: Tracker) -> Outcome:
-        """Accept the success indicators."""
-        return self._free_text("rep_indicators", value)
+    validate_rep_study_visit = reading_validator(
+        "rep_study_visit", parse_study_visit, "Accept a studi tiru option, tapped or in the officer's words."
+    )
 
-    def check_rep_agency(self, value: Any, tracker: Tracker) -> Outcome:
-        """Accept the replicating agency and unit."""
-        return self._free_text("rep_agency", value)
-
-    def check_rep_review(self, value: Any, tracker: Tracker) -> Outcome:
+    def validate_rep_review(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
         """Make the document on «Buat dokumen», or reopen the answer the officer wants to change."""
         text = normalise(str(value))
-        if text in REVIEW_LABELS:
-            return Outcome(slots={text: None, "rep_review": None}, note=f"Baik, ubah «{REVIEW_LABELS[text]}»:")
-        if _MAKE.match(text):
-            return Outcome.ok("rep_review", "ok")
-        slot = next((slot for word, slot in _REVIEW_WORDS if word in text), None)
-        if slot is not None:
-            return Outcome(slots={slot: None, "rep_review": None}, note=f"Baik, ubah «{REVIEW_LABELS[slot]}»:")
-        return Outcome.invalid("Ketuk «✔ Buat dokumen» bila sudah benar, atau ketuk jawaban yang ingin diubah.")
-
-    def check_rep_study_visit(self, value: Any, tracker: Tracker) -> Outcome:
-        """Accept a tapped studi tiru option or a plan in the officer's words."""
-        plan = parse_study_visit(str(value))
-        if plan is None:
-            return Outcome.invalid("Pilih salah satu rencana studi tiru, atau ketik rencana Anda sendiri.")
-        return Outcome.ok("rep_study_visit", plan)
+        if _MAKE.match(text) and text not in REVIEW_LABELS:
+            return self.accept(dispatcher, tracker, {"rep_review": "ok"})
+        slot = text if text in REVIEW_LABELS else next((slot for word, slot in _REVIEW_WORDS if word in text), None)
+        if slot is None:
+            return self.reask(dispatcher, tracker, "rep_review")
+        return self.accept(
+            dispatcher, tracker, {slot: None, "rep_review": None}, f"Baik, ubah «{REVIEW_LABELS[slot]}»:"
+        )
 
 
 def replication_plan(tracker: Tracker) -> ReplicationPlan:
@@ -262,6 +245,23 @@ class ActionAskRepReview(Action):
         return []
 
 
+async def send_plan(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    plan: ReplicationPlan,
+    today: date,
+    saver: Saver | None,
+    caption: str,
+) -> int:
+    """Send the plan's summary and its .docx (for the flow and for the demo); return the document's size."""
+    content = build_plan_document(plan, today)
+    dispatcher.utter_message(text=plan_summary(plan))
+    await send_document(
+        dispatcher, tracker, filename=document_filename(plan), content=content, caption=caption, saver=saver
+    )
+    return len(content)
+
+
 def _short(value: str, limit: int = 160) -> str:
     return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
 
@@ -270,12 +270,8 @@ def _review_payload(value: str) -> str:
     return '/inform{"rep_review":"' + value + '"}'
 
 
-class ActionReplicationSummary(Action):
+class ActionReplicationSummary(SummaryAction):
     """Send the action plan summary and the .docx, then clear the answers."""
-
-    def __init__(self, today: Callable[[], date] | None = None, saver: Saver | None = None) -> None:
-        self._today = today or date.today
-        self._saver = saver
 
     def name(self) -> str:
         """Return the action name used in the domain."""
@@ -284,15 +280,13 @@ class ActionReplicationSummary(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         """Run when replication_form is complete."""
         plan = replication_plan(tracker)
-        content = build_plan_document(plan, self._today())
-        dispatcher.utter_message(text=plan_summary(plan))
-        await send_document(
+        size = await send_plan(
             dispatcher,
             tracker,
-            filename=document_filename(plan),
-            content=content,
-            caption=f"Draf rencana aksi replikasi «{plan.innovation[:200]}»",
-            saver=self._saver,
+            plan,
+            self._today(),
+            self._saver,
+            f"Draf rencana aksi replikasi «{plan.innovation[:200]}»",
         )
-        logger.info("replication plan sent: %d bytes", len(content))
+        logger.info("replication plan sent: %d bytes", size)
         return [SlotSet(slot, None) for slot in REPLICATION_SLOTS]

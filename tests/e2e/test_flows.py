@@ -120,6 +120,40 @@ def test_batal_cancels_and_the_next_question_is_answered_normally(rasa_stack) ->
     assert "Tidak ada alur" in say(rasa_stack, sender, "batal")
 
 
+# (start, a first answer in the officer's words, how it is echoed back by "kembali", first and second question)
+FLOWS = [
+    ("/start_readiness_check", "pemkab", "«Pemda»", "(1/5)", "(2/5)"),
+    ("/start_replication_plan", "Disdukcapil Kota Contoh, Bidang Pelayanan", "«Disdukcapil", "(1/11)", "(2/11)"),
+    ("/start_institutionalisation_check", "perbup", "«Perkada", "(1/7)", "(2/7)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("leave", ["batal", "gak jadi"])
+@pytest.mark.parametrize(("start", "answer", "echo", "first", "second"), FLOWS)
+def test_each_flow_is_cancelled_by_the_officers_words_and_keeps_nothing(
+    rasa_stack, start: str, answer: str, echo: str, first: str, second: str, leave: str
+) -> None:
+    sender = rasa_stack.new_sender("leave")
+    assert first in say(rasa_stack, sender, start)
+    assert second in say(rasa_stack, sender, answer)
+    assert "dibatalkan" in say(rasa_stack, sender, leave)
+    assert "Tidak ada alur" in say(rasa_stack, sender, "kembali")  # the flow is gone, not just paused
+    assert first in say(rasa_stack, sender, start)
+
+
+@pytest.mark.parametrize(("start", "answer", "echo", "first", "second"), FLOWS)
+def test_kembali_in_each_flow_reopens_the_previous_question_with_the_answer_given(
+    rasa_stack, start: str, answer: str, echo: str, first: str, second: str
+) -> None:
+    sender = rasa_stack.new_sender("back")
+    say(rasa_stack, sender, start)
+    assert second in say(rasa_stack, sender, answer)
+    back = say(rasa_stack, sender, "kembali")
+    assert f"Jawaban Anda tadi: {echo}" in back and first in back
+    assert back.count("kembali ke pertanyaan sebelumnya") == 1  # said once, though Rasa's back rule also ran
+    assert second in say(rasa_stack, sender, answer)
+
+
 def test_flow_survives_a_rasa_restart(rasa_stack) -> None:
     sender = rasa_stack.new_sender("restart")
     rasa_stack.send(sender, "/start_readiness_check")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -25,7 +26,13 @@ def flow_tracker(
     events: list[dict[str, Any]] | None = None,
     **slots: Any,
 ) -> Tracker:
-    """Return a tracker inside `form`, asking `requested`, whose latest message is `text`."""
+    """Return a tracker inside `form`, asking `requested`, whose latest message is `text`.
+
+    As Rasa sends it to `validate_<form>`: the form's own action event last, so the slots set after it (by
+    extraction) are the ones rasa-sdk validates.
+    """
+    if form:
+        events = [*(events or []), {"event": "action", "name": form}]
     return Tracker.from_dict(
         {
             "sender_id": "flow-test",
@@ -46,6 +53,31 @@ def flow_tracker(
 
 def texts(dispatcher: CollectingDispatcher) -> str:
     return "\n".join(m["text"] for m in dispatcher.messages if m.get("text"))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a `validate_<slot>` method made of one answer: the slots it sets and what it said."""
+
+    slots: dict[str, Any]
+    said: str
+
+    @property
+    def error(self) -> str | None:
+        """Return the re-ask message, if the answer was re-asked (only a re-ask counts a retry)."""
+        return self.said if self.slots.get("flow_retries") else None
+
+    @property
+    def note(self) -> str | None:
+        """Return the echo of an accepted answer, if one was said."""
+        return None if self.error or not self.said else self.said
+
+
+def check(form: Any, slot: str, value: Any, tracker: Tracker | None = None) -> Reading:
+    """Return what `form`'s rasa-sdk hook `validate_<slot>` makes of `value`, as rasa-sdk calls it."""
+    dispatcher = CollectingDispatcher()
+    tracker = tracker or flow_tracker(form.FORM, slot, str(value))
+    return Reading(getattr(form, f"validate_{slot}")(value, dispatcher, tracker, {}), texts(dispatcher))
 
 
 async def run_readiness(requested: str, text: str, intent: str = "inform", **kwargs: Any) -> tuple[list, str]:
@@ -161,5 +193,14 @@ async def test_menu_buttons_mid_flow_are_handed_to_their_rules() -> None:
 
 
 async def test_validation_does_nothing_when_the_form_starts() -> None:
-    tracker = flow_tracker(None, None, "saya mau cek kesiapan kipp", "start_readiness_check")
-    assert await ValidateReadinessForm().run(CollectingDispatcher(), tracker, {}) == []
+    # Rasa passes the slots action_start_flow cleared as candidates: clearing them is no answer to validate.
+    cleared = [{"event": "slot", "name": slot, "value": None} for slot in ValidateReplicationForm.SLOTS]
+    events = [
+        {"event": "action", "name": "action_start_flow"},
+        *cleared,
+        {"event": "action", "name": "replication_form"},
+    ]
+    # Whatever the message that started it (here a "ya" to a suggestion), nothing is validated yet.
+    tracker = flow_tracker(None, None, "ya", "affirm", events=[*events, *cleared])
+    dispatcher = CollectingDispatcher()
+    assert await ValidateReplicationForm().run(dispatcher, tracker, {}) == [] and dispatcher.messages == []

@@ -10,9 +10,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.flows.back import ActionBack
 from actions.flows.control import FLOW_SLOTS, ActionCancelFlow, ActionStartFlow
-from actions.flows.demo import SCRIPTS, ActionDemo, ActionDemoNext
+from actions.flows.demo import SCRIPTS, ActionDemo, ActionDemoNext, sample_tracker
+from actions.flows.institutionalisation import ActionInstitutionalisationSummary
+from actions.flows.readiness import ActionReadinessSummary
+from actions.flows.replication import ActionReplicationSummary
 from knowledge import read_editions_file
-from tests.unit.actions.test_flow_base import TODAY, flow_tracker, texts
+from tests.unit.actions.test_flow_base import TODAY, check, flow_tracker, texts
 
 
 def no_store(filename: str, content: bytes, *, owner: str) -> str:
@@ -92,9 +95,42 @@ async def test_demo_plays_every_step_then_the_real_summary(key: str) -> None:
         ) == [SlotSet("demo_step", float(step))]
         shown.append(texts(dispatcher))
         history.append("action_demo_next")
-    for (question, answer), text in zip(script.steps, shown, strict=False):
-        assert question in text and f"«{answer}»" in text
+    for step, text in zip(script.steps, shown, strict=False):
+        assert step.question in text and f"«{step.answer}»" in text
     assert "Sumber:" in shown[-1] and "Demo selesai." in shown[-1]
+
+
+SUMMARIES = {
+    "kesiapan": ActionReadinessSummary(today=lambda: TODAY, editions=read_editions_file, saver=no_store),
+    "replikasi": ActionReplicationSummary(today=lambda: TODAY, saver=no_store),
+    "pelembagaan": ActionInstitutionalisationSummary(today=lambda: TODAY, saver=no_store),
+}
+
+
+@pytest.mark.parametrize("key", list(SCRIPTS))
+def test_every_sample_answer_is_one_the_flow_accepts(key: str) -> None:
+    script = SCRIPTS[key]
+    form = script.flow(today=lambda: TODAY)
+    assert len(script.steps) == len([slot for slot in form.SLOTS if slot != "rep_review"])
+    for slot, step in zip(form.SLOTS, script.steps, strict=False):
+        reading = check(form, slot, step.tapped or step.answer)
+        assert not reading.error and reading.slots[slot] is not None, (slot, step)
+
+
+@pytest.mark.parametrize("key", list(SCRIPTS))
+async def test_the_demo_finale_is_the_flows_own_summary_of_the_sample_answers(key: str) -> None:
+    script = SCRIPTS[key]
+    finale = CollectingDispatcher()
+    tracker = flow_tracker(
+        None, None, "/demo_next", "demo_next", events=demo_events("action_demo_next"), demo_flow=key,
+        demo_step=len(script.steps),
+    )  # fmt: skip
+    await ActionDemoNext(today=lambda: TODAY, editions=read_editions_file, saver=no_store).run(finale, tracker, {})
+    real = CollectingDispatcher()
+    await SUMMARIES[key].run(real, sample_tracker(script, TODAY), {})
+    summary = next(m["text"] for m in real.messages if m.get("text"))
+    assert summary in [m.get("text") for m in finale.messages]
+    assert "Pemda" in summary or "TOSS" in summary or "skor" in summary
 
 
 async def test_demo_replication_finale_sends_the_document() -> None:

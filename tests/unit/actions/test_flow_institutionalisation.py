@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.flows.institutionalisation import ActionInstitutionalisationSummary, ValidateInstitutionalisationForm
 from actions.flows.institutionalisation_rules import LEVERS, assess, render_checklist
-from tests.unit.actions.test_flow_base import flow_tracker, texts
+from tests.unit.actions.test_flow_base import check, flow_tracker, texts
 
 ALL_YES = {lever.slot: "yes" for lever in LEVERS} | {"inst_regulation": "perda"}
 ALL_NO = {lever.slot: "no" for lever in LEVERS} | {"inst_regulation": "none"}
@@ -16,20 +16,20 @@ ALL_NO = {lever.slot: "no" for lever in LEVERS} | {"inst_regulation": "none"}
 
 @pytest.mark.parametrize("slot", [lever.slot for lever in LEVERS if lever.slot != "inst_regulation"])
 def test_lever_validators_take_yes_partial_no(slot: str) -> None:
-    check = getattr(ValidateInstitutionalisationForm(), f"check_{slot}")
+    form = ValidateInstitutionalisationForm()
     tracker = flow_tracker("institutionalisation_form", slot, "")
-    assert check("yes", tracker).slots == {slot: "yes"}
-    assert check("sebagian", tracker).slots == {slot: "partial"}
-    assert check("belum", tracker).slots == {slot: "no"}
-    assert check("mungkin nanti", tracker).error
+    assert check(form, slot, "yes", tracker).slots == {slot: "yes"}
+    assert check(form, slot, "sebagian", tracker).slots == {slot: "partial"}
+    assert check(form, slot, "belum", tracker).slots == {slot: "no"}
+    assert check(form, slot, "mungkin nanti", tracker).error
 
 
 def test_regulation_validator() -> None:
-    check = ValidateInstitutionalisationForm().check_inst_regulation
+    form = ValidateInstitutionalisationForm()
     tracker = flow_tracker("institutionalisation_form", "inst_regulation", "")
-    assert check("Perbup 5/2023", tracker).slots == {"inst_regulation": "perkada"}
-    assert check("draft", tracker).slots == {"inst_regulation": "draft"}
-    assert check("hmm", tracker).error
+    assert check(form, "inst_regulation", "Perbup 5/2023", tracker).slots == {"inst_regulation": "perkada"}
+    assert check(form, "inst_regulation", "draft", tracker).slots == {"inst_regulation": "draft"}
+    assert check(form, "inst_regulation", "hmm", tracker).error
 
 
 def test_scores_run_from_0_to_100_and_core_levers_weigh_double() -> None:

@@ -23,7 +23,7 @@ from actions.flows.kipp_rules import (
 )
 from actions.flows.readiness import ActionAskDocuments, ActionReadinessSummary, ValidateReadinessForm
 from knowledge import read_editions_file
-from tests.unit.actions.test_flow_base import TODAY, flow_tracker, texts
+from tests.unit.actions.test_flow_base import TODAY, check, flow_tracker, texts
 
 CLOSE_2025 = date(2025, 6, 3)
 CONTENT = Path(__file__).resolve().parents[3] / "knowledge" / "content"
@@ -44,42 +44,48 @@ def answers(start: str, history: str = "never", adapts: bool = False, docs: tupl
     ("text", "slot"), [("Maret 2023", "2023-03"), ("03/2023", "2023-03"), ("2 tahun lalu", "2024-11"), ("2023", "2023")]
 )
 def test_start_date_answers_are_stored_and_echoed(text: str, slot: str) -> None:
-    outcome = validator().check_innovation_start(text, flow_tracker("readiness_form", "innovation_start", text))
+    outcome = check(validator(), "innovation_start", text, flow_tracker("readiness_form", "innovation_start", text))
     assert outcome.slots == {"innovation_start": slot}
     assert outcome.note and outcome.note.startswith("Tercatat: mulai diterapkan")
 
 
 @pytest.mark.parametrize(("text", "expected"), [("besok lusa", "belum saya tangkap"), ("Mei 2027", "masa depan")])
 def test_unusable_start_dates_are_reasked(text: str, expected: str) -> None:
-    outcome = validator().check_innovation_start(text, flow_tracker("readiness_form", "innovation_start", text))
+    outcome = check(validator(), "innovation_start", text, flow_tracker("readiness_form", "innovation_start", text))
     assert outcome.error and expected in outcome.error
 
 
 def test_each_choice_validator_accepts_its_buttons_and_refuses_nonsense() -> None:
     tracker = flow_tracker("readiness_form", "agency_type", "")
     v = validator()
-    assert v.check_agency_type("kl", tracker).slots == {"agency_type": "kl"}
-    assert v.check_kipp_history("top99_once", tracker).slots == {"kipp_history": "top99_once"}
-    assert v.check_adapts_top("ya", tracker).slots == {"adapts_top": True}
-    assert v.check_adapts_top("tidak", tracker).slots == {"adapts_top": False}
-    for check in (v.check_agency_type, v.check_kipp_history, v.check_adapts_top, v.check_documents):
-        assert check("blablabla", tracker).error
+    assert check(v, "agency_type", "kl", tracker).slots == {"agency_type": "kl"}
+    assert check(v, "kipp_history", "top99_once", tracker).slots == {"kipp_history": "top99_once"}
+    assert check(v, "adapts_top", "ya", tracker).slots == {"adapts_top": True}
+    assert check(v, "adapts_top", "tidak", tracker).slots == {"adapts_top": False}
+    for slot in ("agency_type", "kipp_history", "adapts_top", "documents"):
+        assert check(v, slot, "blablabla", tracker).error
 
 
 def test_tapping_documents_toggles_them_until_done() -> None:
     v = validator()
-    first = v.check_documents("data_manfaat", flow_tracker("readiness_form", "documents", ""))
+    first = check(v, "documents", "data_manfaat", flow_tracker("readiness_form", "documents", ""))
     assert first.slots == {"documents_draft": ["data_manfaat"], "documents": None}
-    second = v.check_documents(
-        "sk_inisiator", flow_tracker("readiness_form", "documents", "", documents_draft=["data_manfaat"])
+    second = check(
+        v,
+        "documents",
+        "sk_inisiator",
+        flow_tracker("readiness_form", "documents", "", documents_draft=["data_manfaat"]),
     )
     assert second.slots["documents_draft"] == ["sk_inisiator", "data_manfaat"]
-    untick = v.check_documents(
-        "sk_inisiator", flow_tracker("readiness_form", "documents", "", documents_draft=["sk_inisiator"])
+    untick = check(
+        v,
+        "documents",
+        "sk_inisiator",
+        flow_tracker("readiness_form", "documents", "", documents_draft=["sk_inisiator"]),
     )
     assert untick.slots["documents_draft"] == []
-    done = v.check_documents(
-        "selesai", flow_tracker("readiness_form", "documents", "", documents_draft=["sk_inisiator"])
+    done = check(
+        v, "documents", "selesai", flow_tracker("readiness_form", "documents", "", documents_draft=["sk_inisiator"])
     )
     assert done.slots == {"documents": ["sk_inisiator"], "documents_draft": None}
 
@@ -87,11 +93,11 @@ def test_tapping_documents_toggles_them_until_done() -> None:
 def test_typed_document_list_and_none_finish_the_question() -> None:
     v = validator()
     tracker = flow_tracker("readiness_form", "documents", "")
-    assert v.check_documents("2, 3", tracker).slots == {
+    assert check(v, "documents", "2, 3", tracker).slots == {
         "documents": ["surat_pernyataan", "data_manfaat"],
         "documents_draft": None,
     }
-    assert v.check_documents("tidak ada", tracker).slots == {"documents": [], "documents_draft": None}
+    assert check(v, "documents", "tidak ada", tracker).slots == {"documents": [], "documents_draft": None}
 
 
 async def test_documents_question_shows_ticked_items_and_short_payloads() -> None:

@@ -19,7 +19,7 @@ from actions.flows.plan_document import (
     stage_schedule,
 )
 from actions.flows.replication import ActionReplicationSummary, ValidateReplicationForm
-from tests.unit.actions.test_flow_base import TODAY, flow_tracker, texts
+from tests.unit.actions.test_flow_base import TODAY, check, flow_tracker, texts
 
 ANSWERS = {
     "rep_agency": "Disdukcapil Kabupaten Uji, Bidang Pelayanan",
@@ -55,30 +55,31 @@ def validator() -> ValidateReplicationForm:
     ],
 )
 def test_free_text_validators(slot: str, good: str, bad: str) -> None:
-    check = getattr(validator(), f"check_{slot}")
     tracker = flow_tracker("replication_form", slot, good)
-    assert check(good, tracker).slots == {slot: good}
-    assert check(bad, tracker).error
+    assert check(validator(), slot, good, tracker).slots == {slot: good}
+    assert check(validator(), slot, bad, tracker).error
 
 
 def test_too_long_free_text_is_reasked() -> None:
-    outcome = validator().check_rep_problem("masalah " * 200, flow_tracker("replication_form", "rep_problem", ""))
+    outcome = check(validator(), "rep_problem", "masalah " * 200, flow_tracker("replication_form", "rep_problem", ""))
     assert outcome.error and "1.000" in outcome.error
 
 
 def test_tapped_budget_and_study_visit_become_readable_labels() -> None:
     tracker = flow_tracker("replication_form", "rep_budget", "")
-    assert validator().check_rep_budget("mitra", tracker).slots == {"rep_budget": "Mitra, CSR atau hibah"}
-    assert validator().check_rep_study_visit("mandiri", tracker).slots["rep_study_visit"].startswith("Belajar mandiri")
+    assert check(validator(), "rep_budget", "mitra", tracker).slots == {"rep_budget": "Mitra, CSR atau hibah"}
+    assert (
+        check(validator(), "rep_study_visit", "mandiri", tracker).slots["rep_study_visit"].startswith("Belajar mandiri")
+    )
 
 
 def test_timeline_validator_accepts_buttons_and_ranges() -> None:
     tracker = flow_tracker("replication_form", "rep_timeline", "")
-    assert validator().check_rep_timeline("6", tracker).slots == {"rep_timeline": {"months": 6, "start": None}}
-    ranged = validator().check_rep_timeline("Juli–Desember 2027", tracker)
+    assert check(validator(), "rep_timeline", "6", tracker).slots == {"rep_timeline": {"months": 6, "start": None}}
+    ranged = check(validator(), "rep_timeline", "Juli–Desember 2027", tracker)
     assert ranged.slots == {"rep_timeline": {"months": 6, "start": "2027-07"}}
     assert ranged.note == "Tercatat: 6 bulan, mulai Juli 2027."
-    assert validator().check_rep_timeline("lama sekali", tracker).error
+    assert check(validator(), "rep_timeline", "lama sekali", tracker).error
 
 
 def plan(**changes: object) -> ReplicationPlan:

@@ -15,7 +15,7 @@ from actions.flows.institutionalisation_rules import assess, render_checklist
 from actions.flows.kipp_rules import Answers, Reference, assess_groups, choose_reference, render_summary
 from actions.flows.readiness import ValidateReadinessForm
 from knowledge import KippEdition, read_editions_file
-from tests.unit.actions.test_flow_base import flow_tracker
+from tests.unit.actions.test_flow_base import check, flow_tracker
 
 TODAY = date(2026, 11, 30)
 EDITIONS = read_editions_file()
@@ -75,10 +75,10 @@ def test_national_top_tier_is_still_read_as_such() -> None:
 def test_the_typed_history_is_echoed_as_understood() -> None:
     validator = ValidateReadinessForm(today=lambda: TODAY)
     text = "top 99 tahun 2021"
-    outcome = validator.check_kipp_history(text, flow_tracker("readiness_form", "kipp_history", text))
+    outcome = check(validator, "kipp_history", text, flow_tracker("readiness_form", "kipp_history", text))
     assert outcome.slots == {"kipp_history": "top99_once"}
     assert outcome.note and outcome.note.startswith("Tercatat: Top 99 satu kali (2021).")
-    tapped = validator.check_kipp_history("never", flow_tracker("readiness_form", "kipp_history", "/inform"))
+    tapped = check(validator, "kipp_history", "never", flow_tracker("readiness_form", "kipp_history", "/inform"))
     assert tapped.note is None
     assert kipp_history_echo("local_win", ()).startswith("Tercatat: penghargaan tingkat daerah")
 
@@ -165,7 +165,9 @@ def test_unknown_answers_are_reported_apart_from_the_gaps() -> None:
     celah = text.split("Celah:")[1].split("Belum diketahui")[0]
     assert "Dukungan anggaran" not in celah
     validator = ValidateInstitutionalisationForm()
-    outcome = validator.check_inst_budget("tidak tahu", flow_tracker("institutionalisation_form", "inst_budget", ""))
+    outcome = check(
+        validator, "inst_budget", "tidak tahu", flow_tracker("institutionalisation_form", "inst_budget", "")
+    )
     assert outcome.slots == {"inst_budget": "unknown"} and outcome.note == "Tercatat: belum diketahui."
 
 
