@@ -26,6 +26,7 @@ import contextlib
 import json
 import logging
 import sqlite3
+import threading
 import time
 import warnings
 from collections.abc import Awaitable, Callable
@@ -142,19 +143,26 @@ class Outbox:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         self._lock = asyncio.Lock()
+        # A cancelled caller does not stop its worker thread: `close` waits for a transaction still running
+        # there (closing the connection under it crashed the process), and later work finds it closed.
+        self._connection_lock = threading.Lock()
+        self._closed = False
 
     async def _run(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
         async with self._lock:  # one statement at a time on the shared connection
 
             def in_transaction() -> Any:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    result = work(self._db)
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-                self._db.execute("COMMIT")
-                return result
+                with self._connection_lock:
+                    if self._closed:
+                        raise sqlite3.ProgrammingError("the outbox is closed")
+                    self._db.execute("BEGIN IMMEDIATE")
+                    try:
+                        result = work(self._db)
+                    except BaseException:
+                        self._db.execute("ROLLBACK")
+                        raise
+                    self._db.execute("COMMIT")
+                    return result
 
             return await asyncio.to_thread(in_transaction)
 
@@ -279,8 +287,10 @@ class Outbox:
         return dict(await self._run(read))
 
     def close(self) -> None:
-        """Close the database."""
-        self._db.close()
+        """Close the database, after a transaction still running in a worker thread has finished."""
+        with self._connection_lock:
+            self._closed = True
+            self._db.close()
 
 
 def _count(db: sqlite3.Connection, name: str) -> None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import time
 from pathlib import Path
 
+import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
@@ -82,3 +86,20 @@ async def test_items_left_by_a_stopped_bot_are_due_at_the_next_start(tmp_path: P
     assert await after.due() == []
     assert await after.resume() == 1
     assert [p.item for p in await after.due()] == [OutgoingText("jawaban")]
+
+
+async def test_closing_waits_for_a_transaction_still_running_in_its_thread(tmp_path: Path) -> None:
+    """A shutdown cancels the caller, not its worker thread: closing under it used to crash the process."""
+    outbox = Outbox(tmp_path / "outbox.db", give_up_seconds=60)
+
+    def slow_read(db: sqlite3.Connection) -> tuple:
+        time.sleep(0.3)  # the connection is still in use when close() is called
+        return db.execute("SELECT 1").fetchone()
+
+    running = asyncio.create_task(outbox._run(slow_read))
+    await asyncio.sleep(0.1)
+    await asyncio.to_thread(outbox.close)
+
+    assert await running == (1,)
+    with pytest.raises(sqlite3.ProgrammingError):
+        await outbox._run(slow_read)
