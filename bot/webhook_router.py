@@ -71,8 +71,10 @@ class WebhookRouter:
         """Return the aiohttp application serving the webhook path."""
         application = web.Application()
         application.router.add_post(self.path, self.receive)
-        application.on_startup.append(self._open)
-        application.on_cleanup.append(self._close)
+        # aiohttp 3.9 declares its signals as Signal[<callback type>], but aiosignal 1.4 made Signal generic over
+        # the callback's argument types, so mypy expects a callback taking a callback. The calls are right.
+        application.on_startup.append(self._open)  # type: ignore[arg-type]
+        application.on_cleanup.append(self._close)  # type: ignore[arg-type]
         return application
 
     async def _open(self, _app: web.Application) -> None:
