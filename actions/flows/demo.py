@@ -129,7 +129,16 @@ def sample_tracker(script: DemoScript, today: date) -> Tracker:
     The summary at the end of a demo is then the real flow's summary of those answers, never a copy of it.
     """
     form = script.flow(today=lambda: today)
-    tracker = Tracker.from_dict({"sender_id": f"demo-{script.key}", "slots": {}, "events": [], "latest_message": {}})
+    tracker = Tracker(
+        sender_id=f"demo-{script.key}",
+        slots={},
+        latest_message={},
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name=None,
+    )
     for slot, step in zip(form.SLOTS, script.steps, strict=False):
         answer = step.tapped if step.tapped is not None else step.answer
         validate: Callable[..., Slots] = getattr(form, f"validate_{slot}")
