@@ -83,4 +83,5 @@ def _version_of(session: Session, row: KbAudit) -> int | None:
         .order_by(KbEntryVersion.version.desc())
         .limit(1)
     )
-    return session.execute(stmt).scalar_one_or_none()
+    version: int | None = session.execute(stmt).scalar_one_or_none()
+    return version

@@ -344,9 +344,12 @@ def write_xlsx(rows: list[dict[str, Any]], path: Path) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
     workbook = Workbook()
     sheet = workbook.active
+    # A new workbook opens on one empty worksheet, never a chart sheet; the stubs allow for both (and None).
+    assert isinstance(sheet, Worksheet)
     sheet.title = "entries"
     sheet.append(list(COLUMNS))
     for cell in sheet[1]:
@@ -354,8 +357,8 @@ def write_xlsx(rows: list[dict[str, Any]], path: Path) -> None:
     for row in rows:
         sheet.append([row.get(column, "") for column in COLUMNS])
     wrap = Alignment(wrap_text=True, vertical="top")
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
             cell.alignment = wrap
     for index, column in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = _WIDTHS.get(column, 12)

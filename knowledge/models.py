@@ -13,7 +13,8 @@ from sqlalchemy import JSON, Column, Date, DateTime, Float, ForeignKey, Index, I
 from sqlalchemy.orm import declarative_base
 from sqlalchemy.types import TypeDecorator
 
-Base = declarative_base()
+# SQLAlchemy 1.4 ships no type information (see pyproject's mypy section): the base is `Any` to the type checker.
+Base: Any = declarative_base()
 
 
 def utcnow() -> datetime:
@@ -21,7 +22,7 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class UtcDateTime(TypeDecorator):  # type: ignore[type-arg]
+class UtcDateTime(TypeDecorator):
     """A timestamp stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
 
     impl = DateTime(timezone=True)

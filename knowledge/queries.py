@@ -74,7 +74,8 @@ def bump_revision(session: Session) -> int:
         session.add(state)
     state.revision += 1
     state.updated_at = utcnow()
-    return state.revision
+    revision: int = state.revision
+    return revision
 
 
 def kb_info(session: Session) -> KbInfo:
@@ -102,7 +103,8 @@ def get_entry(session: Session, *, entry_id: str) -> Entry | None:
 
 def count_entries(session: Session) -> int:
     """Return how many entries exist, active or retired."""
-    return session.execute(select(func.count()).select_from(KbEntry)).scalar_one()
+    count: int = session.execute(select(func.count()).select_from(KbEntry)).scalar_one()
+    return count
 
 
 @dataclass(frozen=True)

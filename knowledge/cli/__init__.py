@@ -53,7 +53,6 @@ def main(argv: list[str] | None = None) -> int:
     # replacing the root handlers would close pytest's own.
     configure_logging("WARNING")
     try:
-        cli.main(args=argv, prog_name="kb", standalone_mode=True)
+        cli.main(args=argv, prog_name="kb", standalone_mode=True)  # in standalone mode click always exits
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    return 0

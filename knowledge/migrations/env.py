@@ -6,9 +6,10 @@ connection inside a transaction (and holding the upgrade lock), so there is no U
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.types import TypeDecorator
 
 from knowledge.models import Base
@@ -23,7 +24,7 @@ def _skip_empty(_context: Any, _revision: Any, directives: list[Any]) -> None:
         directives[:] = []
 
 
-def _render_item(type_: str, obj: Any, _autogen_context: Any) -> str | bool:
+def _render_item(type_: str, obj: Any, _autogen_context: AutogenContext) -> str | Literal[False]:
     # A revision must not import the models (they move on; the revision must not), so a column type that
     # wraps another, like `UtcDateTime`, is written as the type it stores: the DDL is the same.
     if type_ == "type" and isinstance(obj, TypeDecorator):
