@@ -77,14 +77,15 @@ bench: $(STAMP) $(MODEL) ## Measure latency, CPU per turn, cold start, memory, t
 soak: $(STAMP) $(MODEL) ## Abuse a private copy of the assistant (fuzz, bursts, kills, bad Bot API, locked KB); minutes
 	$(PY) -m tools.soak
 
-lint: $(STAMP) ## ruff, formatting and the import-direction contracts
+lint: $(STAMP) ## ruff, formatting, the import-direction contracts and the mypy type check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 fmt: $(STAMP) ## Format the code
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
 clean: ## Remove models, results and caches (keeps .venv and var/)
-	rm -rf models results .pytest_cache .ruff_cache
+	rm -rf models results .pytest_cache .ruff_cache .mypy_cache
