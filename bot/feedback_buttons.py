@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.render import Outgoing
+from bot.render import Outgoing, OutgoingPhoto, OutgoingText
 from settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -91,15 +91,15 @@ def with_feedback_buttons(items: list[Outgoing], *, sender: str, key: bytes) -> 
     for index, item in enumerate(out):
         ref = item.kb_answer
         following = out[index + 1] if index + 1 < len(out) else None
-        if ref is None or not ref.version.isdigit() or not hasattr(item, "keyboard"):
-            continue
-        if following is not None and following.kb_answer == ref and hasattr(following, "keyboard"):
+        if ref is None or not ref.version.isdigit() or not isinstance(item, OutgoingText | OutgoingPhoto):
+            continue  # a document carries no keyboard
+        if isinstance(following, OutgoingText | OutgoingPhoto) and following.kb_answer == ref:
             continue  # not the last message of this answer
         try:
             rows = feedback_keyboard(ref.entry_id, ref.version, sender=sender, key=key).inline_keyboard
         except ValueError:
             logger.warning("No feedback buttons for entry %r: callback data too long", ref.entry_id)
             continue
-        existing = item.keyboard.inline_keyboard if item.keyboard is not None else ()  # type: ignore[union-attr]
-        out[index] = dataclasses.replace(item, keyboard=InlineKeyboardMarkup([*existing, *rows]))  # type: ignore[type-var]
+        existing = item.keyboard.inline_keyboard if item.keyboard is not None else ()
+        out[index] = dataclasses.replace(item, keyboard=InlineKeyboardMarkup([*existing, *rows]))
     return out

@@ -258,7 +258,7 @@ def attach_documents(
     for message in messages:
         custom = message.get("custom")
         spec = custom.get("document") if isinstance(custom, dict) else None
-        if not isinstance(spec, dict) or not spec.get("ref") or spec.get("content_b64"):
+        if not isinstance(custom, dict) or not isinstance(spec, dict) or not spec.get("ref") or spec.get("content_b64"):
             out.append(message)
             continue
         try:

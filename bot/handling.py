@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 from telegram import Update
@@ -56,7 +56,11 @@ async def edit_tapped_text(update: Update, text: str) -> None:
         logger.debug("Could not edit the tapped message: %s", exc)
 
 
-def stopping(callback: Callable[[Update, C], Awaitable[Any]]) -> Callable[[Update, C], Awaitable[None]]:
+# PTB's handler classes take a coroutine function (`Callable[..., Coroutine]`), not any awaitable-returning one.
+Callback = Callable[[Update, C], Coroutine[Any, Any, None]]
+
+
+def stopping(callback: Callable[[Update, C], Awaitable[Any]]) -> Callback[C]:
     """Run `callback`, then stop the update: handlers in later groups must not see it too.
 
     Inside a ConversationHandler, `ApplicationHandlerStop(state)` also sets the next state, so what the
@@ -70,7 +74,7 @@ def stopping(callback: Callable[[Update, C], Awaitable[Any]]) -> Callable[[Updat
     return run_and_stop
 
 
-def consuming(callback: Callable[[Update, C], Awaitable[bool]]) -> Callable[[Update, C], Awaitable[None]]:
+def consuming(callback: Callable[[Update, C], Awaitable[bool]]) -> Callback[C]:
     """Run `callback` and stop the update only if it returns True (it took the update)."""
 
     @functools.wraps(callback)

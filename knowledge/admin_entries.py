@@ -8,6 +8,7 @@ it is versioned, audited and bumps the revision the action servers poll. Imports
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,18 +21,18 @@ from knowledge.text import normalize
 from knowledge.types import ACTIVE, RETIRED, Entry, EntryData, Source
 
 
-def data_from_snapshot(snapshot: dict[str, object]) -> EntryData:
+def data_from_snapshot(snapshot: dict[str, Any]) -> EntryData:
     """Rebuild an entry's content from a stored JSON snapshot."""
     sources = snapshot.get("sources") or []
     return EntryData(
         id=str(snapshot["id"]),
         topic=str(snapshot["topic"]),
         title=str(snapshot["title"]),
-        questions=tuple(str(q) for q in snapshot.get("questions") or ()),  # type: ignore[union-attr]
+        questions=tuple(str(q) for q in snapshot.get("questions") or ()),
         answer=str(snapshot["answer"]),
-        sources=tuple(Source(title=s["title"], url=s.get("url")) for s in sources),  # type: ignore[union-attr,index]
-        answer_en=snapshot.get("answer_en") or None,  # type: ignore[arg-type]
-        facts=tuple(snapshot.get("facts") or ()),  # type: ignore[arg-type]
+        sources=tuple(Source(title=s["title"], url=s.get("url")) for s in sources),
+        answer_en=snapshot.get("answer_en") or None,
+        facts=tuple(snapshot.get("facts") or ()),
     )
 
 

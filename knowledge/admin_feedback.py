@@ -76,7 +76,8 @@ def last_question(session: Session, *, sender_id: str, entry_id: str) -> str | N
         .order_by(QuestionLog.id.desc())
         .limit(1)
     )
-    return session.execute(stmt).scalar_one_or_none()
+    text: str | None = session.execute(stmt).scalar_one_or_none()
+    return text
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import Update
@@ -20,7 +20,8 @@ from bot.handling import answer_tap
 
 logger = logging.getLogger("bot.admin")
 
-Handler = Callable[[Update, Context], Awaitable[Any]]
+# A coroutine function, as PTB's handler classes require (an awaitable-returning callable is not enough).
+Handler = Callable[[Update, Context], Coroutine[Any, Any, Any]]
 
 TEXT_REFUSED = (
     "Maaf, perintah ini hanya untuk pengelola basis pengetahuan. "

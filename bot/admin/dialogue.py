@@ -39,7 +39,8 @@ TYPED = filters.TEXT & ~filters.COMMAND
 def draft(context: Context) -> dict[str, Any]:
     """Return the dialogue's draft in the admin's user data (created empty if missing)."""
     assert context.user_data is not None
-    return context.user_data.setdefault(DRAFT_KEY, {})
+    drafted: dict[str, Any] = context.user_data.setdefault(DRAFT_KEY, {})
+    return drafted
 
 
 def drop_draft(context: Context) -> None:
@@ -104,7 +105,7 @@ def conversation(
 
     With `persistent`, its states are kept by the application's persistence (a restart loses no draft).
     """
-    cancel_typed = MessageHandler(filters.TEXT & CANCEL_TEXT, stopping(cancel_command))
+    cancel_typed: MessageHandler[Context, object] = MessageHandler(filters.TEXT & CANCEL_TEXT, stopping(cancel_command))
     # PTB warns about mixing typed answers and buttons in a conversation tracked per user and chat, which
     # is exactly what a dialogue does.
     with warnings.catch_warnings():
