@@ -304,7 +304,7 @@ class ActionAnswerQuestion(Action):
         if found.outcome == "declined" or best is None:
             dispatcher.utter_message(response="utter_out_of_scope_en" if english else "utter_out_of_scope")
             return None
-        if result.in_previous and best is not None and result.excerpt:
+        if result.in_previous and result.excerpt:
             # Only the lines that answer the follow-up, never the whole previous answer again.
             send_excerpt(dispatcher, best.entry, result.excerpt)
             return best.entry

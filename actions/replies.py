@@ -87,7 +87,7 @@ def split_answer(body: str, limit: int = SHORT_ANSWER_CHARS) -> tuple[str, str]:
     body = body.strip()
     first = body.split("\n\n")[0]
     cut = len(first) if len(first) <= limit * LONG_FIRST_PARAGRAPH_FACTOR else len(body.split("\n")[0])
-    budget = limit
+    budget: float = limit
     while cut < len(body):
         if body[:cut].rstrip().endswith(":"):
             budget = limit * LONG_FIRST_PARAGRAPH_FACTOR
@@ -140,7 +140,7 @@ def send_answer(
     more = [more_button(entry, english=english)] if rest or hidden_sources else []
     all_buttons = more + (buttons or [])
     line = citation(shown_sources, english=english, more=hidden_sources)
-    dispatcher.utter_message(text=f"{text}\n\n{line}", buttons=all_buttons or None)  # type: ignore[arg-type]
+    dispatcher.utter_message(text=f"{text}\n\n{line}", buttons=all_buttons or None)
 
 
 def send_rest(dispatcher: CollectingDispatcher, entry: Entry, *, english: bool = False) -> None:

@@ -15,8 +15,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -25,6 +27,9 @@ from knowledge.text import STOP_WORDS, content_terms, fold, tokens
 from knowledge.types import Entry, Hit, SearchResult
 
 logger = logging.getLogger(__name__)
+
+# One relevance score per indexed entry.
+Scores = npt.NDArray[np.floating[Any]]
 
 # Weights of the evidence for one entry. Phrasings carry the most: they are written to be asked.
 QUESTION_WEIGHT = 0.6
@@ -368,21 +373,22 @@ class KnowledgeIndex:
         """Return an indexed (active) entry by id."""
         return self._by_id.get(entry_id)
 
-    def scores(self, text: str) -> np.ndarray:
+    def scores(self, text: str) -> Scores:
         """Return the raw relevance of every entry to `text` (0..1)."""
         if not self.entries or not content_terms(text):
             return np.zeros(len(self.entries))
         words, chars = self._embed([text])
-        similarity_to_docs = WORD_SHARE * (self._doc_words @ words.toarray().ravel()) + (1 - WORD_SHARE) * (
+        # A sparse matrix times a dense vector is a dense vector (scipy itself is untyped).
+        similarity_to_docs: Scores = WORD_SHARE * (self._doc_words @ words.toarray().ravel()) + (1 - WORD_SHARE) * (
             self._doc_chars @ chars.toarray().ravel()
         )
         questions, pooled, answers = np.split(similarity_to_docs, self._spans[1:3])
         best_question = np.zeros(len(self.entries))
         np.maximum.at(best_question, self._owner, questions)
-        similarity = QUESTION_WEIGHT * best_question + POOLED_WEIGHT * pooled + ANSWER_WEIGHT * answers
+        similarity: Scores = QUESTION_WEIGHT * best_question + POOLED_WEIGHT * pooled + ANSWER_WEIGHT * answers
         return similarity * self._coverage(text) ** COVERAGE_POWER
 
-    def _coverage(self, text: str) -> np.ndarray:
+    def _coverage(self, text: str) -> Scores:
         """Return, per entry, the IDF-weighted share of the question's words that the entry knows.
 
         Cosine similarity alone rewards one rare shared word ("uji" in "kode uji zebra"); a question
@@ -396,8 +402,8 @@ class KnowledgeIndex:
         return np.array([sum(w for t, w in weights.items() if t in vocab) / total for vocab in self._vocab])
 
     def _apply_hints(
-        self, scores: np.ndarray, topics: frozenset[str], year: str | None, facts: frozenset[str] = frozenset()
-    ) -> np.ndarray:
+        self, scores: Scores, topics: frozenset[str], year: str | None, facts: frozenset[str] = frozenset()
+    ) -> Scores:
         scores = scores.copy()
         for index, entry in enumerate(self.entries):
             if entry.topic in topics:
@@ -410,7 +416,7 @@ class KnowledgeIndex:
                 scores[index] *= OTHER_YEAR_PENALTY  # "Kategori KIPP 2021" when 2025 is being discussed
         return scores
 
-    def _penalise_unnamed_definition(self, text: str, scores: np.ndarray) -> np.ndarray:
+    def _penalise_unnamed_definition(self, text: str, scores: Scores) -> Scores:
         """Lower entries that only mention what an "apa itu X" question asks to have defined."""
         if not _DEFINITION.search(text):
             return scores
@@ -554,7 +560,7 @@ class KnowledgeIndex:
         # Nothing clear either way: offer choices about the subject of the conversation.
         return self._subject_choices(contextual, previous, limit)
 
-    def _titled(self, text: str) -> np.ndarray:
+    def _titled(self, text: str) -> Scores:
         """Return, per entry, a weight from 0.5 to 1 by the share of the message's words its title holds."""
         terms = set(content_terms(text)) - QUESTION_TERMS
         if not terms:
@@ -575,7 +581,7 @@ class KnowledgeIndex:
         share = sum(weight for term, weight in known.items() if term in vocab) / sum(known.values())
         return rarest in vocab and share >= SAID_BEFORE_SHARE
 
-    def _subject_choices(self, scores: np.ndarray, previous: Entry, limit: int) -> SearchResult:
+    def _subject_choices(self, scores: Scores, previous: Entry, limit: int) -> SearchResult:
         """Return the best entries on the previous answer's topic (other than it) as choices, never as an answer."""
         order = [
             i
@@ -586,7 +592,7 @@ class KnowledgeIndex:
         return SearchResult(hits=hits, confident=False, used_context=True)
 
     def _rank(
-        self, scores: np.ndarray, limit: int, *, used_context: bool = False, exclude: str | None = None
+        self, scores: Scores, limit: int, *, used_context: bool = False, exclude: str | None = None
     ) -> SearchResult:
         order = [i for i in np.argsort(-scores) if self.entries[i].id != exclude][:limit]
         hits = tuple(Hit(entry=self.entries[i], score=float(scores[i])) for i in order if scores[i] >= OFFER_THRESHOLD)

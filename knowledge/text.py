@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections.abc import Hashable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Protocol
 
 import yaml
 from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
@@ -25,7 +27,7 @@ class _LexiconLoader(yaml.BaseLoader):
     A repeated key would otherwise silently keep only its last meaning.
     """
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[str, object]:
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
         keys = [key.value for key, _ in node.value]
         repeated = sorted({key for key in keys if keys.count(key) > 1})
         if repeated:
@@ -56,11 +58,21 @@ def _load_lexicon(path: Path) -> tuple[dict[str, str], frozenset[str], dict[str,
 SLANG, STOP_WORDS, CONCEPTS = _load_lexicon(LEXICON_FILE)
 
 _TOKEN = re.compile(r"[a-z0-9]+")
-_stemmer = None
+
+
+class _Stemmer(Protocol):
+    """What we use of Sastrawi's stemmer (Sastrawi has no type information)."""
+
+    delegatedStemmer: Any
+
+    def stem(self, text: str) -> str: ...
+
+
+_stemmer: _Stemmer | None = None
 _stemmer_lock = threading.Lock()
 
 
-def _get_stemmer():  # type: ignore[no-untyped-def]
+def _get_stemmer() -> _Stemmer:
     """Return the one Sastrawi stemmer: threads that ask at once wait for it rather than each build one."""
     global _stemmer
     with _stemmer_lock:
