@@ -266,10 +266,10 @@ def parse_timeline(text: str, today: date) -> Timeline:
     """
     cleaned = " ".join(text.lower().split())
     if cleaned.isdigit():
-        months = int(cleaned)
-        if not 1 <= months <= MAX_PLAN_MONTHS:
-            raise DateError("too_long" if months else "unparsed")
-        return Timeline(months)
+        count = int(cleaned)
+        if not 1 <= count <= MAX_PLAN_MONTHS:
+            raise DateError("too_long" if count else "unparsed")
+        return Timeline(count)
     mentions = []
     for match in _MONTH_MENTION.finditer(cleaned):
         year = _year(match["y"]) if match["y"] else None
@@ -280,9 +280,9 @@ def parse_timeline(text: str, today: date) -> Timeline:
         mentions[0] = (mentions[0][0], first_year)
     resolved = [(m, y if y is not None else _next_year_of(m, today)) for m, y in mentions]
     months: int | None = None
-    if match := (_DURATION.search(cleaned) or _FUSED_DURATION.search(cleaned)):
-        amount = _number(match["n"]) if "n" in match.groupdict() else 1.0
-        months = round(amount * (12 if match["unit"] in {"tahun", "thn", "th"} else 1))
+    if duration := (_DURATION.search(cleaned) or _FUSED_DURATION.search(cleaned)):
+        amount = _number(duration["n"]) if "n" in duration.groupdict() else 1.0
+        months = round(amount * (12 if duration["unit"] in {"tahun", "thn", "th"} else 1))
     start = f"{resolved[0][1]:04d}-{resolved[0][0]:02d}" if resolved else None
     if months is None and len(resolved) >= 2:
         (m1, y1), (m2, y2) = resolved[0], resolved[-1]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -167,7 +168,7 @@ def indicator_rows(indicators: str) -> list[tuple[str, str, str]]:
     return rows
 
 
-def _table(doc: DocxDocument, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+def _table(doc: DocxDocument, header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
     table = doc.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, header, strict=True):
