@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 
 import click
 
@@ -25,7 +25,8 @@ EXIT_CONTENT = 1
 EXIT_UNAVAILABLE = 2
 EXIT_CONFLICT = 3
 EXIT_NOT_FOUND = 4
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,11 @@ def fail(message: str, code: int) -> click.exceptions.Exit:
     return click.exceptions.Exit(code)
 
 
-def reports_errors(command: F) -> F:
+def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Turn the knowledge base's errors into a readable message and the documented exit code."""
 
     @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
         except ContentError as exc:
@@ -62,7 +63,7 @@ def reports_errors(command: F) -> F:
         except KnowledgeUnavailable as exc:
             raise fail(str(exc), EXIT_UNAVAILABLE) from exc
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def when(moment: datetime | None) -> str:
@@ -78,4 +79,7 @@ def entry_line(entry: Entry) -> str:
 
 def obj(ctx: click.Context) -> CliContext:
     """Return the command's shared context."""
-    return ctx.find_object(CliContext)  # type: ignore[return-value]
+    found = ctx.find_object(CliContext)
+    if found is None:  # every command runs under the `kb` group, which sets it
+        raise RuntimeError("kb command run outside the kb group")
+    return found
