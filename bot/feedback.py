@@ -62,13 +62,19 @@ async def on_feedback(update: Update, context: Context) -> None:
         return
     skip = _SKIP.match(query.data)
     if skip:
-        pending = context.user_data.get(PENDING_KEY) if context.user_data is not None else None
+        user_data = context.user_data
+        pending = user_data.get(PENDING_KEY) if user_data is not None else None
         # Only the user who was asked can skip, and only the question that is still open.
-        if not pending or str(pending.get("id")) != skip.group(1) or pending.get("chat") != chat.id:
+        if (
+            user_data is None
+            or not pending
+            or str(pending.get("id")) != skip.group(1)
+            or pending.get("chat") != chat.id
+        ):
             await answer_tap(update, TEXT_INVALID)
             return
         await answer_tap(update)
-        context.user_data.pop(PENDING_KEY, None)  # type: ignore[union-attr]
+        user_data.pop(PENDING_KEY, None)
         await edit_tapped_text(update, TEXT_SKIPPED)
         return
     sender = sender_id(chat, update.effective_user)
@@ -121,10 +127,13 @@ async def on_feedback_comment(update: Update, context: Context) -> bool:
     """Store the text message after a 👎 as its comment; return whether the message was consumed."""
     message = update.message
     chat = update.effective_chat
-    pending = context.user_data.get(PENDING_KEY) if context.user_data is not None else None
-    if message is None or message.text is None or chat is None or not pending or pending["chat"] != chat.id:
+    user_data = context.user_data
+    pending = user_data.get(PENDING_KEY) if user_data is not None else None
+    if user_data is None or message is None or message.text is None or chat is None or not pending:
         return False
-    context.user_data.pop(PENDING_KEY, None)  # type: ignore[union-attr]
+    if pending["chat"] != chat.id:  # a comment is taken only in the chat where it was asked for
+        return False
+    user_data.pop(PENDING_KEY, None)
     # Wall-clock time, not monotonic: the pending comment may outlive the process (persistence).
     if time.time() - pending["at"] > COMMENT_WINDOW_SECONDS:
         return False  # too late: this is a new question, not a comment
