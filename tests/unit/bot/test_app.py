@@ -133,7 +133,11 @@ async def test_typing_is_refreshed_while_a_slow_answer_is_awaited(monkeypatch) -
     monkeypatch.setattr(delivery, "TYPING_REFRESH_SECONDS", 0.05)
     bot = AsyncMock()
     async with Typing(bot, Target(1)):
-        await asyncio.sleep(0.18)
+        # Wait for the refreshes rather than for a fixed time: on a busy machine timers fire late.
+        for _ in range(500):
+            if bot.send_chat_action.await_count >= 3:
+                break
+            await asyncio.sleep(0.01)
     count = bot.send_chat_action.await_count
     await asyncio.sleep(0.1)
     assert 3 <= count == bot.send_chat_action.await_count  # refreshed, and stopped with the block
