@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -92,12 +93,15 @@ async def test_closing_waits_for_a_transaction_still_running_in_its_thread(tmp_p
     """A shutdown cancels the caller, not its worker thread: closing under it used to crash the process."""
     outbox = Outbox(tmp_path / "outbox.db", give_up_seconds=60)
 
+    started = threading.Event()
+
     def slow_read(db: sqlite3.Connection) -> tuple:
+        started.set()
         time.sleep(0.3)  # the connection is still in use when close() is called
         return db.execute("SELECT 1").fetchone()
 
     running = asyncio.create_task(outbox._run(slow_read))
-    await asyncio.sleep(0.1)
+    assert await asyncio.to_thread(started.wait, 10)
     await asyncio.to_thread(outbox.close)
 
     assert await running == (1,)
