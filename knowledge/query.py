@@ -468,7 +468,7 @@ def asks_something(text: str) -> bool:
 
     "pinjem duit dong" names money, which the knowledge base knows, but asks it nothing.
     """
-    return "?" in text or bool(_QUESTION_WORD.search(text)) or is_yes_no(text)
+    return _asks(text) or is_yes_no(text)
 
 
 def names_subject(text: str) -> bool:

@@ -305,6 +305,12 @@ def subject_terms(entry: Entry, follow_up: str = "") -> str:
     return " ".join([*words, TOPIC_SUBJECTS.get(entry.topic, "")]).strip()
 
 
+def _excerpt_of(entry: Entry, score: float, excerpt: str, *, confident: bool = True) -> SearchResult:
+    """Return a follow-up's answer as lines of one entry (the last answer, or the next step of a list)."""
+    hit = Hit(entry=entry, score=score)
+    return SearchResult(hits=(hit,), confident=confident, used_context=True, in_previous=True, excerpt=excerpt)
+
+
 def _spans_subjects(result: SearchResult) -> bool:
     """Return whether close candidates are about different topics ("dasar hukumnya?": of KIPP, JIPP or MPP?).
 
@@ -469,7 +475,7 @@ class KnowledgeIndex:
         following = next_step(self.entries, text, previous)
         if following is not None:
             entry, line = following
-            return SearchResult(hits=(Hit(entry=entry, score=1.0),), used_context=True, in_previous=True, excerpt=line)
+            return _excerpt_of(entry, 1.0, line)
         if previous is not None and hints.switch_subject:
             switched = self._rank(
                 # ...about the subject this message names: an entry whose title names it, not one that mentions it.
@@ -489,8 +495,7 @@ class KnowledgeIndex:
             named = set(content_terms(text)) - QUESTION_TERMS - set(content_terms(previous.title))
             excerpt = sentences_about(previous, named) if named else ""
             if excerpt:
-                hit = Hit(entry=previous, score=1.0)
-                return SearchResult(hits=(hit,), used_context=True, in_previous=True, excerpt=excerpt)
+                return _excerpt_of(previous, 1.0, excerpt)
         # Read with the previous subject, but an entry must still answer what the follow-up itself asks:
         # "siapa yang menilai?" after an MPP answer is not answered by "what is an MPP".
         contextual = self.scores(f"{text} {subject_terms(previous, text)}") * self._coverage(text)
@@ -512,20 +517,18 @@ class KnowledgeIndex:
             in_context = SearchResult(hits=in_context.hits, used_context=True)
         plain_score = plain.best.score if plain.best else 0.0
         # "berapa lama?", "kapan?", "thn 2017 brp?" about the last answer: the lines of it that say so.
+        previous_score = float(contextual[previous_index])
         detail = detail_in(previous, text)
         if detail and not hints.repeat:
-            hit = Hit(entry=previous, score=float(contextual[previous_index]))
-            return SearchResult(hits=(hit,), used_context=True, in_previous=True, excerpt=detail)
+            return _excerpt_of(previous, previous_score, detail)
         own_terms = set(content_terms(text)) - QUESTION_TERMS
         # Words no entry uses ("nyusul", "pakai") cannot point anywhere: what the known words say decides.
         said_before = self._said_in(own_terms, previous_index)
+        excerpt = answer_excerpt(previous, own_terms) if said_before else ""
         # ...unless it asks again what that answer was about ("langkahnya apa aja?" after the steps).
         asks_anew = own_terms <= set(content_terms(previous.title))
-        if previous_fits_best and said_before and not asks_anew and not hints.repeat:
-            excerpt = answer_excerpt(previous, own_terms)
-            if excerpt:
-                hit = Hit(entry=previous, score=float(contextual[previous_index]))
-                return SearchResult(hits=(hit,), used_context=True, in_previous=True, excerpt=excerpt)
+        if previous_fits_best and excerpt and not asks_anew and not hints.repeat:
+            return _excerpt_of(previous, previous_score, excerpt)
         # A follow-up that says almost nothing on its own ("yg 2025?", "contohnya?") is read in context.
         says_little = len([t for t in content_terms(text) if not t.isdigit()]) < 2
         if in_context.confident and hints.follow_up and says_little:
@@ -533,11 +536,8 @@ class KnowledgeIndex:
         plain_is_new = plain.best is not None and (plain.best.entry.id != previous.id or hints.repeat)
         same_subject = plain.best is not None and plain.best.entry.topic == previous.topic
         # "kalau bumn?" after "bumd boleh ikut?": nothing clear on its own, and the last answer says it.
-        if said_before and plain_score < STRONG_ANSWER:
-            excerpt = answer_excerpt(previous, own_terms)
-            if excerpt:
-                hit = Hit(entry=previous, score=float(contextual[previous_index]))
-                return SearchResult(hits=(hit,), used_context=True, in_previous=True, excerpt=excerpt)
+        if excerpt and plain_score < STRONG_ANSWER:
+            return _excerpt_of(previous, previous_score, excerpt)
         # "kalau kelompok replikasi?" after kelompok umum: clear on its own, and on the same subject.
         if (
             plain.confident
@@ -554,9 +554,7 @@ class KnowledgeIndex:
             return plain
         # "ditetapkan kapan?" after the answer on PermenPANRB 91/2021: the rest of that answer says it.
         if said_before:
-            hit = Hit(entry=previous, score=float(contextual[previous_index]))
-            excerpt = answer_excerpt(previous, own_terms)
-            return SearchResult(hits=(hit,), confident=False, used_context=True, in_previous=True, excerpt=excerpt)
+            return _excerpt_of(previous, previous_score, excerpt, confident=False)
         # Nothing clear either way: offer choices about the subject of the conversation.
         return self._subject_choices(contextual, previous, limit)
 
