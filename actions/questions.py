@@ -15,7 +15,7 @@ import logging
 import re
 import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
@@ -38,6 +38,7 @@ from knowledge import (
     asks_something,
     is_year_only,
     read_question,
+    refers_back_to,
     years_in,
 )
 
@@ -176,6 +177,8 @@ class ActionAnswerQuestion(Action):
             kb.log_question(sender_id=tracker.sender_id, text=question.text, intent=intent, outcome="declined")
             return []
         previous = self._previous(kb, tracker, question)
+        if previous is not None and refers_back_to(question, previous):
+            question = replace(question, names_subject=False)  # "permennya": the one just spoken of
         if question.asks_more and previous is not None:
             send_rest(dispatcher, previous, english=question.english)
             return _context_events(previous)
@@ -211,13 +214,18 @@ class ActionAnswerQuestion(Action):
     def _previous(kb: KnowledgeBase, tracker: Tracker, question: Question) -> Entry | None:
         """Return the last answer if it still gives context: recent, and the message names no subject of its own."""
         previous_id = tracker.get_slot("last_entry_id")
-        # "bedanya sama replikasi apa?" names replication, but asks how it relates to what was just discussed.
-        if not previous_id or (question.names_subject and not (question.switches_subject or question.relates)):
-            return None
         answered_at = tracker.get_slot("last_answer_at")
-        if isinstance(answered_at, (int, float)) and time.time() - answered_at > CONTEXT_TTL_SECONDS:
+        if not previous_id or (
+            isinstance(answered_at, (int, float)) and time.time() - answered_at > CONTEXT_TTL_SECONDS
+        ):
             return None
-        return kb.entry(previous_id)
+        previous = kb.entry(previous_id)
+        # "bedanya sama replikasi apa?" names replication, but asks how it relates to what was just discussed;
+        # "tujuan permennya apa?" names the regulation the last answer spoke of.
+        if previous is None or not question.names_subject:
+            return previous
+        follows = question.switches_subject or question.relates or refers_back_to(question, previous)
+        return previous if follows else None
 
     def _answer_parts(
         self,
@@ -239,7 +247,9 @@ class ActionAnswerQuestion(Action):
             found = self._search(kb, tracker, part, intent, None, part_question, whole=question)
             needs_context = part_question.switches_subject or part_question.relates or not part_question.names_subject
             leans = part_question.switches_subject or part_question.relates or is_year_only(part)
-            if context is not None and needs_context and (found.outcome != "answered" or leans):
+            # An uncertain reading of its own is still an answer: "kalo menang dapet apa?" is the prizes,
+            # not the lines of the part before it that happen to share a word.
+            if context is not None and needs_context and (found.outcome not in {"answered", "uncertain"} or leans):
                 in_context = self._search(kb, tracker, part, intent, context, part_question, whole=question)
                 if in_context.outcome in {"answered", "uncertain"}:
                     found = in_context

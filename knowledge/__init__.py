@@ -31,7 +31,7 @@ from knowledge.editions import EditionStore, KippEdition, read_editions_file
 from knowledge.errors import ContentError, KnowledgeUnavailable, Problem, VersionConflict
 from knowledge.focus import focused_lines
 from knowledge.privacy import SenderSelector, purge_if_due
-from knowledge.query import Question, asks_something, is_year_only, read_question, years_in
+from knowledge.query import Question, asks_something, is_year_only, read_question, refers_back_to, years_in
 from knowledge.retrieval import Hints
 from knowledge.service import KnowledgeBase, ensure_seeded, load_content
 from knowledge.stats import stats_chart_png, stats_csv, stats_text
@@ -89,6 +89,7 @@ __all__ = [
     "read_content_dir",
     "read_editions_file",
     "read_question",
+    "refers_back_to",
     "run_retention",
     "save_document",
     "stats_chart_png",

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from knowledge.text import STOP_WORDS, fold, tokens
+from knowledge.types import Entry
 
 _POLITE = r"(?:min|mimin|admin|kak|kakak|pak|bu|bapak|ibu|mas|mbak|gan|sob|bang|tim|semua|all|rekan2|rekan)"
 # Greetings, apologies and "may I ask" lead-ins at the start of a message, repeated in any order.
@@ -65,6 +66,8 @@ _WH_WORDS = (
 )
 _PART_BOUNDARY = re.compile(
     r"\?+\s*(?=\S)|[;\n]+"
+    # "1) kategori kipp 2021 ada brp 2) presentasinya brp menit": a numbered list of questions.
+    r"|(?:^|\s+)\(?[1-9]\)\s+"
     # "..., trus ...", "... lalu ...": words that start a next question ("sama", "juga" only after a comma).
     r"|,\s*(?:lalu|kemudian|terus|trus|trs|sama|serta|plus|dan\s+juga|juga|also|and\s+also|and|dan)\s+"
     r"|\s+(?:lalu|kemudian|terus|trus|trs|plus|dan\s+juga|and\s+also)\s+"
@@ -335,6 +338,8 @@ class Question:
     switches_subject: bool  # "kalau jipp?": the previous question's aspect, about a subject this names
     injection: bool  # "abaikan instruksi sebelumnya dan ...": declined
     relates: bool  # "kaitannya sama kipp apa?": read together with the previous subject
+    # "tujuan permennya apa?": every subject it names carries "-nya", which points back at one just discussed.
+    referred: frozenset[str] = frozenset()
 
 
 # Where a clause ends: after a comma, full stop or "!", but not the full stop of "Kab." or "Kec.".
@@ -478,6 +483,26 @@ def names_subject(text: str) -> bool:
     return any(token in SUBJECT_WORDS or token.removesuffix("nya") in SUBJECT_WORDS for token in tokens(without_groups))
 
 
+def referred_subjects(text: str) -> frozenset[str]:
+    """Return the subjects a message names only with "-nya" ("tujuan permennya?" -> permenpanrb), else nothing.
+
+    "-nya" points back: in a conversation it means the regulation (or programme) just spoken of, so such
+    a message is a follow-up when the last answer spoke of it, and a new question otherwise.
+    """
+    words = re.findall(r"\w+", _GROUP_PHRASE.sub(" ", fold(text)))
+    named = {word: set(tokens(word)) & SUBJECT_WORDS for word in words}
+    named = {word: subjects for word, subjects in named.items() if subjects}
+    if not named or not all(word.endswith("nya") for word in named):
+        return frozenset()
+    return frozenset().union(*named.values())
+
+
+def refers_back_to(question: Question, entry: Entry) -> bool:
+    """Return whether the subjects a message names with "-nya" ("permennya") are ones the entry speaks of."""
+    said = fold(f"{entry.title} {entry.answer}")
+    return bool(question.referred) and all(subject in said for subject in question.referred)
+
+
 # A year on its own, not the year of a regulation number ("89/2020").
 _STANDALONE_YEAR = re.compile(r"(?<![/\d])\b(?:19|20)\d\d\b")
 
@@ -490,7 +515,8 @@ def years_in(text: str) -> list[str]:
 def is_year_only(text: str) -> bool:
     """Return whether a message is little more than a year ("kalau 2025?", "yg thn 2023"): the last question, then."""
     years = years_in(text)
-    return bool(years) and len(text.replace(years[0], " ").split()) <= 2
+    # Words only: the "?" of "yg nyusul 2021?" is not a word.
+    return bool(years) and len(re.findall(r"\w+", text.replace(years[0], " "))) <= 2
 
 
 def switches_subject(text: str) -> bool:
@@ -514,4 +540,5 @@ def read_question(text: str) -> Question:
         switches_subject=switches_subject(cleaned),
         injection=bool(_INJECTION.search(text)),
         relates=bool(_RELATION.search(cleaned)) and len(cleaned.split()) <= SWITCH_MAX_WORDS + 1,
+        referred=referred_subjects(cleaned),
     )

@@ -56,6 +56,8 @@ CONTEXT_PREFERENCE = 0.75
 SAID_BEFORE_SHARE = 0.7
 # ...and a plain reading about another subject must be this clear to win over offering choices.
 STRONG_ANSWER = 0.45
+# "yg 2025?": a title naming that year must share this much of the last answer's title to be its twin.
+OTHER_YEAR_SHARE = 0.5
 SUBJECT_SPREAD = 0.8  # a candidate of another topic this close means the question names no subject
 COVERAGE_POWER = 0.5
 # "apa itu X" is answered only by an entry whose title or phrasings name X, not one that mentions it.
@@ -228,10 +230,18 @@ def detail_in(entry: Entry, follow_up: str, max_lines: int = 2) -> str:
     return ""
 
 
+_ASK_NEXT = (
+    r"(?:(?:terus|trus|lalu|nah)\s+)?(?:(?:berikutnya|selanjutnya|next)\s+)?(?:ada\s+apa(?:\s+lagi)?|apa\s+lagi"
+    r"|ngapain|tahap\s+apa|lanjut\s+apa|apa|gimana|gmn|bagaimana|what(?:'s|\s+is)?\s+next|then)"
+)
 _AFTER = re.compile(
-    r"^\W*(?:(?:terus|trus|lalu|nah)\s+)?(?:habis|abis|setelah|sesudah|after)\s+(?P<step>.+?)"
-    r"\s*(?:,\s*)?(?:ada\s+apa(?:\s+lagi)?|apa\s+lagi|ngapain|tahap\s+apa|lanjut\s+apa|apa|gimana|gmn|bagaimana"
-    r"|what(?:'s|\s+is)?\s+next|then)?(?:\s+(?:ya|sih|min|kak))?\W*$",
+    # "habis presentasi ada apa lagi?", "trus stlh rencana aksinya jadi?"
+    r"^\W*(?:(?:terus|trus|lalu|nah)\s+)?(?:habis|abis|sehabis|setelah|stlh|sesudah|after)\s+(?P<step>.+?)"
+    r"(?:\s+(?:jadi|selesai|beres|kelar|rampung|done))?"
+    rf"\s*(?:,\s*)?{_ASK_NEXT}?(?:\s+(?:ya|sih|min|kak))?\W*$"
+    # "udh identifikasi, trus berikutnya ngapain?": the step done, then what comes next.
+    rf"|^\W*(?:kalau|kalo|klo)?\s*(?:sudah|udah|udh|sdh)\s+(?P<done>.+?)\s*,?\s*(?:(?:terus|trus|lalu|nah)\s+)?"
+    rf"(?:berikutnya|selanjutnya|abis\s+itu|habis\s+itu|next)\s*{_ASK_NEXT}?(?:\s+(?:ya|sih|min|kak))?\W*$",
     re.IGNORECASE,
 )
 _NUMBERED = re.compile(r"^\s*(\d{1,2})[.)]\s+")
@@ -246,7 +256,7 @@ def next_step(entries: Sequence[Entry], follow_up: str, previous: Entry | None) 
     match = _AFTER.match(follow_up)
     if match is None:
         return None
-    step = match.group("step")
+    step = match.group("step") or match.group("done")
     if previous is not None and set(tokens(step)) <= {"itu", "ini", "tersebut", "that", "this"}:
         if any(_NUMBERED.match(line) for line in previous.answer.splitlines()):
             return None  # "habis itu?" after a list of steps: not a step named in some other list
@@ -490,12 +500,24 @@ class KnowledgeIndex:
         if previous is None or previous.id not in self._by_id or not (hints.follow_up or hints.may_follow_up):
             return plain
         previous_index = self.entries.index(self._by_id[previous.id])
-        if hints.relates and not hints.repeat:
-            # What the last answer says about the other subject ("Wujud nyatanya adalah KIPP") answers it.
+        if hints.relates:
+            # An entry titled with both subjects ("Hubungan OAOI dengan KIPP") answers it...
             named = set(content_terms(text)) - QUESTION_TERMS - set(content_terms(previous.title))
+            both = self._rank(
+                self.scores(f"{text} {subject_terms(previous, text)}") * self._speaks_of(previous, named),
+                limit,
+                used_context=True,
+                exclude=previous.id,
+            )
+            if both.confident and both.best and self._speaks_of(previous, named, titles=True)[self._index_of(both)]:
+                return both
+            # ...else what the last answer says about the other subject ("Wujud nyatanya adalah KIPP")...
             excerpt = sentences_about(previous, named) if named else ""
             if excerpt:
                 return _excerpt_of(previous, 1.0, excerpt)
+            # ...else an entry that speaks of both.
+            if both.confident:
+                return both
         # Read with the previous subject, but an entry must still answer what the follow-up itself asks:
         # "siapa yang menilai?" after an MPP answer is not answered by "what is an MPP".
         contextual = self.scores(f"{text} {subject_terms(previous, text)}") * self._coverage(text)
@@ -512,8 +534,9 @@ class KnowledgeIndex:
         contextual = self._apply_hints(contextual, hints.topics | {previous.topic}, hints.year, hints.facts)
         exclude = None if hints.repeat else previous.id
         in_context = self._rank(contextual, limit, used_context=True, exclude=exclude)
-        if in_context.best and in_context.best.entry.topic != previous.topic:
-            # Read "in context" yet about another subject ("contohnya?" after JIPP -> a replication example).
+        if in_context.best and in_context.best.entry.topic != previous.topic and not hints.relates:
+            # Read "in context" yet about another subject ("contohnya?" after JIPP -> a replication example);
+            # "kaitannya sama kipp?" asks for one that spans both subjects, so there it may.
             in_context = SearchResult(hits=in_context.hits, used_context=True)
         plain_score = plain.best.score if plain.best else 0.0
         # "berapa lama?", "kapan?", "thn 2017 brp?" about the last answer: the lines of it that say so.
@@ -521,6 +544,11 @@ class KnowledgeIndex:
         detail = detail_in(previous, text)
         if detail and not hints.repeat:
             return _excerpt_of(previous, previous_score, detail)
+        # "yg 2025?" after "Pedoman KIPP 2023": the same question for that year, if an entry asks it.
+        other_year = self._other_year_of(previous_index, text) if is_year_only(text) else None
+        if other_year is not None:
+            hit = Hit(entry=self.entries[other_year], score=max(float(contextual[other_year]), ANSWER_THRESHOLD))
+            return SearchResult(hits=(hit,), confident=True, used_context=True)
         own_terms = set(content_terms(text)) - QUESTION_TERMS
         # Words no entry uses ("nyusul", "pakai") cannot point anywhere: what the known words say decides.
         said_before = self._said_in(own_terms, previous_index)
@@ -557,6 +585,42 @@ class KnowledgeIndex:
             return _excerpt_of(previous, previous_score, excerpt, confident=False)
         # Nothing clear either way: offer choices about the subject of the conversation.
         return self._subject_choices(contextual, previous, limit)
+
+    def _other_year_of(self, index: int, text: str) -> int | None:
+        """Return the entry whose title asks what entry `index`'s title asks, for the year `text` names.
+
+        "Pedoman KIPP 2023" and "yg 2025?" -> "Nomor pedoman KIPP 2025": a title naming that year that shares
+        at least half of the other title's words; the closest such title wins.
+        """
+        asked = set(years_in(text))
+        own = {term for term in self._title_terms[index] if not _YEAR.fullmatch(term)}
+        if not asked or not own or asked & self._title_years[index]:
+            return None
+        best: tuple[float, int, int] | None = None
+        for other, terms in enumerate(self._title_terms):
+            if other == index or not asked & self._title_years[other]:
+                continue
+            share = len(own & terms) / len(own)
+            # Among equals, the title that adds the fewest words of its own asks the same question most closely.
+            key = (share, -len(terms - own - asked), other)
+            if share >= OTHER_YEAR_SHARE and (best is None or key[:2] > best[:2]):
+                best = key
+        return best[2] if best else None
+
+    def _speaks_of(self, previous: Entry, named: set[str], *, titles: bool = False) -> Scores:
+        """Return 1 for entries that name both the last answer's subject and the subjects `named`, else 0.5.
+
+        With `titles`, 1 only for entries whose title names both, else 0.
+        """
+        own = set(content_terms(previous.title)) & SUBJECT_WORDS or set(TOPIC_SUBJECTS[previous.topic].split()[:1])
+        wanted = own | (named & SUBJECT_WORDS)
+        if titles:
+            return np.array([1.0 if wanted <= terms else 0.0 for terms in self._title_terms])
+        return np.array([1.0 if wanted <= vocab else 0.5 for vocab in self._vocab])
+
+    def _index_of(self, result: SearchResult) -> int:
+        assert result.best is not None
+        return self.entries.index(self._by_id[result.best.entry.id])
 
     def _titled(self, text: str) -> Scores:
         """Return, per entry, a weight from 0.5 to 1 by the share of the message's words its title holds."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge import read_question
-from knowledge.query import is_english, is_yes_no, names_subject, split_parts, strip_chatter
+from knowledge.query import is_english, is_year_only, is_yes_no, names_subject, split_parts, strip_chatter
 from knowledge.text import content_terms, tokens
 
 
@@ -47,6 +47,9 @@ def test_pure_small_talk_is_kept_whole(message: str) -> None:
         ("What is KIPP and who can join?", ["What is KIPP", "who can join"]),
         ("syarat dan ketentuan kipp apa", ["syarat dan ketentuan kipp apa"]),
         ("amati, tiru, modifikasi itu apa?", ["amati, tiru, modifikasi itu apa"]),
+        # A numbered list of questions; a full stop after a number is not a list ("pasal 3. isinya apa?").
+        ("1) kategori kipp 2021 brp 2) presentasi brp menit?", ["kategori kipp 2021 brp", "presentasi brp menit"]),
+        ("permenpan 91/2021 pasal 3. isinya apa?", ["permenpan 91/2021 pasal 3. isinya apa"]),
     ],
 )
 def test_a_message_is_split_on_its_question_boundaries_only(message: str, parts: list[str]) -> None:
@@ -133,3 +136,24 @@ def test_normaliser_keeps_numbers_and_expands_officers_abbreviations(text: str, 
 def test_dasar_hukum_and_aturan_are_one_idea() -> None:
     assert content_terms("dasar hukumnya apa") == content_terms("hukumnya apa")
     assert set(content_terms("payung hukum")) == set(content_terms("aturan"))
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [("yg nyusul 2021?", True), ("kalau 2025?", True), ("yg thn 2023", True), ("pemenang kipp terbanyak 2021?", False)],
+)
+def test_a_year_with_a_word_or_two_asks_the_last_question_again(message: str, expected: bool) -> None:
+    assert is_year_only(message) is expected
+
+
+@pytest.mark.parametrize(
+    ("message", "referred"),
+    [
+        ("tujuan permennya apa?", {"permenpanrb"}),  # "-nya": the regulation just spoken of
+        ("kippnya kapan?", {"kipp"}),
+        ("tujuan permenpan 91 apa?", set()),  # named outright: a new question
+        ("permennya kipp apa?", set()),  # one subject named outright is enough
+    ],
+)
+def test_a_subject_named_only_with_nya_points_back(message: str, referred: set[str]) -> None:
+    assert read_question(message).referred == referred

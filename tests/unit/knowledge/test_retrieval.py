@@ -122,6 +122,9 @@ def test_definition_of_a_term_no_entry_defines_is_not_answered(kb) -> None:
         ("kipp-uji-publik", "habis presentasi ada apa lagi?", r"(?i)verifikasi"),
         ("kipp-uji-publik", "habis itu apa?", r"(?i)presentasi"),
         ("replikasi-langkah", "setelah rencana aksi ngapain?", r"(?i)jalankan rencana aksi"),
+        # The step done, then what next; and "stlh", the abbreviation, with "jadi" (once it is done).
+        ("replikasi-langkah", "udh identifikasi, trus berikutnya ngapain?", r"(?i)susun rencana aksi"),
+        ("replikasi-langkah", "trus stlh rencana aksinya jadi?", r"(?i)jalankan rencana aksi"),
     ],
 )
 def test_asking_what_comes_after_a_step_gets_the_next_step_of_the_list(
@@ -140,3 +143,14 @@ def test_a_yes_no_question_prefers_the_entry_that_opens_with_its_verdict(kb) -> 
     assert as_yes_no.best.entry.id == "umum-bukan-aplikasi"
     assert as_yes_no.best.entry.answer.startswith("Tidak")
     assert as_yes_no.best.score > plain["umum-bukan-aplikasi"]
+
+
+def test_a_year_only_follow_up_gets_the_same_question_for_that_year(kb) -> None:
+    """ "kalau 2025?" after the 2023 guideline: the 2025 guideline, not the entry most about 2025.
+
+    As the second part of "pedoman kipp 2023 nomor brp, kalau 2025?": the KIPP topics, and parts may repeat.
+    """
+    topics = frozenset({"kipp", "sinovik", "unpsa", "klinik", "umum"})
+    hints = Hints(previous=kb.entry("kipp-pedoman-2023"), follow_up=True, year="2025", topics=topics, repeat=True)
+    result = kb.search("kalau 2025?", hints)
+    assert result.confident and result.best.entry.id == "kipp-pedoman-2025"
