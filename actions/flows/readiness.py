@@ -28,8 +28,8 @@ from actions.flows.answers import (
     parse_yes_no,
     read_kipp_history,
 )
-from actions.flows.base import FlowValidationAction, Slots, reading_validator, was_typed
-from actions.flows.dates import DateError, StartDate, parse_start
+from actions.flows.base import FlowValidationAction, Slots, dated_validator, reading_validator, was_typed
+from actions.flows.dates import StartDate, parse_start
 from actions.flows.documents import SummaryAction, SummaryFile, send_summary
 from actions.flows.kipp_rules import Answers, NoEdition, render_summary
 from knowledge import KnowledgeUnavailable
@@ -80,18 +80,13 @@ class ValidateReadinessForm(FlowValidationAction):
         "agency_type", parse_agency_type, 'Accept K/L, Pemda, BUMN or BUMD, tapped or typed ("pemkab").', AGENCY_LABELS
     )
 
-    def validate_innovation_start(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Slots:
-        """Accept a start date in any of the supported forms; echo how it was read."""
-        try:
-            start = parse_start(str(value), self._today())
-        except DateError as error:
-            return self.reask(
-                dispatcher, tracker, "innovation_start", DATE_ERRORS.get(error.reason, DATE_ERRORS["unparsed"])
-            )
-        note = f"Tercatat: mulai diterapkan {start.label()}."
-        return self.accept(dispatcher, tracker, {"innovation_start": start.to_slot()}, note)
+    validate_innovation_start = dated_validator(
+        "innovation_start",
+        parse_start,
+        DATE_ERRORS,
+        lambda start: f"mulai diterapkan {start.label()}",
+        "Accept a start date in any of the supported forms; echo how it was read.",
+    )
 
     def validate_kipp_history(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
