@@ -17,6 +17,7 @@ from knowledge import queries
 from knowledge.admin_types import EntryVersionInfo, ImportItem, ImportResult
 from knowledge.errors import ContentError, Problem, VersionConflict
 from knowledge.models import KbEntry, KbEntryVersion
+from knowledge.rows import from_row
 from knowledge.text import normalize
 from knowledge.types import ACTIVE, RETIRED, Entry, EntryData, Source
 
@@ -67,12 +68,9 @@ def entry_history(session: Session, *, entry_id: str) -> list[EntryVersionInfo]:
     """Return every stored version of an entry, oldest first (empty if there is no such entry)."""
     stmt = select(KbEntryVersion).where(KbEntryVersion.entry_id == entry_id).order_by(KbEntryVersion.version)
     return [
-        EntryVersionInfo(
-            entry_id=row.entry_id,
-            version=row.version,
-            action=row.action,
-            changed_by=row.changed_by,
-            changed_at=row.changed_at,
+        from_row(
+            EntryVersionInfo,
+            row,
             data=data_from_snapshot(row.snapshot),
             status=str(row.snapshot.get("status", ACTIVE)),
         )
