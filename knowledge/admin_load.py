@@ -19,6 +19,7 @@ Imports nothing of the project but `knowledge.models`, `knowledge.queries` and `
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -106,31 +107,26 @@ def load_entries(
     With `force`, kept entries are overwritten with the files' content (history and audit say `load-force`).
     A dry run decides the same way and writes nothing.
     """
-    created: list[str] = []
-    updated: list[str] = []
-    unchanged: list[str] = []
-    kept: list[str] = []
-    newer: list[str] = []
-    forced: list[str] = []
+    outcomes: dict[str, list[str]] = defaultdict(list)  # LoadReport field -> entry ids
     for data in entries:
         wanted = content_of(data)
         current = queries.get_entry(session, entry_id=data.id)
         if current is None:
-            created.append(data.id)
+            outcomes["created"].append(data.id)
             action = LOAD_ACTION
         elif content_of(current.data) == wanted:
-            unchanged.append(data.id)
+            outcomes["unchanged"].append(data.id)
             if not dry_run:
                 _remember(session, data.id, wanted, current.version)
             continue
         elif (baseline := _baseline(session, data.id)) == content_of(current.data):
-            updated.append(data.id)
+            outcomes["updated"].append(data.id)
             action = LOAD_ACTION
         elif force:
-            forced.append(data.id)
+            outcomes["forced"].append(data.id)
             action = FORCE_ACTION
         else:
-            (newer if baseline == wanted else kept).append(data.id)
+            outcomes["newer_in_db" if baseline == wanted else "kept"].append(data.id)
             continue
         if dry_run:
             continue
@@ -142,12 +138,4 @@ def load_entries(
             expected_version=None if current is None else current.version,
         )
         _remember(session, data.id, wanted, entry.version)
-    return LoadReport(
-        created=tuple(created),
-        updated=tuple(updated),
-        unchanged=tuple(unchanged),
-        kept=tuple(kept),
-        newer_in_db=tuple(newer),
-        forced=tuple(forced),
-        dry_run=dry_run,
-    )
+    return LoadReport(**{field: tuple(ids) for field, ids in outcomes.items()}, dry_run=dry_run)
