@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from knowledge import queries
+from knowledge.admin_types import EntryOutcomes
 from knowledge.models import KbContentSync, KbEntryVersion, utcnow
 from knowledge.types import EntryData
 
@@ -37,7 +38,7 @@ _LOAD_ACTIONS = (LOAD_ACTION, FORCE_ACTION)
 
 
 @dataclass(frozen=True)
-class LoadReport:
+class LoadReport(EntryOutcomes):
     """What a load did (or, for a dry run, would do), by entry id.
 
     `newer_in_db` are entries edited in the database while their file stayed as last loaded; `kept` are
@@ -45,17 +46,13 @@ class LoadReport:
     (then they are in `forced`).
     """
 
-    created: tuple[str, ...] = ()
-    updated: tuple[str, ...] = ()
-    unchanged: tuple[str, ...] = ()
     kept: tuple[str, ...] = ()
     newer_in_db: tuple[str, ...] = ()
     forced: tuple[str, ...] = ()
-    dry_run: bool = False
 
     def summary(self) -> str:
         """Return one line such as `created 1, updated 2, unchanged 80, kept 1 (edited in the database)`."""
-        line = f"created {len(self.created)}, updated {len(self.updated)}, unchanged {len(self.unchanged)}"
+        line = self.counts()
         if self.newer_in_db:
             line += f", newer in the database {len(self.newer_in_db)}"
         if self.kept:
