@@ -37,6 +37,10 @@ from knowledge import KnowledgeUnavailable
 logger = logging.getLogger(__name__)
 
 READINESS_SLOTS = ("agency_type", "innovation_start", "kipp_history", "adapts_top", "documents")
+# The summary is also sent as a .docx to keep or print.
+SUMMARY_FILE = SummaryFile(
+    "Cek Kesiapan KIPP", "cek-kesiapan-kipp.docx", "Ringkasan cek kesiapan KIPP, untuk disimpan atau dicetak"
+)
 DATE_ERRORS = {
     "unparsed": "Maaf, tanggalnya belum saya tangkap. Tulis bulan dan tahun («Maret 2023» atau «03/2023»), "
     "tahunnya saja («2023»), atau perkiraan («2 tahun lalu»).",
@@ -168,11 +172,6 @@ def readiness_answers(tracker: Tracker) -> Answers:
         adapts_top=bool(tracker.get_slot("adapts_top")),
         documents=tuple(tracker.get_slot("documents") or ()),
     )
-
-
-SUMMARY_FILE = SummaryFile(
-    "Cek Kesiapan KIPP", "cek-kesiapan-kipp.docx", "Ringkasan cek kesiapan KIPP, untuk disimpan atau dicetak"
-)
 
 
 class ActionReadinessSummary(SummaryAction):
