@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from knowledge import admin_entries, admin_feedback, admin_review, queries
 from knowledge.admin_audit import AuditRecord, audit_records
+from knowledge.admin_entries import add_phrasing as add_entry_phrasing
+from knowledge.admin_entries import revert_entry
 from knowledge.admin_files import dump_entry_yaml, export_entries, read_import
 from knowledge.admin_flows import flow_funnels
 from knowledge.admin_review import Dismissal, dismiss_group, dismissals
@@ -150,11 +152,7 @@ class KnowledgeAdmin:
     ) -> tuple[Entry, bool]:
         """Save the content of an earlier version as a new version (the status is left as it is)."""
         return self._write(
-            admin_entries.revert_entry,
-            entry_id=entry_id,
-            version=version,
-            actor=actor,
-            expected_version=expected_version,
+            revert_entry, entry_id=entry_id, version=version, actor=actor, expected_version=expected_version
         )
 
     def add_phrasing(
@@ -162,11 +160,7 @@ class KnowledgeAdmin:
     ) -> tuple[Entry, bool]:
         """Add a question wording to an entry as a new version."""
         return self._write(
-            admin_entries.add_phrasing,
-            entry_id=entry_id,
-            question=question,
-            actor=actor,
-            expected_version=expected_version,
+            add_entry_phrasing, entry_id=entry_id, question=question, actor=actor, expected_version=expected_version
         )
 
     def import_items(
@@ -303,14 +297,17 @@ class KnowledgeAdmin:
 
         With `answer_key`, a second vote on the same answer by the same sender raises `AlreadyVoted`.
         """
-        return self._write(
-            admin_feedback.add_feedback,
-            sender_id=sender_id,
-            entry_id=entry_id,
-            entry_version=entry_version,
-            helpful=helpful,
-            question=question,
-            answer_key=answer_key,
+        return self._kb.run(
+            lambda s: admin_feedback.add_feedback(
+                s,
+                sender_id=sender_id,
+                entry_id=entry_id,
+                entry_version=entry_version,
+                helpful=helpful,
+                question=question,
+                answer_key=answer_key,
+            ),
+            write=True,
         )
 
     def comment_feedback(self, feedback_id: int, comment: str) -> bool:
