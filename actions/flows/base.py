@@ -68,16 +68,18 @@ FLOW_TITLES = {
 }
 # What a `validate_<slot>` method returns, as rasa-sdk expects: slot name -> value (None re-asks the slot).
 Slots = dict[str, Any]
+# The confirmation question carries this phrase, so the next turn can tell that the officer was asked already.
+SWITCH_MARK = "jawaban yang sudah diisi akan dibuang"
 
 
 class _SlotForm(Protocol):
+    """A reading with a form to keep in its slot (`StartDate`, `Timeline`)."""
+
     def to_slot(self) -> Any: ...
 
 
-# What a date question reads (a start date, a schedule): anything with a form to keep in its slot.
+# What a date question reads: a start date or a schedule.
 Dated = TypeVar("Dated", bound=_SlotForm)
-# The confirmation question carries this phrase, so the next turn can tell that the officer was asked already.
-SWITCH_MARK = "jawaban yang sudah diisi akan dibuang"
 
 
 class FlowValidationAction(FormValidationAction):
