@@ -15,6 +15,7 @@ import logging
 import re
 import time
 import unicodedata
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
@@ -426,42 +427,47 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-class ActionAnswerEntry(Action):
-    """Answer the entry the user picked from candidate or topic buttons."""
+class _EntryButtonAction(Action, ABC):
+    """An action on the entry a button names (`{"entry_id": ...}`): send it, then keep it as the context."""
+
+    action_name: ClassVar[str]
 
     def __init__(self, kb: KnowledgeBase | None = None) -> None:
         self._kb = kb
 
     def name(self) -> str:
         """Return the action name used in the domain."""
-        return "action_answer_entry"
+        return self.action_name
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        """Run when a `/choose_entry{"entry_id": ...}` button is tapped."""
+        """Run when the button is tapped."""
         entry = await _chosen_entry(self._kb, dispatcher, tracker)
         if entry is None:
             return []
+        self._send(dispatcher, tracker, entry)
+        return _context_events(entry)
+
+    @abstractmethod
+    def _send(self, dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entry) -> None:
+        """Send what the button asked for about `entry`."""
+
+
+class ActionAnswerEntry(_EntryButtonAction):
+    """Answer the entry the user picked from candidate or topic buttons (`/choose_entry{"entry_id": ...}`)."""
+
+    action_name = "action_answer_entry"
+
+    def _send(self, dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entry) -> None:
         send_answer(dispatcher, entry)
-        return _context_events(entry)
 
 
-class ActionShowMore(Action):
-    """Show the rest of an answer and all its sources ("Selengkapnya")."""
+class ActionShowMore(_EntryButtonAction):
+    """Show the rest of an answer and all its sources ("Selengkapnya", `/show_more{"entry_id": ...}`)."""
 
-    def __init__(self, kb: KnowledgeBase | None = None) -> None:
-        self._kb = kb
+    action_name = "action_show_more"
 
-    def name(self) -> str:
-        """Return the action name used in the domain."""
-        return "action_show_more"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        """Run when a `/show_more{"entry_id": ...}` button is tapped."""
-        entry = await _chosen_entry(self._kb, dispatcher, tracker)
-        if entry is None:
-            return []
+    def _send(self, dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entry) -> None:
         send_rest(dispatcher, entry, english=_entity(tracker, "en") == "1")
-        return _context_events(entry)
 
 
 async def _chosen_entry(kb: KnowledgeBase | None, dispatcher: CollectingDispatcher, tracker: Tracker) -> Entry | None:

@@ -42,6 +42,12 @@ class Target:
     thread_id: int | None = None
     reply_to: int | None = None
 
+    def reply_parameters(self) -> ReplyParameters | None:
+        """Quote the triggering message, but still answer if it was deleted meanwhile."""
+        if self.reply_to is None:
+            return None
+        return ReplyParameters(message_id=self.reply_to, allow_sending_without_reply=True)
+
 
 @dataclasses.dataclass(frozen=True)
 class Delivered:
@@ -105,15 +111,8 @@ async def send_plain(context: Context, target: Target, text: str) -> Message:
         target.chat_id,
         text,
         message_thread_id=target.thread_id,
-        reply_parameters=reply_parameters(target),
+        reply_parameters=target.reply_parameters(),
     )
-
-
-def reply_parameters(target: Target) -> ReplyParameters | None:
-    """Quote the triggering message, but still answer if it was deleted meanwhile."""
-    if target.reply_to is None:
-        return None
-    return ReplyParameters(message_id=target.reply_to, allow_sending_without_reply=True)
 
 
 async def deliver(context: Context, target: Target, items: list[Outgoing]) -> list[Delivered]:
@@ -159,11 +158,11 @@ async def deliver(context: Context, target: Target, items: list[Outgoing]) -> li
 async def send_pending(bot: ExtBot[Any], pending: Pending) -> Message:
     """Send one item from the outbox (the outbox worker's send)."""
     target = Target(pending.chat_id, pending.thread_id, pending.reply_to)
-    return await send_item(bot, target, pending.item, reply_parameters(target))
+    return await send_item(bot, target, pending.item, target.reply_parameters())
 
 
 def _reply(target: Target, index: int) -> ReplyParameters | None:
-    return reply_parameters(target) if index == 0 else None
+    return target.reply_parameters() if index == 0 else None
 
 
 async def send_item(bot: ExtBot[Any], target: Target, item: Outgoing, reply: ReplyParameters | None) -> Message:

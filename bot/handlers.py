@@ -37,7 +37,7 @@ from telegram.error import NetworkError, TelegramError
 import knowledge
 from bot import store
 from bot.context import Context
-from bot.delivery import Target, Typing, deliver, reply_parameters, send_plain
+from bot.delivery import Target, Typing, deliver, send_plain
 from bot.feedback_buttons import button_key, with_feedback_buttons
 from bot.handling import answer_tap
 from bot.payloads import known_payload
@@ -432,7 +432,7 @@ async def tentang_command(update: Update, context: Context) -> None:
         text,
         parse_mode=ParseMode.HTML,
         message_thread_id=target.thread_id,
-        reply_parameters=reply_parameters(target),
+        reply_parameters=target.reply_parameters(),
     )
 
 

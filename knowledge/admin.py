@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy.orm import Session
 
 from knowledge import admin_entries, admin_feedback, admin_review, queries
 from knowledge.admin_audit import AuditRecord, audit_records
+from knowledge.admin_entries import add_phrasing as add_entry_phrasing
+from knowledge.admin_entries import revert_entry
 from knowledge.admin_files import dump_entry_yaml, export_entries, read_import
 from knowledge.admin_flows import flow_funnels
 from knowledge.admin_review import Dismissal, dismiss_group, dismissals
@@ -37,6 +40,9 @@ from knowledge.stats import collect_stats
 from knowledge.types import ACTIVE, RETIRED, Entry, EntryData, KbInfo
 from settings import get_settings
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
 
 class KnowledgeAdmin:
     """Administer one knowledge-base database (and, for privacy requests, the conversation store)."""
@@ -49,6 +55,14 @@ class KnowledgeAdmin:
         self._conversations = conversations
         self._kb = KnowledgeBase(database_url, refresh_seconds=0)
 
+    def _read(self, query: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Return `query(session, ...)` run in a unit of work of its own."""
+        return self._kb.run(lambda session: query(session, *args, **kwargs))
+
+    def _write(self, change: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Return `change(session, ...)` run in one transaction: committed, or rolled back on an error."""
+        return self._kb.run(lambda session: change(session, *args, **kwargs), write=True)
+
     # Reading -------------------------------------------------------------------------------------------------
 
     def info(self) -> KbInfo:
@@ -58,15 +72,15 @@ class KnowledgeAdmin:
     def entries(self, *, include_retired: bool = False, topic: str | None = None) -> list[Entry]:
         """Return entries by topic and id."""
         status = None if include_retired else ACTIVE
-        return self._kb.run(lambda s: admin_entries.list_entries(s, status=status, topic=topic))
+        return self._read(admin_entries.list_entries, status=status, topic=topic)
 
     def search(self, text: str, *, limit: int = 20) -> list[Entry]:
         """Return entries containing every word of `text` (id, title, questions, answer)."""
-        return self._kb.run(lambda s: admin_entries.search_entries(s, text=text, limit=limit))
+        return self._read(admin_entries.search_entries, text=text, limit=limit)
 
     def get(self, entry_id: str) -> Entry | None:
         """Return an entry, active or retired, or None."""
-        return self._kb.run(lambda s: queries.get_entry(s, entry_id=entry_id))
+        return self._read(queries.get_entry, entry_id=entry_id)
 
     def require(self, entry_id: str) -> Entry:
         """Return an entry or raise `LookupError`."""
@@ -77,7 +91,7 @@ class KnowledgeAdmin:
 
     def history(self, entry_id: str) -> list[EntryVersionInfo]:
         """Return every version of an entry, oldest first; `LookupError` if there is none."""
-        versions = self._kb.run(lambda s: admin_entries.entry_history(s, entry_id=entry_id))
+        versions = self._read(admin_entries.entry_history, entry_id=entry_id)
         if not versions:
             raise LookupError(f"no entry {entry_id!r}")
         return versions
@@ -108,22 +122,18 @@ class KnowledgeAdmin:
 
     def create(self, data: EntryData, *, actor: str) -> Entry:
         """Create a new entry; `VersionConflict` if the id is taken."""
-        return self._kb.run(lambda s: admin_entries.create_entry(s, data=data, actor=actor), write=True)
+        return self._write(admin_entries.create_entry, data=data, actor=actor)
 
     def save(self, data: EntryData, *, actor: str, expected_version: int | None = None) -> tuple[Entry, bool]:
         """Create or update an entry; with `expected_version`, refuse if it changed since (VersionConflict)."""
-        return self._kb.run(
-            lambda s: queries.save_entry(s, data=data, actor=actor, action="update", expected_version=expected_version),
-            write=True,
+        return self._write(
+            queries.save_entry, data=data, actor=actor, action="update", expected_version=expected_version
         )
 
     def set_status(self, entry_id: str, status: str, *, actor: str, expected_version: int | None = None) -> Entry:
         """Retire or restore an entry; `LookupError` if there is none."""
-        entry = self._kb.run(
-            lambda s: queries.set_status(
-                s, entry_id=entry_id, status=status, actor=actor, expected_version=expected_version
-            ),
-            write=True,
+        entry = self._write(
+            queries.set_status, entry_id=entry_id, status=status, actor=actor, expected_version=expected_version
         )
         if entry is None:
             raise LookupError(f"no entry {entry_id!r}")
@@ -141,22 +151,16 @@ class KnowledgeAdmin:
         self, entry_id: str, version: int, *, actor: str, expected_version: int | None = None
     ) -> tuple[Entry, bool]:
         """Save the content of an earlier version as a new version (the status is left as it is)."""
-        return self._kb.run(
-            lambda s: admin_entries.revert_entry(
-                s, entry_id=entry_id, version=version, actor=actor, expected_version=expected_version
-            ),
-            write=True,
+        return self._write(
+            revert_entry, entry_id=entry_id, version=version, actor=actor, expected_version=expected_version
         )
 
     def add_phrasing(
         self, entry_id: str, question: str, *, actor: str, expected_version: int | None = None
     ) -> tuple[Entry, bool]:
         """Add a question wording to an entry as a new version."""
-        return self._kb.run(
-            lambda s: admin_entries.add_phrasing(
-                s, entry_id=entry_id, question=question, actor=actor, expected_version=expected_version
-            ),
-            write=True,
+        return self._write(
+            add_entry_phrasing, entry_id=entry_id, question=question, actor=actor, expected_version=expected_version
         )
 
     def import_items(
@@ -202,11 +206,11 @@ class KnowledgeAdmin:
 
     def unanswered(self, *, since: datetime | None = None, limit: int | None = 20) -> list[UnansweredGroup]:
         """Return the open review groups (declined, ambiguous, uncertain, 👎), most frequent first."""
-        return self._kb.run(lambda s: admin_review.review_groups(s, since=since, limit=limit))
+        return self._read(admin_review.review_groups, since=since, limit=limit)
 
     def group(self, group: str) -> UnansweredGroup:
         """Return an open group by id (or unique prefix); `LookupError` if there is none."""
-        found = self._kb.run(lambda s: admin_review.find_group(s, group=group))
+        found = self._read(admin_review.find_group, group=group)
         if found is None:
             raise LookupError(f"no open unanswered group {group!r}")
         return found
@@ -251,7 +255,7 @@ class KnowledgeAdmin:
 
     def dismissals(self, *, limit: int = 50) -> list[Dismissal]:
         """Return the latest dismissed groups, newest first."""
-        return self._kb.run(lambda s: dismissals(s, limit=limit))
+        return self._read(dismissals, limit=limit)
 
     def audit(
         self,
@@ -262,7 +266,7 @@ class KnowledgeAdmin:
         limit: int = 50,
     ) -> list[AuditRecord]:
         """Return every change by anyone, newest first, filtered by time, actor and entry."""
-        return self._kb.run(lambda s: audit_records(s, since=since, actor=actor, entry_id=entry_id, limit=limit))
+        return self._read(audit_records, since=since, actor=actor, entry_id=entry_id, limit=limit)
 
     # Feedback, statistics, privacy ---------------------------------------------------------------------------
 
@@ -275,10 +279,8 @@ class KnowledgeAdmin:
         limit: int = 50,
     ) -> list[admin_feedback.FeedbackRecord]:
         """Return feedback (by default only 👎), newest first, with the question and the entry's version."""
-        return self._kb.run(
-            lambda s: admin_feedback.feedback_records(
-                s, since=since, entry_id=entry_id, unhelpful_only=unhelpful_only, limit=limit
-            )
+        return self._read(
+            admin_feedback.feedback_records, since=since, entry_id=entry_id, unhelpful_only=unhelpful_only, limit=limit
         )
 
     def add_feedback(
@@ -310,13 +312,11 @@ class KnowledgeAdmin:
 
     def comment_feedback(self, feedback_id: int, comment: str) -> bool:
         """Attach a comment to a feedback; False if it no longer exists."""
-        return self._kb.run(
-            lambda s: admin_feedback.set_feedback_comment(s, feedback_id=feedback_id, comment=comment), write=True
-        )
+        return self._write(admin_feedback.set_feedback_comment, feedback_id=feedback_id, comment=comment)
 
     def stats(self, *, days: int = 30, today: date | None = None, top: int = 5) -> Stats:
         """Return usage statistics of the last `days` days, with the flows' funnels from the conversation store."""
-        stats = self._kb.run(lambda s: collect_stats(s, days=days, today=today, top=top))
+        stats = self._read(collect_stats, days=days, today=today, top=top)
         start = datetime.combine(stats.since, time.min, tzinfo=WIB)
         return dataclasses.replace(stats, flows=tuple(flow_funnels(self.conversations, since=start)))
 

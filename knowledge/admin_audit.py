@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from knowledge.models import KbAudit, KbEntryVersion
+from knowledge.rows import from_row
 
 
 @dataclass(frozen=True)
@@ -59,12 +60,9 @@ def audit_records(
         if row.action == "dismiss":
             note = f"[{after.get('group')}] {after.get('question')}: {after.get('reason')}"
         records.append(
-            AuditRecord(
-                id=row.id,
-                at=row.at,
-                actor=row.actor,
-                action=row.action,
-                entry_id=row.entry_id,
+            from_row(
+                AuditRecord,
+                row,
                 version=_version_of(session, row),
                 changed=_changed(row.before, row.after) if row.entry_id else (),
                 note=note,

@@ -7,6 +7,7 @@ it is versioned, audited and bumps the revision the action servers poll. Imports
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ from knowledge import queries
 from knowledge.admin_types import EntryVersionInfo, ImportItem, ImportResult
 from knowledge.errors import ContentError, Problem, VersionConflict
 from knowledge.models import KbEntry, KbEntryVersion
+from knowledge.rows import from_row
 from knowledge.text import normalize
 from knowledge.types import ACTIVE, RETIRED, Entry, EntryData, Source
 
@@ -67,12 +69,9 @@ def entry_history(session: Session, *, entry_id: str) -> list[EntryVersionInfo]:
     """Return every stored version of an entry, oldest first (empty if there is no such entry)."""
     stmt = select(KbEntryVersion).where(KbEntryVersion.entry_id == entry_id).order_by(KbEntryVersion.version)
     return [
-        EntryVersionInfo(
-            entry_id=row.entry_id,
-            version=row.version,
-            action=row.action,
-            changed_by=row.changed_by,
-            changed_at=row.changed_at,
+        from_row(
+            EntryVersionInfo,
+            row,
             data=data_from_snapshot(row.snapshot),
             status=str(row.snapshot.get("status", ACTIVE)),
         )
@@ -144,43 +143,25 @@ def apply_import(
             )
     if stale:
         raise ContentError(stale)
-    created: list[str] = []
-    updated: list[str] = []
-    unchanged: list[str] = []
-    retired: list[str] = []
-    restored: list[str] = []
+    outcomes: dict[str, list[str]] = defaultdict(list)  # ImportResult field -> entry ids
     for item in items:
-        current = queries.get_entry(session, entry_id=item.data.id)
+        entry_id = item.data.id
+        current = queries.get_entry(session, entry_id=entry_id)
         if dry_run:
-            if current is None:
-                created.append(item.data.id)
-            elif queries.snapshot(current.data) != queries.snapshot(item.data):
-                updated.append(item.data.id)
-            else:
-                unchanged.append(item.data.id)
-            if current is not None and item.status and item.status != current.status:
-                (retired if item.status == RETIRED else restored).append(item.data.id)
-            continue
-        entry, changed = queries.save_entry(
-            session, data=item.data, actor=actor, action="import", expected_version=item.expected_version
-        )
-        if current is None:
-            created.append(entry.id)
-        elif changed:
-            updated.append(entry.id)
+            changed = current is None or queries.snapshot(current.data) != queries.snapshot(item.data)
+            # A new entry is not counted as retired or restored in a dry run.
+            status = item.status if current is None else current.status
         else:
-            unchanged.append(entry.id)
-        if item.status and item.status != entry.status:
-            queries.set_status(session, entry_id=entry.id, status=item.status, actor=actor)
-            (retired if item.status == RETIRED else restored).append(entry.id)
-    return ImportResult(
-        created=tuple(created),
-        updated=tuple(updated),
-        unchanged=tuple(unchanged),
-        retired=tuple(retired),
-        restored=tuple(restored),
-        dry_run=dry_run,
-    )
+            entry, changed = queries.save_entry(
+                session, data=item.data, actor=actor, action="import", expected_version=item.expected_version
+            )
+            status = entry.status
+        outcomes["created" if current is None else "updated" if changed else "unchanged"].append(entry_id)
+        if item.status and item.status != status:
+            if not dry_run:
+                queries.set_status(session, entry_id=entry_id, status=item.status, actor=actor)
+            outcomes["retired" if item.status == RETIRED else "restored"].append(entry_id)
+    return ImportResult(**{field: tuple(ids) for field, ids in outcomes.items()}, dry_run=dry_run)
 
 
 def create_entry(session: Session, *, data: EntryData, actor: str) -> Entry:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from knowledge.models import Feedback, KbFeedbackVote, QuestionLog, utcnow
+from knowledge.rows import from_row
 
 
 def add_feedback(
@@ -113,16 +114,4 @@ def feedback_records(
         stmt = stmt.where(Feedback.entry_id == entry_id)
     if unhelpful_only:
         stmt = stmt.where(Feedback.rating < 0)
-    return [
-        FeedbackRecord(
-            id=row.id,
-            at=row.at,
-            sender_id=row.sender_id,
-            entry_id=row.entry_id,
-            entry_version=row.entry_version,
-            helpful=row.rating > 0,
-            question=row.question,
-            comment=row.comment,
-        )
-        for row in session.execute(stmt).scalars()
-    ]
+    return [from_row(FeedbackRecord, row, helpful=row.rating > 0) for row in session.execute(stmt).scalars()]

@@ -28,6 +28,7 @@ from knowledge.content import (
     MAX_ID_LENGTH,
     OPTIONAL_KEYS,
     REQUIRED_KEYS,
+    parse_yaml_entries,
     read_yaml_records,
     validate_records,
 )
@@ -234,14 +235,7 @@ def valid_entry_id(entry_id: str) -> bool:
 
 def parse_entry_text(text: str, *, name: str = "entry.yml") -> ImportItem:
     """Validate one entry written as YAML (what `kb add`/`kb edit` open in the editor)."""
-    try:
-        record = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ContentError([Problem(name, "", "", f"is not valid YAML{where}")]) from exc
-    if isinstance(record, Mapping) and "entries" in record:
-        record = record["entries"]
+    record = parse_yaml_entries(text, name)
     if isinstance(record, list):
         if len(record) != 1:
             raise ContentError([Problem(name, "", "", "must hold exactly one entry")])

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from knowledge.models import Handoff, HandoffMessage, QuestionLog, utcnow
+from knowledge.rows import from_row
 from knowledge.service import KnowledgeBase
 
 OPEN = ("requested", "claimed")
@@ -40,22 +41,6 @@ class HandoffInfo:
     def open(self) -> bool:
         """Return whether the handoff is still waiting or running."""
         return self.status in OPEN
-
-
-def _info(row: Handoff) -> HandoffInfo:
-    return HandoffInfo(
-        id=row.id,
-        sender_id=row.sender_id,
-        user_chat_id=row.user_chat_id,
-        user_name=row.user_name,
-        reason=row.reason,
-        status=row.status,
-        requested_at=row.requested_at,
-        claimed_at=row.claimed_at,
-        facilitator_id=row.facilitator_id,
-        facilitator_name=row.facilitator_name,
-        group_message_id=row.group_message_id,
-    )
 
 
 @dataclass(frozen=True)
@@ -86,7 +71,7 @@ class HandoffStore:
                 .limit(1)
             )
             row = session.execute(stmt).scalar_one_or_none()
-            return _info(row) if row else None
+            return from_row(HandoffInfo, row) if row else None
 
         return self._kb.run(work)
 
@@ -107,7 +92,7 @@ class HandoffStore:
                 )
                 session.add(row)
                 session.flush()
-            return _info(row)
+            return from_row(HandoffInfo, row)
 
         return self._kb.run(work, write=True)
 
@@ -128,10 +113,10 @@ class HandoffStore:
         def work(session: Session) -> tuple[HandoffInfo | None, bool]:
             row = session.get(Handoff, handoff_id, with_for_update=True)
             if row is None or row.status != "requested":
-                return (_info(row) if row else None), False
+                return (from_row(HandoffInfo, row) if row else None), False
             row.status, row.claimed_at = "claimed", utcnow()
             row.facilitator_id, row.facilitator_name = facilitator_id, facilitator_name[:200]
-            return _info(row), True
+            return from_row(HandoffInfo, row), True
 
         return self._kb.run(work, write=True)
 
@@ -155,7 +140,7 @@ class HandoffStore:
                 .limit(1)
             )
             row = session.execute(stmt).scalar_one_or_none()
-            return _info(row) if row else None
+            return from_row(HandoffInfo, row) if row else None
 
         return self._kb.run(work)
 
@@ -167,7 +152,7 @@ class HandoffStore:
             if row is None or row.status not in OPEN:
                 return None
             row.status, row.closed_at, row.closed_by = status, utcnow(), by
-            return _info(row)
+            return from_row(HandoffInfo, row)
 
         return self._kb.run(work, write=True)
 
@@ -180,7 +165,7 @@ class HandoffStore:
             expired = []
             for row in session.execute(stmt).scalars():
                 row.status, row.closed_at, row.closed_by = "timeout", moment, "timeout"
-                expired.append(_info(row))
+                expired.append(from_row(HandoffInfo, row))
             return expired
 
         return self._kb.run(work, write=True)

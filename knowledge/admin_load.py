@@ -19,6 +19,7 @@ Imports nothing of the project but `knowledge.models`, `knowledge.queries` and `
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from knowledge import queries
+from knowledge.admin_types import EntryOutcomes
 from knowledge.models import KbContentSync, KbEntryVersion, utcnow
 from knowledge.types import EntryData
 
@@ -36,7 +38,7 @@ _LOAD_ACTIONS = (LOAD_ACTION, FORCE_ACTION)
 
 
 @dataclass(frozen=True)
-class LoadReport:
+class LoadReport(EntryOutcomes):
     """What a load did (or, for a dry run, would do), by entry id.
 
     `newer_in_db` are entries edited in the database while their file stayed as last loaded; `kept` are
@@ -44,17 +46,13 @@ class LoadReport:
     (then they are in `forced`).
     """
 
-    created: tuple[str, ...] = ()
-    updated: tuple[str, ...] = ()
-    unchanged: tuple[str, ...] = ()
     kept: tuple[str, ...] = ()
     newer_in_db: tuple[str, ...] = ()
     forced: tuple[str, ...] = ()
-    dry_run: bool = False
 
     def summary(self) -> str:
         """Return one line such as `created 1, updated 2, unchanged 80, kept 1 (edited in the database)`."""
-        line = f"created {len(self.created)}, updated {len(self.updated)}, unchanged {len(self.unchanged)}"
+        line = self.counts()
         if self.newer_in_db:
             line += f", newer in the database {len(self.newer_in_db)}"
         if self.kept:
@@ -106,31 +104,26 @@ def load_entries(
     With `force`, kept entries are overwritten with the files' content (history and audit say `load-force`).
     A dry run decides the same way and writes nothing.
     """
-    created: list[str] = []
-    updated: list[str] = []
-    unchanged: list[str] = []
-    kept: list[str] = []
-    newer: list[str] = []
-    forced: list[str] = []
+    outcomes: dict[str, list[str]] = defaultdict(list)  # LoadReport field -> entry ids
     for data in entries:
         wanted = content_of(data)
         current = queries.get_entry(session, entry_id=data.id)
         if current is None:
-            created.append(data.id)
+            outcomes["created"].append(data.id)
             action = LOAD_ACTION
         elif content_of(current.data) == wanted:
-            unchanged.append(data.id)
+            outcomes["unchanged"].append(data.id)
             if not dry_run:
                 _remember(session, data.id, wanted, current.version)
             continue
         elif (baseline := _baseline(session, data.id)) == content_of(current.data):
-            updated.append(data.id)
+            outcomes["updated"].append(data.id)
             action = LOAD_ACTION
         elif force:
-            forced.append(data.id)
+            outcomes["forced"].append(data.id)
             action = FORCE_ACTION
         else:
-            (newer if baseline == wanted else kept).append(data.id)
+            outcomes["newer_in_db" if baseline == wanted else "kept"].append(data.id)
             continue
         if dry_run:
             continue
@@ -142,12 +135,4 @@ def load_entries(
             expected_version=None if current is None else current.version,
         )
         _remember(session, data.id, wanted, entry.version)
-    return LoadReport(
-        created=tuple(created),
-        updated=tuple(updated),
-        unchanged=tuple(unchanged),
-        kept=tuple(kept),
-        newer_in_db=tuple(newer),
-        forced=tuple(forced),
-        dry_run=dry_run,
-    )
+    return LoadReport(**{field: tuple(ids) for field, ids in outcomes.items()}, dry_run=dry_run)

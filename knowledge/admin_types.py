@@ -44,22 +44,29 @@ class ImportItem:
 
 
 @dataclass(frozen=True)
-class ImportResult:
-    """What an import did (or, for a dry run, would do), by entry id."""
+class EntryOutcomes:
+    """What a batch of entries went through (or, for a dry run, would), by entry id: what every batch reports."""
 
     created: tuple[str, ...] = ()
     updated: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
+    dry_run: bool = False
+
+    def counts(self) -> str:
+        """Return the start of a summary line: `created 2, updated 1, unchanged 5`."""
+        return f"created {len(self.created)}, updated {len(self.updated)}, unchanged {len(self.unchanged)}"
+
+
+@dataclass(frozen=True)
+class ImportResult(EntryOutcomes):
+    """What an import did (or, for a dry run, would do), by entry id."""
+
     retired: tuple[str, ...] = ()
     restored: tuple[str, ...] = ()
-    dry_run: bool = False
 
     def summary(self) -> str:
         """Return one line such as `created 2, updated 1, unchanged 5, retired 0, restored 0`."""
-        return (
-            f"created {len(self.created)}, updated {len(self.updated)}, unchanged {len(self.unchanged)}, "
-            f"retired {len(self.retired)}, restored {len(self.restored)}"
-        )
+        return f"{self.counts()}, retired {len(self.retired)}, restored {len(self.restored)}"
 
 
 @dataclass(frozen=True)

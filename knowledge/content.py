@@ -155,19 +155,25 @@ def validate_records(records: Iterable[tuple[str, str, Any]]) -> list[EntryData]
     return entries
 
 
-def read_yaml_records(path: Path) -> list[tuple[str, str, Any]]:
-    """Read one YAML content file into `(file, label, record)` triples; syntax errors raise ContentError."""
-    name = path.name
+def parse_yaml_entries(text: str, name: str) -> Any:
+    """Return what YAML content holds under `entries:` (or at its top); a syntax error raises ContentError."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ContentError([Problem(name, "", "", f"cannot be read: {exc}")]) from exc
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise ContentError([Problem(name, "", "", f"is not valid YAML{where}")]) from exc
-    if isinstance(data, Mapping) and "entries" in data:
-        data = data["entries"]
+    return data["entries"] if isinstance(data, Mapping) and "entries" in data else data
+
+
+def read_yaml_records(path: Path) -> list[tuple[str, str, Any]]:
+    """Read one YAML content file into `(file, label, record)` triples; syntax errors raise ContentError."""
+    name = path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ContentError([Problem(name, "", "", f"cannot be read: {exc}")]) from exc
+    data = parse_yaml_entries(text, name)
     if not isinstance(data, list):
         raise ContentError([Problem(name, "", "entries", "the file must hold a list under 'entries:'")])
     return [(name, f"entry #{index + 1}", record) for index, record in enumerate(data)]

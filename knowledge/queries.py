@@ -17,24 +17,18 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from knowledge.errors import VersionConflict
 from knowledge.models import KbAudit, KbEntry, KbEntryVersion, KbState, QuestionLog, utcnow
+from knowledge.rows import from_row
 from knowledge.types import ACTIVE, RETIRED, Entry, EntryData, KbInfo, LoggedQuestion, Source
 
 
 def entry_from_row(row: KbEntry) -> Entry:
     """Convert an ORM row into the public frozen `Entry`."""
-    return Entry(
-        id=row.id,
-        topic=row.topic,
-        title=row.title,
+    return from_row(
+        Entry,
+        row,
         questions=tuple(row.questions),
-        answer=row.answer,
         sources=tuple(Source(title=s["title"], url=s.get("url")) for s in row.sources),
-        answer_en=row.answer_en,
         facts=tuple(row.facts or ()),
-        status=row.status,
-        version=row.version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
     )
 
 
@@ -269,18 +263,4 @@ def logged_questions(
         stmt = stmt.where(QuestionLog.sender_id == sender_id)
     if outcome is not None:
         stmt = stmt.where(QuestionLog.outcome == outcome)
-    return [
-        LoggedQuestion(
-            id=row.id,
-            at=row.at,
-            sender_id=row.sender_id,
-            text=row.text,
-            normalized=row.normalized,
-            intent=row.intent,
-            outcome=row.outcome,
-            entry_id=row.entry_id,
-            entry_version=row.entry_version,
-            score=row.score,
-        )
-        for row in session.execute(stmt).scalars()
-    ]
+    return [from_row(LoggedQuestion, row) for row in session.execute(stmt).scalars()]

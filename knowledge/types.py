@@ -5,7 +5,7 @@ Callers never see ORM rows: these dataclasses are the public shapes of entries, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 TOPICS: dict[str, str] = {
@@ -50,18 +50,10 @@ class EntryData:
     facts: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Entry:
-    """A stored knowledge-base entry with its status and version."""
+@dataclass(frozen=True, kw_only=True)
+class Entry(EntryData):
+    """A stored knowledge-base entry: its content (the fields of `EntryData`) with its status and version."""
 
-    id: str
-    topic: str
-    title: str
-    questions: tuple[str, ...]
-    answer: str
-    sources: tuple[Source, ...]
-    answer_en: str | None
-    facts: tuple[str, ...]
     status: str
     version: int
     created_at: datetime
@@ -70,16 +62,7 @@ class Entry:
     @property
     def data(self) -> EntryData:
         """Return the editable content of this entry."""
-        return EntryData(
-            id=self.id,
-            topic=self.topic,
-            title=self.title,
-            questions=self.questions,
-            answer=self.answer,
-            sources=self.sources,
-            answer_en=self.answer_en,
-            facts=self.facts,
-        )
+        return EntryData(**{f.name: getattr(self, f.name) for f in fields(EntryData)})
 
     def citation(self) -> str:
         """Return the `Sumber:` line that ends every answer built from this entry."""

@@ -347,25 +347,23 @@ def parse_study_visit(text: str) -> str | None:
     return None if free_text_problem(text, min_chars=4) else " ".join(text.split())
 
 
-DOCUMENTS = ("sk_inisiator", "surat_pernyataan", "data_manfaat", "dasar_hukum", "anggaran", "foto_video")
-DOCUMENT_LABELS = {
-    "sk_inisiator": "SK inisiator/tim inovasi",
-    "surat_pernyataan": "Surat pernyataan",
-    "data_manfaat": "Data bukti manfaat (sebelum–sesudah)",
-    "dasar_hukum": "Dasar hukum/SK penetapan inovasi",
-    "anggaran": "Dokumen anggaran",
-    "foto_video": "Foto/video pelaksanaan",
-}
+# Each supporting document: its key, how it is listed, and the words that name it in a typed answer.
+_DOCUMENT_TABLE = (
+    ("sk_inisiator", "SK inisiator/tim inovasi", r"\bsk (inisiator|inovator|tim|penggagas)|inisiator|penggagas"),
+    ("surat_pernyataan", "Surat pernyataan", r"pernyataan"),
+    ("data_manfaat", "Data bukti manfaat (sebelum–sesudah)", r"data|bukti manfaat|manfaat|survei|survey|testimoni"),
+    (
+        "dasar_hukum",
+        "Dasar hukum/SK penetapan inovasi",
+        r"dasar hukum|perda|perbup|perwali|perkada|sk penetapan|regulasi",
+    ),
+    ("anggaran", "Dokumen anggaran", r"anggaran|dpa|rka|budget"),
+    ("foto_video", "Foto/video pelaksanaan", r"foto|video|dokumentasi"),
+)
+DOCUMENT_LABELS = {key: label for key, label, _ in _DOCUMENT_TABLE}
+DOCUMENTS = tuple(DOCUMENT_LABELS)
 DOCUMENTS_DONE = "selesai"
 DOCUMENTS_NONE = "tidak_ada"
-_DOCUMENT_TABLE = (
-    (r"\bsk (inisiator|inovator|tim|penggagas)|inisiator|penggagas", "sk_inisiator"),
-    (r"pernyataan", "surat_pernyataan"),
-    (r"data|bukti manfaat|manfaat|survei|survey|testimoni", "data_manfaat"),
-    (r"dasar hukum|perda|perbup|perwali|perkada|sk penetapan|regulasi", "dasar_hukum"),
-    (r"anggaran|dpa|rka|budget", "anggaran"),
-    (r"foto|video|dokumentasi", "foto_video"),
-)
 
 
 def parse_documents(text: str) -> tuple[str, list[str]] | None:
@@ -386,5 +384,5 @@ def parse_documents(text: str) -> tuple[str, list[str]] | None:
     if numbers and re.fullmatch(r"[\d\s,;.&dan+]+", cleaned):
         picked = [DOCUMENTS[int(n) - 1] for n in numbers if 1 <= int(n) <= len(DOCUMENTS)]
         return ("set", sorted(set(picked), key=DOCUMENTS.index)) if picked else None
-    picked = [key for pattern, key in _DOCUMENT_TABLE if re.search(pattern, cleaned)]
+    picked = [key for key, _, words in _DOCUMENT_TABLE if re.search(words, cleaned)]
     return ("set", picked) if picked else None

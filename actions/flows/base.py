@@ -21,7 +21,7 @@ import logging
 from abc import abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -43,6 +43,7 @@ from actions.flows.answers import (
     is_skip_phrase,
     looks_like_question,
 )
+from actions.flows.dates import DateError
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,16 @@ FLOW_TITLES = {
 Slots = dict[str, Any]
 # The confirmation question carries this phrase, so the next turn can tell that the officer was asked already.
 SWITCH_MARK = "jawaban yang sudah diisi akan dibuang"
+
+
+class _SlotForm(Protocol):
+    """A reading with a form to keep in its slot (`StartDate`, `Timeline`)."""
+
+    def to_slot(self) -> Any: ...
+
+
+# What a date question reads: a start date or a schedule.
+Dated = TypeVar("Dated", bound=_SlotForm)
 
 
 class FlowValidationAction(FormValidationAction):
@@ -259,9 +270,28 @@ def reading_validator(
         note = f"Tercatat: {words[key]}." if words and key is not None and was_typed(value, words) else None
         return self.answer(dispatcher, tracker, slot, key, note)
 
-    validate.__name__ = validate.__qualname__ = f"validate_{slot}"
-    validate.__doc__ = doc
-    return validate
+    return _named(validate, slot, doc)
+
+
+def dated_validator(
+    slot: str, parse: Callable[[str, date], Dated], errors: Mapping[str, str], words: Callable[[Dated], str], doc: str
+) -> Callable[..., Slots]:
+    """Return rasa-sdk's `validate_<slot>` method for a date or schedule that `parse` reads against today.
+
+    An answer `parse` refuses (`DateError`) is re-asked with `errors[reason]` (`errors["unparsed"]` for a reason
+    without its own message); a reading is kept in its slot form and echoed as `words` ("Tercatat: ...").
+    """
+
+    def validate(
+        self: FlowValidationAction, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        try:
+            reading = parse(str(value), self._today())
+        except DateError as error:
+            return self.reask(dispatcher, tracker, slot, errors.get(error.reason, errors["unparsed"]))
+        return self.accept(dispatcher, tracker, {slot: reading.to_slot()}, f"Tercatat: {words(reading)}.")
+
+    return _named(validate, slot, doc)
 
 
 def validator_of(slot: str, shared: str, doc: str) -> Callable[..., Slots]:
@@ -273,6 +303,11 @@ def validator_of(slot: str, shared: str, doc: str) -> Callable[..., Slots]:
         reader: Callable[[str, Any, CollectingDispatcher, Tracker], Slots] = getattr(self, shared)
         return reader(slot, value, dispatcher, tracker)
 
+    return _named(validate, slot, doc)
+
+
+def _named(validate: Callable[..., Slots], slot: str, doc: str) -> Callable[..., Slots]:
+    """Name a made validator `validate_<slot>` (rasa-sdk finds validators by name) and give it its docstring."""
     validate.__name__ = validate.__qualname__ = f"validate_{slot}"
     validate.__doc__ = doc
     return validate

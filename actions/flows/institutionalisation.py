@@ -22,6 +22,10 @@ from actions.flows.institutionalisation_rules import LEVERS, STATE_WORDS, assess
 logger = logging.getLogger(__name__)
 
 INSTITUTIONALISATION_SLOTS = tuple(lever.slot for lever in LEVERS)
+# The summary is also sent as a .docx to keep or print.
+SUMMARY_FILE = SummaryFile(
+    "Cek Pelembagaan Inovasi", "cek-pelembagaan-inovasi.docx", "Hasil cek pelembagaan, untuk disimpan atau dicetak"
+)
 TEXT_LEVER = "Jawab «ya», «sebagian» (sedang diproses), «belum», atau «tidak tahu»; atau ketuk salah satu tombol."
 
 
@@ -74,11 +78,6 @@ class ValidateInstitutionalisationForm(FlowValidationAction):
 def institutionalisation_states(tracker: Tracker) -> dict[str, str]:
     """Return each lever's answer from the tracker's slots ("unknown" where none was given)."""
     return {slot: str(tracker.get_slot(slot) or "unknown") for slot in INSTITUTIONALISATION_SLOTS}
-
-
-SUMMARY_FILE = SummaryFile(
-    "Cek Pelembagaan Inovasi", "cek-pelembagaan-inovasi.docx", "Hasil cek pelembagaan, untuk disimpan atau dicetak"
-)
 
 
 class ActionInstitutionalisationSummary(SummaryAction):

@@ -28,8 +28,8 @@ from actions.flows.answers import (
     parse_yes_no,
     read_kipp_history,
 )
-from actions.flows.base import FlowValidationAction, Slots, reading_validator, was_typed
-from actions.flows.dates import DateError, StartDate, parse_start
+from actions.flows.base import FlowValidationAction, Slots, dated_validator, reading_validator, was_typed
+from actions.flows.dates import StartDate, parse_start
 from actions.flows.documents import SummaryAction, SummaryFile, send_summary
 from actions.flows.kipp_rules import Answers, NoEdition, render_summary
 from knowledge import KnowledgeUnavailable
@@ -37,6 +37,10 @@ from knowledge import KnowledgeUnavailable
 logger = logging.getLogger(__name__)
 
 READINESS_SLOTS = ("agency_type", "innovation_start", "kipp_history", "adapts_top", "documents")
+# The summary is also sent as a .docx to keep or print.
+SUMMARY_FILE = SummaryFile(
+    "Cek Kesiapan KIPP", "cek-kesiapan-kipp.docx", "Ringkasan cek kesiapan KIPP, untuk disimpan atau dicetak"
+)
 DATE_ERRORS = {
     "unparsed": "Maaf, tanggalnya belum saya tangkap. Tulis bulan dan tahun («Maret 2023» atau «03/2023»), "
     "tahunnya saja («2023»), atau perkiraan («2 tahun lalu»).",
@@ -80,18 +84,13 @@ class ValidateReadinessForm(FlowValidationAction):
         "agency_type", parse_agency_type, 'Accept K/L, Pemda, BUMN or BUMD, tapped or typed ("pemkab").', AGENCY_LABELS
     )
 
-    def validate_innovation_start(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Slots:
-        """Accept a start date in any of the supported forms; echo how it was read."""
-        try:
-            start = parse_start(str(value), self._today())
-        except DateError as error:
-            return self.reask(
-                dispatcher, tracker, "innovation_start", DATE_ERRORS.get(error.reason, DATE_ERRORS["unparsed"])
-            )
-        note = f"Tercatat: mulai diterapkan {start.label()}."
-        return self.accept(dispatcher, tracker, {"innovation_start": start.to_slot()}, note)
+    validate_innovation_start = dated_validator(
+        "innovation_start",
+        parse_start,
+        DATE_ERRORS,
+        lambda start: f"mulai diterapkan {start.label()}",
+        "Accept a start date in any of the supported forms; echo how it was read.",
+    )
 
     def validate_kipp_history(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -173,11 +172,6 @@ def readiness_answers(tracker: Tracker) -> Answers:
         adapts_top=bool(tracker.get_slot("adapts_top")),
         documents=tuple(tracker.get_slot("documents") or ()),
     )
-
-
-SUMMARY_FILE = SummaryFile(
-    "Cek Kesiapan KIPP", "cek-kesiapan-kipp.docx", "Ringkasan cek kesiapan KIPP, untuk disimpan atau dicetak"
-)
 
 
 class ActionReadinessSummary(SummaryAction):

@@ -18,8 +18,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.flows.answers import free_text_problem, normalise, parse_budget, parse_study_visit, shown
-from actions.flows.base import FlowValidationAction, Slots, reading_validator, validator_of
-from actions.flows.dates import DateError, Timeline, parse_timeline
+from actions.flows.base import FlowValidationAction, Slots, dated_validator, reading_validator, validator_of
+from actions.flows.dates import Timeline, parse_timeline
 from actions.flows.documents import Saver, SummaryAction, send_document
 from actions.flows.plan_document import (
     SOURCES,
@@ -131,19 +131,13 @@ class ValidateReplicationForm(FlowValidationAction):
 
     validate_rep_budget = reading_validator("rep_budget", parse_budget, "Accept a budget source, tapped or in words.")
 
-    def validate_rep_timeline(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Slots:
-        """Accept a duration ("6 bulan"), a month range, or a duration with a start month."""
-        try:
-            timeline = parse_timeline(str(value), self._today())
-        except DateError as error:
-            return self.reask(
-                dispatcher, tracker, "rep_timeline", TIMELINE_ERRORS.get(error.reason, TIMELINE_ERRORS["unparsed"])
-            )
-        return self.accept(
-            dispatcher, tracker, {"rep_timeline": timeline.to_slot()}, f"Tercatat: {timeline_words(timeline)}."
-        )
+    validate_rep_timeline = dated_validator(
+        "rep_timeline",
+        parse_timeline,
+        TIMELINE_ERRORS,
+        timeline_words,
+        'Accept a duration ("6 bulan"), a month range, or a duration with a start month.',
+    )
 
     validate_rep_study_visit = reading_validator(
         "rep_study_visit", parse_study_visit, "Accept a studi tiru option, tapped or in the officer's words."

@@ -26,6 +26,7 @@ from bot.admin.common import (
     number_arg,
     reply,
     reports_errors,
+    required_entry,
     required_target,
     run,
     when,
@@ -80,10 +81,9 @@ async def kb_cari_command(update: Update, context: Context) -> None:
 @reports_errors
 async def kb_lihat_command(update: Update, context: Context) -> None:
     """Show an entry with its action buttons on /kb_lihat <id>."""
-    entry_id = await required_target(update, context, "/kb_lihat <id>")
-    if not entry_id:
+    entry = await required_entry(update, context, "/kb_lihat <id>")
+    if entry is None:
         return
-    entry: knowledge.Entry = await run(context, "require", entry_id)
     await reply(update, context, entry_text(entry), reply_markup=entry_actions(entry))
 
 
@@ -93,10 +93,9 @@ def _status_command(action: str) -> Handler:
     @admin_only
     @reports_errors
     async def ask(update: Update, context: Context) -> None:
-        entry_id = await required_target(update, context, f"/kb_{'pensiun' if action == 'retire' else 'aktifkan'} <id>")
-        if not entry_id:
+        entry = await required_entry(update, context, f"/kb_{'pensiun' if action == 'retire' else 'aktifkan'} <id>")
+        if entry is None:
             return
-        entry: knowledge.Entry = await run(context, "require", entry_id)
         if (entry.status == "active") == (action == "restore"):
             state = "aktif" if entry.status == "active" else "sudah dipensiunkan"
             await reply(update, context, f"{entry.id} {state}; tidak ada yang diubah.")

@@ -121,6 +121,15 @@ async def required_target(update: Update, context: Context, usage: str) -> str |
     return entry_id
 
 
+async def required_entry(update: Update, context: Context, usage: str) -> knowledge.Entry | None:
+    """Return the entry the update is about (see `required_target`), or None after replying `usage`."""
+    entry_id = await required_target(update, context, usage)
+    if not entry_id:
+        return None
+    entry: knowledge.Entry = await run(context, "require", entry_id)
+    return entry
+
+
 def entry_text(entry: knowledge.Entry) -> str:
     """Return an entry as the admin reads it: id, version, status, topic, title, questions, the answer."""
     status = "aktif" if entry.status == "active" else "dipensiunkan"

@@ -16,7 +16,7 @@ import knowledge
 from bot.admin import dialogue
 from bot.admin.access import actor as actor_of
 from bot.admin.access import admin_only
-from bot.admin.common import DRAFT_KEY, END, TEXT_CANCELLED, entry_text, reply, reports_errors, required_target, run
+from bot.admin.common import DRAFT_KEY, END, TEXT_CANCELLED, entry_text, reply, reports_errors, required_entry, run
 from bot.context import Context
 from bot.handling import answer_tap, stopping
 
@@ -43,10 +43,9 @@ def _field_keyboard() -> InlineKeyboardMarkup:
 @reports_errors
 async def kb_ubah_command(update: Update, context: Context) -> int:
     """Start changing an entry on /kb_ubah <id> (or the Ubah button under /kb_lihat)."""
-    entry_id = await required_target(update, context, "/kb_ubah <id>")
-    if not entry_id:
+    entry = await required_entry(update, context, "/kb_ubah <id>")
+    if entry is None:
         return END
-    entry: knowledge.Entry = await run(context, "require", entry_id)
     assert context.user_data is not None
     # The version the edit is based on: saving is refused if someone else changes the entry meanwhile.
     context.user_data[DRAFT_KEY] = {"mode": "edit", "id": entry.id, "version": entry.version, "entry": entry}

@@ -10,7 +10,7 @@ from knowledge.admin_files import dump_entry_yaml, file_format, parse_entry_text
 from knowledge.admin_types import ImportItem
 from knowledge.cli.common import EXIT_CONTENT, entry_line, fail, obj, reports_errors, when
 from knowledge.errors import ContentError, Problem, VersionConflict
-from knowledge.types import TOPICS, Entry
+from knowledge.types import ACTIVE, RETIRED, TOPICS, Entry
 
 TEMPLATE = """\
 # A new knowledge-base entry. Lines starting with '#' are ignored; save and close the editor to create it.
@@ -151,28 +151,29 @@ def edit(ctx: click.Context, entry_id: str, file: Path | None, expected_version:
     click.echo(f"{entry.id}: {'saved as version ' + str(entry.version) if changed else 'unchanged'}")
 
 
-@click.command()
-@click.argument("entry_id")
-@click.option("--expected-version", type=int)
-@click.pass_context
-@reports_errors
-def retire(ctx: click.Context, entry_id: str, expected_version: int | None) -> None:
-    """Stop using an entry: the assistant no longer answers with it (history is kept; `restore` undoes it)."""
-    c = obj(ctx)
-    entry = c.admin.retire(entry_id, actor=c.actor, expected_version=expected_version)
-    click.echo(f"{entry.id}: retired (version {entry.version})")
+def _status_command(name: str, status: str, shown: str, doc: str) -> click.Command:
+    """Return `kb retire` or `kb restore`: set an entry's status (refused if it is no longer at --expected-version)."""
+
+    @click.command(name=name, help=doc)
+    @click.argument("entry_id")
+    @click.option("--expected-version", type=int)
+    @click.pass_context
+    @reports_errors
+    def command(ctx: click.Context, entry_id: str, expected_version: int | None) -> None:
+        c = obj(ctx)
+        entry = c.admin.set_status(entry_id, status, actor=c.actor, expected_version=expected_version)
+        click.echo(f"{entry.id}: {shown} (version {entry.version})")
+
+    return command
 
 
-@click.command()
-@click.argument("entry_id")
-@click.option("--expected-version", type=int)
-@click.pass_context
-@reports_errors
-def restore(ctx: click.Context, entry_id: str, expected_version: int | None) -> None:
-    """Use a retired entry again."""
-    c = obj(ctx)
-    entry = c.admin.restore(entry_id, actor=c.actor, expected_version=expected_version)
-    click.echo(f"{entry.id}: active (version {entry.version})")
+retire = _status_command(
+    "retire",
+    RETIRED,
+    "retired",
+    "Stop using an entry: the assistant no longer answers with it (history is kept; `restore` undoes it).",
+)
+restore = _status_command("restore", ACTIVE, "active", "Use a retired entry again.")
 
 
 @click.command()
