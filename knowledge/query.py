@@ -412,8 +412,9 @@ def split_parts(text: str) -> list[str]:
         else:
             parts.append(piece)
     parts = [piece for part in parts for piece in _split_on_and(part)]
-    # A first piece with no content word ("apa itu", "gimana") belongs with what follows.
-    while len(parts) > 1 and not _content_words(parts[0]):
+    # A first piece with no content word ("apa itu", "gimana") belongs with what follows, and so does one that
+    # asks nothing: "udh identifikasi, trus berikutnya ngapain?" is one question with its context.
+    while len(parts) > 1 and (not _content_words(parts[0]) or not asks_something(parts[0])):
         parts[1] = f"{parts[0]} {parts[1]}"
         parts.pop(0)
     return parts or [text.strip()]

@@ -203,6 +203,11 @@ QUESTION_TERMS = frozenset(
 )
 
 
+def gives_asked_value(question: str, text: str) -> bool:
+    """Return whether `text` gives the kind of value `question` asks for (a date for "kapan?"), if it asks one."""
+    return all(looks.search(text) for asked, looks in _ASKED_VALUE if asked.search(question))
+
+
 def detail_in(entry: Entry, follow_up: str, max_lines: int = 2) -> str:
     """Return the lines of an answer that give what a short follow-up asks of it, or "" if none does.
 
@@ -496,6 +501,16 @@ class KnowledgeIndex:
                 used_context=True,
                 exclude=previous.id,
             )
+            aspect = set(content_terms(aspect_terms(previous)))
+            if switched.confident and switched.best and aspect & set(content_terms(switched.best.entry.title)):
+                return switched  # "Dasar hukum JIPP" after "Dasar hukum KIPP"
+            # No entry asks that aspect of the other subject, but the last answer may say it ("... 10 proposal
+            # kelompok umum dan 5 proposal kelompok replikasi" -> "kalau kelompok replikasi?").
+            named = set(content_terms(text)) - QUESTION_TERMS - set(content_terms(previous.title)) - {"kelompok"}
+            excerpt = sentences_about(previous, named) if named and aspect else ""
+            # ...when the last answer was about an aspect ("batas jumlah proposal"), and that sentence gives it.
+            if excerpt and aspect & set(content_terms(excerpt)):
+                return _excerpt_of(previous, 1.0, excerpt)
             return switched if switched.confident else plain
         if previous is None or previous.id not in self._by_id or not (hints.follow_up or hints.may_follow_up):
             return plain
@@ -553,6 +568,8 @@ class KnowledgeIndex:
         # Words no entry uses ("nyusul", "pakai") cannot point anywhere: what the known words say decides.
         said_before = self._said_in(own_terms, previous_index)
         excerpt = answer_excerpt(previous, own_terms) if said_before else ""
+        if excerpt and not gives_asked_value(text, excerpt):
+            excerpt = ""  # "presentasinya kapan?": a line that names the presentations but gives no date
         # ...unless it asks again what that answer was about ("langkahnya apa aja?" after the steps).
         asks_anew = own_terms <= set(content_terms(previous.title))
         if previous_fits_best and excerpt and not asks_anew and not hints.repeat:

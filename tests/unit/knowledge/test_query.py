@@ -50,6 +50,8 @@ def test_pure_small_talk_is_kept_whole(message: str) -> None:
         # A numbered list of questions; a full stop after a number is not a list ("pasal 3. isinya apa?").
         ("1) kategori kipp 2021 brp 2) presentasi brp menit?", ["kategori kipp 2021 brp", "presentasi brp menit"]),
         ("permenpan 91/2021 pasal 3. isinya apa?", ["permenpan 91/2021 pasal 3. isinya apa"]),
+        # A first piece that asks nothing is the context of the question after it.
+        ("udh identifikasi, trus berikutnya ngapain?", ["udh identifikasi berikutnya ngapain"]),
     ],
 )
 def test_a_message_is_split_on_its_question_boundaries_only(message: str, parts: list[str]) -> None:

@@ -154,3 +154,30 @@ def test_a_year_only_follow_up_gets_the_same_question_for_that_year(kb) -> None:
     hints = Hints(previous=kb.entry("kipp-pedoman-2023"), follow_up=True, year="2025", topics=topics, repeat=True)
     result = kb.search("kalau 2025?", hints)
     assert result.confident and result.best.entry.id == "kipp-pedoman-2025"
+
+
+def test_another_group_is_answered_from_the_last_answer_when_it_already_says_it(kb) -> None:
+    """The proposal limit of 2021 names both groups; no entry gives the limit of the replication group alone."""
+    previous = kb.entry("kipp-batas-jumlah-proposal")
+    result = kb.search("kalau kelompok replikasi?", Hints(previous=previous, switch_subject=True, may_follow_up=True))
+    assert result.in_previous and "5 proposal kelompok replikasi" in result.excerpt
+
+
+def test_another_subject_with_an_entry_for_the_same_aspect_gets_that_entry(kb) -> None:
+    result = kb.search("kalau jipp?", Hints(previous=kb.entry("mpp-dasar-hukum"), switch_subject=True))
+    assert result.confident and result.best.entry.id == "jipp-dasar-hukum"
+
+
+def test_another_group_after_an_answer_about_a_group_itself_gets_that_groups_entry(kb) -> None:
+    """The special group's answer mentions the general group in passing; "kalau yg kelompok umum?" is its own entry."""
+    previous = kb.entry("kipp-kelompok-khusus")
+    result = kb.search("kalau yg kelompok umum?", Hints(previous=previous, switch_subject=True, may_follow_up=True))
+    assert result.confident and result.best.entry.id == "kipp-kelompok-umum"
+
+
+def test_a_line_that_names_the_subject_but_not_the_asked_value_is_no_answer(kb) -> None:
+    """The participant figures say "114 presentasi" but give no date: "presentasinya kapan?" is not answered by them."""
+    previous = kb.entry("kipp-statistik-terkini")
+    assert "presentasi" in previous.answer
+    result = kb.search("presentasinya kapan?", Hints(previous=previous, may_follow_up=True, year="2020"))
+    assert not result.in_previous
