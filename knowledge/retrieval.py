@@ -68,6 +68,12 @@ _DEFINITION = re.compile(
     r"|\b(?:maksudnya|artinya|pengertiannya)\s*\??\s*$",
     re.IGNORECASE,
 )
+# ...but "what's the difference between X and Y", "what is the legal basis of X" ask about X, not what X is.
+_NOT_A_DEFINITION = re.compile(
+    r"\b(?:beda\w*|perbedaan\w*|difference|differ\w*|versus|vs|compared?)\b"
+    r"|^\s*what(?:'s|\s+is|\s+are)\s+the\s+\w+(?:\s+\w+)?\s+(?:of|between|for|to|in)\b",
+    re.IGNORECASE,
+)
 # The answer of a yes/no entry opens with its verdict ("Ya, ...", "Tidak, ...", "Tergantung: ...").
 _VERDICT = re.compile(r"\s*(?:ya|tidak|belum|bukan|boleh|bisa|tergantung|sudah|wajib)\b", re.IGNORECASE)
 _ABBREVIATION = re.compile(r"\(([A-Z][A-Za-z]{1,9})\)")
@@ -439,7 +445,7 @@ class KnowledgeIndex:
 
     def _penalise_unnamed_definition(self, text: str, scores: Scores) -> Scores:
         """Lower entries that only mention what an "apa itu X" question asks to have defined."""
-        if not _DEFINITION.search(text):
+        if not _DEFINITION.search(text) or _NOT_A_DEFINITION.search(text):
             return scores
         # Only words the knowledge base knows can be defined by it; unknown words ("network") say nothing.
         terms = {term for term in content_terms(_DEFINITION.sub(" ", text)) if term in self._idf}

@@ -181,3 +181,21 @@ def test_a_line_that_names_the_subject_but_not_the_asked_value_is_no_answer(kb) 
     assert "presentasi" in previous.answer
     result = kb.search("presentasinya kapan?", Hints(previous=previous, may_follow_up=True, year="2020"))
     assert not result.in_previous
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # "what's the <aspect> of/between ...", and comparisons, ask about things the question names.
+        "what's the difference between the general group and the replication group?",
+        "what is the difference between KIPP and SINOVIK?",
+    ],
+)
+def test_an_english_aspect_or_comparison_question_is_not_read_as_asking_for_a_definition(kb, question: str) -> None:
+    assert kb.search(question).confident
+
+
+def test_english_words_for_the_knowledge_bases_terms_meet_its_entries(kb) -> None:
+    assert content_terms("the general group and the special group") == ["umum", "kelompok", "khusus", "kelompok"]
+    result = kb.search("what do we use the SINOVIK site for?")
+    assert result.confident and result.best.entry.topic == "sinovik"
