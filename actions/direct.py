@@ -29,6 +29,19 @@ def stated_months(text: str) -> float | None:
     match = _DURATION.search(text)
     if match is None:
         return None
+    months = _months(match)
+    # "1 thn 3 bln", "2 tahun dan 6 bulan": years and then months are one duration.
+    joined = _JOIN.match(text, match.end())
+    more = _DURATION.match(text, joined.end()) if joined else None
+    if more is not None and months >= 12 and _months(more) < 12:
+        months += _months(more)
+    return months
+
+
+_JOIN = re.compile(r"\s*(?:,|dan|and|lebih|lbh)?\s*")
+
+
+def _months(match: re.Match[str]) -> float:
     word = (match.group("word") or "").lower()
     if word:
         return {"setahun": 12.0, "sebulan": 1.0}.get(word, 6.0)
@@ -37,8 +50,71 @@ def stated_months(text: str) -> float | None:
     return number if match.group("unit").lower().startswith(("bulan", "bln", "month")) else number * 12
 
 
-def _age_verdict(months: float, *, english: bool) -> str:
+# The minimum age in months by edition and group (facts K-17); None: every group. Other editions: not recorded.
+MINIMUM_MONTHS: dict[str, dict[str | None, int]] = {
+    "2017": {None: 12},
+    "2018": {None: 12},
+    "2020": {None: 12},
+    "2021": {"umum": 24, "khusus": 24, "replikasi": 12},
+    "2022": {None: 24, "pandemi": 12},
+}
+_GROUP = re.compile(r"\b(?:kelompok\s+|group\s+)?(umum|khusus|replikasi|general|special|replication)\b", re.I)
+_GROUP_NAMES = {"general": "umum", "special": "khusus", "replication": "replikasi"}
+_PANDEMIC = re.compile(r"\b(?:covid\w*|pandemi\w*|pandemic)\b", re.I)
+_NOT_PANDEMIC = re.compile(
+    r"\b(?:bukan|tidak|tdk|gak|ga|nggak|not)\s+(?:\w+\s+){0,2}(?:covid\w*|pandemi\w*|pandemic)", re.I
+)
+
+
+def _case_group(text: str) -> str | None:
+    """Return the group of the officer's case: a KIPP group they name, or "pandemi" for a pandemic innovation."""
+    if _PANDEMIC.search(text) and not _NOT_PANDEMIC.search(text):
+        return "pandemi"
+    match = _GROUP.search(text)
+    return _GROUP_NAMES.get(match.group(1).lower(), match.group(1).lower()) if match else None
+
+
+def _unrecorded(months: float, year: str, *, english: bool) -> str:
+    """The line for an edition whose minimum age the sources do not record."""
+    short = months < min(needed for rules in MINIMUM_MONTHS.values() for needed in rules.values())
+    if english:
+        tail = ", but every recorded edition asked for at least 1 year" if short else " (1-2 years elsewhere)"
+        return f"Not confirmed: the minimum age for KIPP {year} is not recorded in our sources{tail}."
+    tail = ", tetapi semua edisi yang tercatat meminta minimal 1 tahun" if short else " (edisi lain: 1–2 tahun)"
+    return f"Belum dapat kami pastikan: aturan usia minimal KIPP {year} tidak tercatat dalam sumber kami{tail}."
+
+
+def _edition_verdict(months: float, year: str, text: str, *, english: bool) -> str:
+    """Compare a stated age with the minimum of the edition (and group) the officer names."""
+    rules = MINIMUM_MONTHS.get(year)
+    if rules is None:
+        return _unrecorded(months, year, english=english)
+    group = _case_group(text)
+    needed = rules[group] if group in rules else rules.get(None)
+    if needed is None:  # 2021, no group named: it depends, unless the age meets or misses every group's minimum
+        lowest, highest = min(rules.values()), max(rules.values())
+        if lowest <= months < highest:
+            if english:
+                return f"It depends on the group: in {year} replication needed 1 year, general and special 2 years."
+            return f"Tergantung kelompoknya: pada {year} replikasi cukup 1 tahun, umum dan khusus minimal 2 tahun."
+        needed = highest if months >= highest else lowest
+    years_needed = needed // 12
+    rule = group if group in rules else None
+    if english:
+        whom = {"pandemi": " for pandemic innovations", None: ""}.get(rule, f" for the {rule} group")
+        verdict = "Yes, on age" if months >= needed else "No"
+        return f"{verdict}: KIPP {year} asked for at least {years_needed} year(s) of implementation{whom}."
+    whom = {"pandemi": " untuk inovasi penanganan pandemi", None: ""}.get(rule, f" untuk kelompok {rule}")
+    if months >= needed:
+        return f"Ya, dari sisi usia penerapan: KIPP {year} meminta minimal {years_needed} tahun{whom}."
+    return f"Tidak: KIPP {year} meminta inovasi sudah diterapkan minimal {years_needed} tahun{whom}."
+
+
+def _age_verdict(months: float, text: str, *, english: bool) -> str:
     """Compare a stated age with the minimums the facts record (1 year; 2 years for umum/khusus in 2021-2022)."""
+    asked = years_in(text)
+    if asked:
+        return _edition_verdict(months, asked[-1], text, english=english)
     if english:
         if months < 12:
             return "Not yet: every KIPP edition with a recorded rule asked for at least 1 year of implementation."
@@ -93,7 +169,7 @@ def direct_line(question: Question, entry: Entry) -> str | None:
     if MINIMUM_AGE_FACT in entry.facts:
         months = stated_months(question.text)
         if months is not None:
-            return _age_verdict(months, english=question.english)
+            return _age_verdict(months, question.text, english=question.english)
     body = entry.answer_en if question.english and entry.answer_en else entry.answer
     derived = _closed_or_absent(question, body)
     if derived is not None and not re.match(r"\s*(?:tidak|no)\b", body, re.I):

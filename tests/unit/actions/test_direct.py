@@ -30,7 +30,15 @@ def entry(answer: str, facts: tuple[str, ...] = ()) -> Entry:
 
 @pytest.mark.parametrize(
     ("text", "months"),
-    [("baru 8 bulan", 8), ("udh 2 thn", 24), ("kurang lebih setahun", 12), ("jalan 1,5 tahun", 18), ("blm ada", None)],
+    [
+        ("baru 8 bulan", 8),
+        ("udh 2 thn", 24),
+        ("kurang lebih setahun", 12),
+        ("jalan 1,5 tahun", 18),
+        ("blm ada", None),
+        ("br jalan 1 thn 3 bln", 15),  # years, then months: one duration
+        ("baru 8 bulan, minimal 1 tahun kan?", 8),  # a rule quoted after it is not part of it
+    ],
 )
 def test_stated_age_is_read_as_officers_write_it(text: str, months: float | None) -> None:
     assert stated_months(text) == months
@@ -42,6 +50,15 @@ def test_stated_age_is_read_as_officers_write_it(text: str, months: float | None
         ("inovasi kami baru 8 bulan, udah bisa ikut kipp?", "Belum"),
         ("inovasi kami udah jalan 18 bulan, bisa ikut?", "Tergantung"),
         ("inovasi kami sudah 3 tahun, boleh daftar kipp?", "Ya"),
+        # The edition named decides (facts K-17): 2022 asked for 2 years, 1 for pandemic innovations.
+        ("inovasi kami (bukan soal covid) br jalan 1 thn 3 bln, kalo pake syarat kipp 2022 udh memenuhi?", "Tidak"),
+        ("inovasi penanganan covid kami 1 thn 3 bln, kipp 2022 bisa?", "Ya"),
+        ("inovasi kami 18 bulan, kipp 2021 kelompok replikasi bisa?", "Ya"),
+        ("inovasi kami 18 bulan, kipp 2021 kelompok umum bisa?", "Tidak"),
+        ("inovasi kami 18 bulan, kipp 2021 bisa?", "Tergantung"),
+        ("inovasi kami 14 bulan, kipp 2020 bisa?", "Ya"),
+        # An edition whose rule is not recorded is not guessed.
+        ("inovasi kami 8 bulan, kipp 2025 bisa?", "Belum dapat kami pastikan"),
     ],
 )
 def test_minimum_age_verdict_follows_the_recorded_rules(question: str, opening: str) -> None:
