@@ -68,6 +68,10 @@ MAX_PARTS = 3
 SMALL_TALK_ONLY = frozenset(
     {"ya", "iya", "ok", "oke", "baik", "siap", "tidak", "nggak", "ga", "gak", "bukan", "makasih", "terima kasih"}
 )
+# "pinjem duit dong", "tolong beliin pulsa": a request, not a remark; one the knowledge base does not answer is
+# declined, not acknowledged like "oke min".
+_REQUEST = re.compile(r"\b(?:dong|donk|tolong|minta|mohon|pinjem|pinjam|beliin|please|pls)\b", re.IGNORECASE)
+_REQUEST_WORDS = frozenset({"dong", "donk", "tolong", "minta", "mohon", "please", "pls", "min", "kak", "pak", "bu"})
 
 TEXTS = {
     False: {
@@ -391,6 +395,9 @@ class ActionSmallTalk(ActionAnswerQuestion):
             and await self._answers_something(tracker, question)
         ):
             return await super().run(dispatcher, tracker, domain)
+        if intent in {"affirm", "deny", "greet"} and _asks_a_favour(question.text):
+            dispatcher.utter_message(response="utter_out_of_scope_en" if question.english else "utter_out_of_scope")
+            return []
         dispatcher.utter_message(response=self.RESPONSES.get(intent, "utter_greet"))
         return []
 
@@ -406,6 +413,12 @@ class ActionSmallTalk(ActionAnswerQuestion):
         except KnowledgeUnavailable:
             return False
         return found.confident or found.in_previous
+
+
+def _asks_a_favour(text: str) -> bool:
+    """Return whether a message requests something ("pinjem duit dong") rather than only acknowledging."""
+    words = set(re.findall(r"\w+", text.lower())) - _REQUEST_WORDS
+    return bool(_REQUEST.search(text)) and bool(words - SMALL_TALK_ONLY)
 
 
 def _year(text: str) -> str | None:

@@ -501,7 +501,11 @@ class KnowledgeIndex:
             switched = self._rank(
                 # ...about the subject this message names: an entry whose title names it, not one that mentions it.
                 self._apply_hints(
-                    self.scores(f"{text} {aspect_terms(previous)}") * self._titled(text), hints.topics, hints.year
+                    self.scores(f"{text} {aspect_terms(previous)}")
+                    * self._titled(text)
+                    * self._undated(previous, text),
+                    hints.topics,
+                    hints.year,
                 ),
                 limit,
                 used_context=True,
@@ -645,9 +649,18 @@ class KnowledgeIndex:
         assert result.best is not None
         return self.entries.index(self._by_id[result.best.entry.id])
 
+    def _undated(self, previous: Entry, text: str) -> Scores:
+        """Lower entries titled with a year neither the message nor the last answer's title names: narrower."""
+        years = set(years_in(previous.title)) | set(years_in(text))
+        return np.array([OTHER_YEAR_PENALTY if title - years else 1.0 for title in self._title_years])
+
     def _titled(self, text: str) -> Scores:
-        """Return, per entry, a weight from 0.5 to 1 by the share of the message's words its title holds."""
+        """Return, per entry, a weight from 0.5 to 1 by the share of the message's words its title holds.
+
+        Of "kalau kelompok replikasi?" only the subject counts: "kelompok" is in every group's title.
+        """
         terms = set(content_terms(text)) - QUESTION_TERMS
+        terms = terms & (SUBJECT_WORDS | _GROUP_WORDS) or terms
         if not terms:
             return np.ones(len(self.entries))
         shares = np.array([len(terms & title) / len(terms) for title in self._title_terms])
