@@ -35,6 +35,7 @@ from knowledge import (
     KnowledgeBase,
     KnowledgeUnavailable,
     Question,
+    QuestionRecord,
     SearchResult,
     asks_something,
     is_year_only,
@@ -179,7 +180,9 @@ class ActionAnswerQuestion(Action):
     ) -> list[dict[str, Any]]:
         if question.injection:
             dispatcher.utter_message(response="utter_out_of_scope_en" if question.english else "utter_out_of_scope")
-            kb.log_question(sender_id=tracker.sender_id, text=question.text, intent=intent, outcome="declined")
+            kb.log_question(
+                QuestionRecord(sender_id=tracker.sender_id, text=question.text, intent=intent, outcome="declined")
+            )
             return []
         previous = self._previous(kb, tracker, question)
         if previous is not None and refers_back_to(question, previous):
@@ -197,12 +200,14 @@ class ActionAnswerQuestion(Action):
         for part in parts:
             best = part.result.best
             kb.log_question(
-                sender_id=tracker.sender_id,
-                text=part.part,
-                intent=intent,
-                outcome=part.outcome,
-                entry=best.entry if best and part.outcome in {"answered", "uncertain"} else None,
-                score=best.score if best else None,
+                QuestionRecord(
+                    sender_id=tracker.sender_id,
+                    text=part.part,
+                    intent=intent,
+                    outcome=part.outcome,
+                    entry=best.entry if best and part.outcome in {"answered", "uncertain"} else None,
+                    score=best.score if best else None,
+                )
             )
             logger.info(
                 "question intent=%s outcome=%s entry=%s context=%s",

@@ -89,11 +89,13 @@ async def on_feedback(update: Update, context: Context) -> None:
     try:
         feedback_id = await store.off_loop(
             store.admin(context).add_feedback,
-            sender_id=sender,
-            entry_id=entry_id,
-            entry_version=version,
-            helpful=vote.helpful,
-            answer_key=f"{entry_id}:{vote.nonce}",
+            knowledge.FeedbackVote(
+                sender_id=sender,
+                entry_id=entry_id,
+                entry_version=version,
+                helpful=vote.helpful,
+                answer_key=f"{entry_id}:{vote.nonce}",
+            ),
         )
     except knowledge.AlreadyVoted:
         await answer_tap(update, TEXT_ALREADY_VOTED)

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from knowledge.admin import KnowledgeAdmin
 from knowledge.admin_audit import AuditRecord
-from knowledge.admin_feedback import AlreadyVoted, FeedbackRecord
+from knowledge.admin_feedback import AlreadyVoted, FeedbackRecord, FeedbackVote
 from knowledge.admin_files import entry_from_record, valid_entry_id
 from knowledge.admin_handoff import Exchange, HandoffInfo, HandoffStore
 from knowledge.admin_state import BotStateStore
@@ -35,7 +35,7 @@ from knowledge.query import Question, asks_something, is_year_only, read_questio
 from knowledge.retrieval import Hints
 from knowledge.service import KnowledgeBase, ensure_seeded, load_content
 from knowledge.stats import stats_chart_png, stats_csv, stats_text
-from knowledge.types import TOPICS, Entry, EntryData, Hit, KbInfo, SearchResult, Source
+from knowledge.types import TOPICS, Entry, EntryData, Hit, KbInfo, QuestionRecord, SearchResult, Source
 from settings import get_settings
 
 __all__ = [
@@ -55,6 +55,7 @@ __all__ = [
     "EntryVersionInfo",
     "Exchange",
     "FeedbackRecord",
+    "FeedbackVote",
     "HandoffInfo",
     "HandoffStore",
     "Hints",
@@ -67,6 +68,7 @@ __all__ = [
     "KnowledgeUnavailable",
     "Problem",
     "Question",
+    "QuestionRecord",
     "RasaConversations",
     "SearchResult",
     "SenderSelector",

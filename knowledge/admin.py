@@ -283,32 +283,12 @@ class KnowledgeAdmin:
             admin_feedback.feedback_records, since=since, entry_id=entry_id, unhelpful_only=unhelpful_only, limit=limit
         )
 
-    def add_feedback(
-        self,
-        *,
-        sender_id: str,
-        entry_id: str,
-        entry_version: int,
-        helpful: bool,
-        question: str | None = None,
-        answer_key: str | None = None,
-    ) -> int:
+    def add_feedback(self, vote: admin_feedback.FeedbackVote) -> int:
         """Store a 👍/👎 with the sender's question (looked up if not given); return its id.
 
-        With `answer_key`, a second vote on the same answer by the same sender raises `AlreadyVoted`.
+        With an `answer_key`, a second vote on the same answer by the same sender raises `AlreadyVoted`.
         """
-        return self._kb.run(
-            lambda s: admin_feedback.add_feedback(
-                s,
-                sender_id=sender_id,
-                entry_id=entry_id,
-                entry_version=entry_version,
-                helpful=helpful,
-                question=question,
-                answer_key=answer_key,
-            ),
-            write=True,
-        )
+        return self._write(admin_feedback.add_feedback, vote)
 
     def comment_feedback(self, feedback_id: int, comment: str) -> bool:
         """Attach a comment to a feedback; False if it no longer exists."""

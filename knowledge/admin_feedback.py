@@ -17,42 +17,49 @@ from knowledge.models import Feedback, KbFeedbackVote, QuestionLog, utcnow
 from knowledge.rows import from_row
 
 
-def add_feedback(
-    session: Session,
-    *,
-    sender_id: str,
-    entry_id: str,
-    entry_version: int,
-    helpful: bool,
-    question: str | None = None,
-    at: datetime | None = None,
-    answer_key: str | None = None,
-) -> int:
-    """Store a 👍 or 👎 on an answer; the question defaults to the sender's last one answered by that entry.
+@dataclass(frozen=True, kw_only=True)
+class FeedbackVote:
+    """A 👍 or 👎 to store: who rated which version of which entry, and how.
 
-    With `answer_key` (the nonce on the answer's buttons) a second vote of the same sender on the same answer
-    raises `AlreadyVoted`. Returns the feedback id (to attach a comment later).
+    `question` defaults to the sender's last question answered by that entry, `at` to now. `answer_key` is the
+    nonce on the answer's buttons: with it, a second vote of the same sender on the same answer is refused.
     """
-    if answer_key is not None:
+
+    sender_id: str
+    entry_id: str
+    entry_version: int
+    helpful: bool
+    question: str | None = None
+    answer_key: str | None = None
+    at: datetime | None = None
+
+
+def add_feedback(session: Session, vote: FeedbackVote) -> int:
+    """Store a 👍 or 👎 on an answer; return the feedback id (to attach a comment later).
+
+    Raises `AlreadyVoted` when the vote has an `answer_key` this sender already voted with.
+    """
+    if vote.answer_key is not None:
         voted = select(KbFeedbackVote.id).where(
-            KbFeedbackVote.sender_id == sender_id, KbFeedbackVote.answer_key == answer_key
+            KbFeedbackVote.sender_id == vote.sender_id, KbFeedbackVote.answer_key == vote.answer_key
         )
         if session.execute(voted).first() is not None:
-            raise AlreadyVoted(f"{sender_id} already rated answer {answer_key}")
+            raise AlreadyVoted(f"{vote.sender_id} already rated answer {vote.answer_key}")
+    question = vote.question
     if question is None:
-        question = last_question(session, sender_id=sender_id, entry_id=entry_id)
+        question = last_question(session, sender_id=vote.sender_id, entry_id=vote.entry_id)
     row = Feedback(
-        at=at or utcnow(),
-        sender_id=sender_id,
-        entry_id=entry_id,
-        entry_version=entry_version,
-        rating=1 if helpful else -1,
+        at=vote.at or utcnow(),
+        sender_id=vote.sender_id,
+        entry_id=vote.entry_id,
+        entry_version=vote.entry_version,
+        rating=1 if vote.helpful else -1,
         question=question,
     )
     session.add(row)
     session.flush()
-    if answer_key is not None:
-        session.add(KbFeedbackVote(sender_id=sender_id, answer_key=answer_key, feedback_id=row.id, at=row.at))
+    if vote.answer_key is not None:
+        session.add(KbFeedbackVote(sender_id=vote.sender_id, answer_key=vote.answer_key, feedback_id=row.id, at=row.at))
     return int(row.id)
 
 

@@ -139,15 +139,24 @@ class Feedback(Base):
     comment = Column(Text, nullable=True)
 
 
-class UnansweredResolution(Base):
+class GroupDecision:
+    """Columns shared by an admin's decisions on a review-queue group: which group, and who decided.
+
+    A declarative mixin: each subclass is its own table with these columns first (the migrations fix the
+    order in real databases).
+    """
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    group_key = Column(Text, nullable=False)
+    actor = Column(String(100), nullable=False)
+
+
+class UnansweredResolution(GroupDecision, Base):
     """An unanswered-question group turned into an entry or a phrasing; older logs of it are hidden."""
 
     __tablename__ = "kb_unanswered_resolutions"
 
-    id = Column(Integer, primary_key=True, autoincrement=True)
-    group_key = Column(Text, nullable=False)
     resolved_at = Column(UtcDateTime(), nullable=False, default=utcnow)
-    actor = Column(String(100), nullable=False)
     action = Column(String(20), nullable=False)
     entry_id = Column(String(40), nullable=True)
 
@@ -165,15 +174,12 @@ class KbFeedbackVote(Base):
     at = Column(UtcDateTime(), nullable=False, default=utcnow)
 
 
-class KbReviewDismissal(Base):
+class KbReviewDismissal(GroupDecision, Base):
     """A review-queue group an admin dismissed (not worth an answer), with the reason; it stays dismissed."""
 
     __tablename__ = "kb_review_dismissals"
 
-    id = Column(Integer, primary_key=True, autoincrement=True)
-    group_key = Column(Text, nullable=False)
     at = Column(UtcDateTime(), nullable=False, default=utcnow)
-    actor = Column(String(100), nullable=False)
     reason = Column(Text, nullable=False)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -18,7 +17,17 @@ from sqlalchemy.orm.exc import StaleDataError
 from knowledge.errors import VersionConflict
 from knowledge.models import KbAudit, KbEntry, KbEntryVersion, KbState, QuestionLog, utcnow
 from knowledge.rows import from_row
-from knowledge.types import ACTIVE, RETIRED, Entry, EntryData, KbInfo, LoggedQuestion, Source
+from knowledge.text import normalize
+from knowledge.types import (
+    ACTIVE,
+    RETIRED,
+    Entry,
+    EntryData,
+    KbInfo,
+    LoggedQuestion,
+    QuestionRecord,
+    Source,
+)
 
 
 def entry_from_row(row: KbEntry) -> Entry:
@@ -225,31 +234,21 @@ def upsert_entries(session: Session, *, entries: Iterable[EntryData], actor: str
     return UpsertResult(created=created, updated=updated, unchanged=unchanged)
 
 
-def log_question(
-    session: Session,
-    *,
-    sender_id: str,
-    text: str,
-    normalized: str,
-    intent: str | None,
-    outcome: str,
-    entry: Entry | None = None,
-    score: float | None = None,
-    at: datetime | None = None,
-) -> None:
-    """Record one handled question and its outcome (answered, ambiguous or declined)."""
+def log_question(session: Session, record: QuestionRecord) -> None:
+    """Record one handled question and its outcome, with its normalised text for grouping."""
+    entry = record.entry
     session.add(
         QuestionLog(
-            at=at or utcnow(),
-            sender_id=sender_id,
-            text=text[:2000],
-            normalized=normalized[:500],
-            intent=intent,
-            outcome=outcome,
+            at=record.at or utcnow(),
+            sender_id=record.sender_id,
+            text=record.text[:2000],
+            normalized=normalize(record.text)[:500],
+            intent=record.intent,
+            outcome=record.outcome,
             entry_id=entry.id if entry else None,
             entry_version=entry.version if entry else None,
             topic=entry.topic if entry else None,
-            score=score,
+            score=record.score,
         )
     )
 

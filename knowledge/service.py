@@ -25,8 +25,7 @@ from knowledge.content import CONTENT_DIR, read_content_dir
 from knowledge.db import get_session_factory
 from knowledge.errors import KnowledgeUnavailable
 from knowledge.retrieval import Hints, KnowledgeIndex
-from knowledge.text import normalize
-from knowledge.types import Entry, KbInfo, SearchResult
+from knowledge.types import Entry, KbInfo, QuestionRecord, SearchResult
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -94,36 +93,14 @@ class KnowledgeBase:
         """Return the number of active entries and the time of the last change."""
         return self.run(queries.kb_info)
 
-    def log_question(
-        self,
-        *,
-        sender_id: str,
-        text: str,
-        intent: str | None,
-        outcome: str,
-        entry: Entry | None = None,
-        score: float | None = None,
-    ) -> None:
+    def log_question(self, record: QuestionRecord) -> None:
         """Record a handled question (answered, ambiguous or declined) for admins and statistics.
 
         Queued for the background writer and returns at once: a locked or unreachable database delays the
         record (retried for about two minutes), never the answer, and never raises into the action.
         """
         self.writer.submit(
-            "question log entry",
-            lambda: self.run(
-                lambda session: queries.log_question(
-                    session,
-                    sender_id=sender_id,
-                    text=text,
-                    normalized=normalize(text),
-                    intent=intent,
-                    outcome=outcome,
-                    entry=entry,
-                    score=score,
-                ),
-                write=True,
-            ),
+            "question log entry", lambda: self.run(lambda session: queries.log_question(session, record), write=True)
         )
 
 

@@ -110,6 +110,23 @@ class SearchResult:
         return self.hits[0] if self.hits else None
 
 
+@dataclass(frozen=True, kw_only=True)
+class QuestionRecord:
+    """A question the assistant just handled, to log: who asked what, and how it was answered.
+
+    `outcome` is answered, uncertain, ambiguous or declined; `entry` is the entry answered with, if any,
+    and `score` the best hit's score. `at` defaults to the time of writing.
+    """
+
+    sender_id: str
+    text: str
+    intent: str | None
+    outcome: str
+    entry: Entry | None = None
+    score: float | None = None
+    at: datetime | None = None
+
+
 @dataclass(frozen=True)
 class LoggedQuestion:
     """A question the assistant handled, as the admins see it."""

@@ -6,6 +6,7 @@ check it with `kb edisi import FILE --dry-run`, then import it; the running assi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -24,6 +25,11 @@ def edisi() -> None:
     """KIPP editions (years): dates, groups and the rules stated for each year."""
 
 
+def _year_command(command: Callable[[click.Context, int], None]) -> click.Command:
+    """Register `command(ctx, year)` as an `edisi` subcommand taking one YEAR, with the usual error report."""
+    return edisi.command()(click.argument("year", type=int)(click.pass_context(reports_errors(command))))
+
+
 @edisi.command(name="list")
 @click.pass_context
 @reports_errors
@@ -36,10 +42,7 @@ def list_(ctx: click.Context) -> None:
         click.echo(f"KIPP {e.year}  {opens} .. {closes}  kelompok: {', '.join(e.groups)}  ({ages})")
 
 
-@edisi.command()
-@click.argument("year", type=int)
-@click.pass_context
-@reports_errors
+@_year_command
 def show(ctx: click.Context, year: int) -> None:
     """Show one edition as YAML (the import format)."""
     found = [e for e in _store(ctx).editions() if e.year == year]
@@ -64,10 +67,7 @@ def import_(ctx: click.Context, file: Path, dry_run: bool) -> None:
     click.echo(f"{file.name}: created {created}, updated {updated} ({years})")
 
 
-@edisi.command()
-@click.argument("year", type=int)
-@click.pass_context
-@reports_errors
+@_year_command
 def remove(ctx: click.Context, year: int) -> None:
     """Remove one edition (e.g. one added by mistake)."""
     _store(ctx).remove(year)

@@ -747,7 +747,10 @@ async def test_a_handoff_is_claimed_relayed_both_ways_and_ended(telegram, script
     url, officer, facilitators = kb_database(tmp_path), new_chat(), new_group()
     with get_session_factory(url).begin() as session:
         log_question(
-            session, sender_id=f"tg-{officer}", text="kapan KIPP dibuka", normalized="", intent=None, outcome="declined"
+            session,
+            knowledge.QuestionRecord(
+                sender_id=f"tg-{officer}", text="kapan KIPP dibuka", intent=None, outcome="declined"
+            ),
         )
     env = {"DATABASE_URL": url, "HANDOFF_CHAT_ID": str(facilitators)}
 

@@ -17,7 +17,7 @@ from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandl
 
 from bot import admin
 from bot.context import BotData
-from knowledge import KnowledgeAdmin
+from knowledge import FeedbackVote, KnowledgeAdmin, QuestionRecord
 from settings import Settings
 from tests.factories import entry_data
 
@@ -274,12 +274,7 @@ async def test_unanswered_list_phrasing_and_stats_photo(ctx, kb_admin) -> None:
     with get_session_factory(kb_admin.database_url).begin() as session:
         for _ in range(2):
             log_question(
-                session,
-                sender_id="tg-5",
-                text="kipp buat apa",
-                normalized="kipp untuk apa",
-                intent=None,
-                outcome="declined",
+                session, QuestionRecord(sender_id="tg-5", text="kipp buat apa", intent=None, outcome="declined")
             )
     await admin.kb_belum_terjawab_command(command(ctx, ADMIN_ID, "/kb_belum_terjawab"), ctx)
     group = kb_admin.unanswered()[0]
@@ -348,7 +343,7 @@ def test_help_is_indonesian_and_lines_up() -> None:
 
 async def test_feedback_and_audit_commands_list_in_wib(ctx, kb_admin) -> None:
     feedback_id = kb_admin.add_feedback(
-        sender_id="tg-7", entry_id="kipp-apa", entry_version=1, helpful=False, question="kipp itu apa"
+        FeedbackVote(sender_id="tg-7", entry_id="kipp-apa", entry_version=1, helpful=False, question="kipp itu apa")
     )
     kb_admin.comment_feedback(feedback_id, "kurang jelas")
     await admin.kb_masukan_command(command(ctx, ADMIN_ID, "/kb_masukan 7"), ctx)
@@ -363,9 +358,7 @@ async def test_dismiss_command_drops_a_review_group_for_good(ctx, kb_admin) -> N
     from knowledge.queries import log_question
 
     with get_session_factory(kb_admin.database_url).begin() as session:
-        log_question(
-            session, sender_id="tg-5", text="cuaca besok", normalized="cuaca besok", intent=None, outcome="declined"
-        )
+        log_question(session, QuestionRecord(sender_id="tg-5", text="cuaca besok", intent=None, outcome="declined"))
     group = kb_admin.review()[0]
     await admin.kb_abaikan_command(command(ctx, ADMIN_ID, f"/kb_abaikan {group.group_id} di luar cakupan"), ctx)
     assert "diabaikan" in sent_texts(ctx.bot)[-1] and kb_admin.review() == []

@@ -9,7 +9,7 @@ import pytest
 from bot import feedback, privacy, store
 from bot.context import BotData
 from bot.feedback_buttons import Vote, button_key, verify_vote
-from knowledge import KnowledgeAdmin, admin_feedback
+from knowledge import KnowledgeAdmin, QuestionRecord, admin_feedback
 from knowledge.db import get_session_factory
 from knowledge.queries import log_question
 from settings import Settings
@@ -31,12 +31,9 @@ def kb_admin(tmp_path) -> KnowledgeAdmin:
     with get_session_factory(kb.database_url).begin() as session:
         log_question(
             session,
-            sender_id=f"tg-{USER}",
-            text="kipp itu apa ya",
-            normalized="kipp itu apa ya",
-            intent="ask_kipp",
-            outcome="answered",
-            entry=entry,
+            QuestionRecord(
+                sender_id=f"tg-{USER}", text="kipp itu apa ya", intent="ask_kipp", outcome="answered", entry=entry
+            ),
         )
     return kb
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from knowledge import HandoffStore
+from knowledge import FeedbackVote, HandoffStore
 from knowledge.models import utcnow
 from settings import Settings, SettingsError
 from tests.factories import entry_data
@@ -74,7 +74,9 @@ def test_deleting_a_person_and_the_retention_purge_remove_handoffs_and_votes(sto
     store.set_group_message(mine.id, 100)
     other = store.request(sender_id="tg-6", user_chat_id=6, user_name="Budi", reason="request")
     admin.create(entry_data("kipp-apa"), actor="seed")
-    admin.add_feedback(sender_id="tg-5", entry_id="kipp-apa", entry_version=1, helpful=True, answer_key="a1")
+    admin.add_feedback(
+        FeedbackVote(sender_id="tg-5", entry_id="kipp-apa", entry_version=1, helpful=True, answer_key="a1")
+    )
 
     def count(model) -> int:
         with sessions() as session:

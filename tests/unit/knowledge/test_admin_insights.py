@@ -8,10 +8,9 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from knowledge import admin_feedback
+from knowledge import FeedbackVote, QuestionRecord, admin_feedback
 from knowledge import queries as q
 from knowledge.stats import stats_chart_png, stats_csv, stats_text
-from knowledge.text import normalize
 from tests.factories import entry_data
 
 TODAY = date(2025, 3, 10)
@@ -26,14 +25,9 @@ def at(days_ago: int, hour: int = 9) -> datetime:
 def log(session, text: str, outcome: str, *, sender: str = "tg-1", entry=None, when: datetime | None = None) -> None:
     q.log_question(
         session,
-        sender_id=sender,
-        text=text,
-        normalized=normalize(text),
-        intent="ask_kipp",
-        outcome=outcome,
-        entry=entry,
-        score=0.3,
-        at=when,
+        QuestionRecord(
+            sender_id=sender, text=text, intent="ask_kipp", outcome=outcome, entry=entry, score=0.3, at=when
+        ),
     )
 
 
@@ -43,6 +37,16 @@ def entries(sessions):
         a, _ = q.save_entry(session, data=entry_data("kipp-apa", title="Apa itu KIPP"), actor="seed")
         b, _ = q.save_entry(session, data=entry_data("mpp-apa", topic="mpp", title="Apa itu MPP"), actor="seed")
     return a, b
+
+
+def test_a_logged_question_keeps_its_text_and_stores_its_normalised_form(sessions) -> None:
+    with sessions.begin() as session:
+        q.log_question(
+            session, QuestionRecord(sender_id="tg-1", text="KIPP buat apa?", intent=None, outcome="declined")
+        )
+    with sessions() as session:
+        [logged] = q.logged_questions(session)
+    assert (logged.text, logged.normalized, logged.entry_id) == ("KIPP buat apa?", "kipp untuk apa", None)
 
 
 def test_unanswered_groups_count_repeats_and_near_duplicates(sessions, admin, entries) -> None:
@@ -105,7 +109,9 @@ def test_unanswered_command_lists_most_frequent_first(sessions, kb) -> None:
 def test_feedback_is_stored_with_the_question_entry_version_and_time(sessions, admin, entries) -> None:
     with sessions.begin() as session:
         log(session, "kipp itu apa sih", "answered", sender="tg-9", entry=entries[0])
-    feedback_id = admin.add_feedback(sender_id="tg-9", entry_id="kipp-apa", entry_version=1, helpful=False)
+    feedback_id = admin.add_feedback(
+        FeedbackVote(sender_id="tg-9", entry_id="kipp-apa", entry_version=1, helpful=False)
+    )
     assert admin.comment_feedback(feedback_id, "kurang lengkap")
     with sessions() as session:
         stored = admin_feedback.feedback_records(session)[0]
@@ -126,7 +132,7 @@ def seed_logs(sessions, entries) -> None:
         log(session, "lama sekali", "answered", entry=kipp, when=at(40))  # outside the period
         for helpful in (True, True, True, False):
             admin_feedback.add_feedback(
-                session, sender_id="tg-1", entry_id="kipp-apa", entry_version=1, helpful=helpful, at=at(0)
+                session, FeedbackVote(sender_id="tg-1", entry_id="kipp-apa", entry_version=1, helpful=helpful, at=at(0))
             )
 
 

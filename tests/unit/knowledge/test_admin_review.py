@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from knowledge import admin_feedback
+from knowledge import FeedbackVote, admin_feedback
 from knowledge.stats import stats_text
 from tests.factories import record
 
@@ -28,7 +28,9 @@ def entries(sessions):
 def thumbs_down(sessions, admin, *, sender: str, question: str, entry, comment: str | None = None) -> int:
     with sessions.begin() as session:
         log(session, question, "answered", sender=sender, entry=entry)
-    feedback_id = admin.add_feedback(sender_id=sender, entry_id=entry.id, entry_version=entry.version, helpful=False)
+    feedback_id = admin.add_feedback(
+        FeedbackVote(sender_id=sender, entry_id=entry.id, entry_version=entry.version, helpful=False)
+    )
     if comment:
         admin.comment_feedback(feedback_id, comment)
     return feedback_id
@@ -99,7 +101,7 @@ def test_promoting_a_thumbs_down_group_resolves_it(sessions, admin, entries, kb,
 def test_feedback_command_lists_comments_with_question_entry_and_version(sessions, admin, entries, kb) -> None:
     mpp = entries[1]
     thumbs_down(sessions, admin, sender="tg-5", question="mpp buka jam berapa", entry=mpp, comment="jamnya tidak ada")
-    admin.add_feedback(sender_id="tg-6", entry_id="kipp-apa", entry_version=1, helpful=True)
+    admin.add_feedback(FeedbackVote(sender_id="tg-6", entry_id="kipp-apa", entry_version=1, helpful=True))
     out = kb("feedback").stdout
     assert "👎  mpp-apa v1" in out and "question: mpp buka jam berapa" in out and "comment:  jamnya tidak ada" in out
     assert "kipp-apa" not in out and "WIB" in out
@@ -142,15 +144,13 @@ def test_stats_split_confident_uncertain_unanswered_declined(sessions, admin, en
         log(session, "apa itu kipp ya", "uncertain", sender="tg-2", entry=kipp, when=at(0))
         log(session, "juri", "ambiguous", sender="tg-100-2", when=at(0))
         log(session, "cuaca", "declined", sender="tg-100-3", when=at(1))
-        admin_feedback.add_feedback(
-            session, sender_id="tg-1", entry_id="kipp-apa", entry_version=1, helpful=True, at=at(0)
-        )
-        admin_feedback.add_feedback(
-            session, sender_id="tg-2", entry_id="kipp-apa", entry_version=1, helpful=False, at=at(0)
-        )
-        admin_feedback.add_feedback(
-            session, sender_id="tg-2", entry_id="mpp-apa", entry_version=1, helpful=False, at=at(0)
-        )
+        for sender, entry_id, helpful in (
+            ("tg-1", "kipp-apa", True),
+            ("tg-2", "kipp-apa", False),
+            ("tg-2", "mpp-apa", False),
+        ):
+            vote = FeedbackVote(sender_id=sender, entry_id=entry_id, entry_version=1, helpful=helpful, at=at(0))
+            admin_feedback.add_feedback(session, vote)
     stats = admin.stats(days=7, today=TODAY)
     assert (stats.total, stats.answered, stats.uncertain, stats.ambiguous, stats.declined) == (4, 1, 1, 1, 1)
     assert stats.answer_rate == pytest.approx(0.5) and stats.confident_rate == pytest.approx(0.25)
@@ -165,7 +165,7 @@ def test_stats_split_confident_uncertain_unanswered_declined(sessions, admin, en
 
 
 def test_kb_stats_shows_per_entry_feedback(sessions, admin, entries, kb) -> None:
-    admin.add_feedback(sender_id="tg-1", entry_id="mpp-apa", entry_version=1, helpful=False)
+    admin.add_feedback(FeedbackVote(sender_id="tg-1", entry_id="mpp-apa", entry_version=1, helpful=False))
     assert "👍  0 👎  1  mpp-apa  Apa itu MPP" in kb("stats").stdout
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine, func, select
 
-from knowledge import SenderSelector, admin_feedback
+from knowledge import FeedbackVote, QuestionRecord, SenderSelector, admin_feedback
 from knowledge import queries as q
 from knowledge.models import Feedback, QuestionLog
 from knowledge.privacy import purge_if_due
@@ -59,16 +59,10 @@ def seed(sessions, senders: list[str], at: datetime | None = None) -> None:
     with sessions.begin() as session:
         for sender in senders:
             q.log_question(
-                session,
-                sender_id=sender,
-                text="apa itu kipp",
-                normalized="apa itu kipp",
-                intent=None,
-                outcome="declined",
-                at=at,
+                session, QuestionRecord(sender_id=sender, text="apa itu kipp", intent=None, outcome="declined", at=at)
             )
             admin_feedback.add_feedback(
-                session, sender_id=sender, entry_id="kipp-apa", entry_version=1, helpful=True, at=at
+                session, FeedbackVote(sender_id=sender, entry_id="kipp-apa", entry_version=1, helpful=True, at=at)
             )
 
 
