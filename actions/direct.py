@@ -31,14 +31,14 @@ def stated_months(text: str) -> float | None:
         return None
     months = _months(match)
     # "1 thn 3 bln", "2 tahun dan 6 bulan": years and then months are one duration.
-    joined = _JOIN.match(text, match.end())
-    more = _DURATION.match(text, joined.end()) if joined else None
+    more = _MORE_DURATION.match(text, match.end())
     if more is not None and months >= 12 and _months(more) < 12:
         months += _months(more)
     return months
 
 
-_JOIN = re.compile(r"\s*(?:,|dan|and|lebih|lbh)?\s*")
+# A duration right after another, joined by a comma or "dan": the months of "1 thn 3 bln".
+_MORE_DURATION = re.compile(rf"\s*(?:,|dan|and|lebih|lbh)?\s*(?:{_DURATION.pattern})", re.IGNORECASE)
 
 
 def _months(match: re.Match[str]) -> float:

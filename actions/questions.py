@@ -71,8 +71,8 @@ SMALL_TALK_ONLY = frozenset(
 )
 # "pinjem duit dong", "tolong beliin pulsa": a request, not a remark; one the knowledge base does not answer is
 # declined, not acknowledged like "oke min".
-_REQUEST = re.compile(r"\b(?:dong|donk|tolong|minta|mohon|pinjem|pinjam|beliin|please|pls)\b", re.IGNORECASE)
-_REQUEST_WORDS = frozenset({"dong", "donk", "tolong", "minta", "mohon", "please", "pls", "min", "kak", "pak", "bu"})
+_FAVOUR = re.compile(r"\b(?:dong|donk|tolong|minta|mohon|pinjem|pinjam|beliin|please|pls)\b", re.IGNORECASE)
+_FAVOUR_WORDS = frozenset({"dong", "donk", "tolong", "minta", "mohon", "please", "pls", "min", "kak", "pak", "bu"})
 
 TEXTS = {
     False: {
@@ -422,8 +422,8 @@ class ActionSmallTalk(ActionAnswerQuestion):
 
 def _asks_a_favour(text: str) -> bool:
     """Return whether a message requests something ("pinjem duit dong") rather than only acknowledging."""
-    words = set(re.findall(r"\w+", text.lower())) - _REQUEST_WORDS
-    return bool(_REQUEST.search(text)) and bool(words - SMALL_TALK_ONLY)
+    words = set(re.findall(r"\w+", text.lower())) - _FAVOUR_WORDS
+    return bool(_FAVOUR.search(text)) and bool(words - SMALL_TALK_ONLY)
 
 
 def _year(text: str) -> str | None:

@@ -464,3 +464,15 @@ async def test_each_part_of_a_message_gets_its_own_answer_even_an_uncertain_one(
     reply = texts(dispatcher)
     assert f"1. {kb.entry('kipp-bumn-bumd').title}" in reply
     assert f"2. {kb.entry('kipp-hadiah').title}" in reply
+
+
+async def test_a_subject_named_with_nya_is_the_one_just_discussed(kb) -> None:
+    # "permennya" after an answer on PermenPANRB 91/2021 is that regulation, not any PermenPANRB.
+    _, first = await ask(
+        kb, "di permenpan 91/2021 yg disebut penyelenggara inovasi itu siapa aja?", "ask_institutionalisation"
+    )
+    assert "91/2021" in kb.entry(context_of(first)["last_entry_id"]).answer
+
+    _, events = await ask(kb, "tujuan permennya apa?", "ask_institutionalisation", **context_of(first))
+
+    assert context_of(events)["last_entry_id"] == "pelembagaan-permen-91"
