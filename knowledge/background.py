@@ -18,8 +18,10 @@ import logging
 import queue
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from knowledge.errors import KnowledgeUnavailable
 
@@ -30,14 +32,9 @@ MAX_QUEUED = 10_000
 EXIT_DRAIN_SECONDS = 5.0
 
 
-@dataclass
-class WriterStats:
-    """What the writer did since start: for logs, tests and the soak report."""
-
-    written: int = 0
-    retried: int = 0
-    failed: int = 0
-    dropped: int = 0
+# What became of the jobs: written, given up after the last retry or on a bug (failed), or dropped from a full
+# queue; `retried` counts the attempts that were repeated.
+Outcome = Literal["written", "retried", "failed", "dropped"]
 
 
 @dataclass(frozen=True)
@@ -59,7 +56,8 @@ class BackgroundWriter:
         """Create the writer; its thread starts with the first job."""
         self.name = name
         self.retry_delays = tuple(retry_delays)
-        self.stats = WriterStats()
+        # What the writer did since start, by outcome (an outcome that never happened reads 0): for logs and tests.
+        self.stats: Counter[Outcome] = Counter()
         self._queue: queue.Queue[_Job] = queue.Queue(maxsize=max_queued)
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -69,8 +67,8 @@ class BackgroundWriter:
         try:
             self._queue.put_nowait(_Job(what, work))
         except queue.Full:
-            self.stats.dropped += 1
-            logger.error("%s: queue full, dropped a %s (dropped so far: %d)", self.name, what, self.stats.dropped)
+            self.stats["dropped"] += 1
+            logger.error("%s: queue full, dropped a %s (dropped so far: %d)", self.name, what, self.stats["dropped"])
             return False
         self._ensure_thread()
         return True
@@ -111,18 +109,18 @@ class BackgroundWriter:
                 job.work()
             except KnowledgeUnavailable as exc:
                 if delay is None:
-                    self.stats.failed += 1
+                    self.stats["failed"] += 1
                     logger.error("%s: gave up on a %s after %d attempts: %s", self.name, job.what, attempt + 1, exc)
                     return
-                self.stats.retried += 1
+                self.stats["retried"] += 1
                 logger.warning("%s: %s not written (%s); retrying in %.1f s", self.name, job.what, exc, delay)
                 time.sleep(delay)
             except Exception:  # a bug in a job must not stop the writer thread for every later job
-                self.stats.failed += 1
+                self.stats["failed"] += 1
                 logger.exception("%s: a %s failed and was skipped", self.name, job.what)
                 return
             else:
-                self.stats.written += 1
+                self.stats["written"] += 1
                 return
 
 

@@ -3,12 +3,16 @@
 The three levers a KemenPANRB assistant deputy named (SD-6: policy, budget, perjanjian kinerja) weigh double;
 a regional regulation (perda) is the minister's example of making an innovation outlive its leader (SD-1).
 The other levers are common practice (facts §4, P-9, P-12), not an official instrument list, and the score
-is a coaching aid, not an official assessment; the summary says so.
+is a coaching aid, not an official assessment; the summary says so. The levers (slot, label, weight, advice) are
+data in `institutionalisation_levers.yml`, beside this module, for facilitators and content people to review.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
 
 from actions.flows.answers import REGULATION_LABELS
 
@@ -23,26 +27,18 @@ class Lever:
     advice: str
 
 
-LEVERS: tuple[Lever, ...] = (
-    Lever("inst_regulation", "Dasar hukum (Perda/Perkada/SK)", 2,
-          "Tetapkan dasar hukum. Perda membuat inovasi tetap berjalan siapa pun kepala daerahnya; Perkada atau SK "
-          "bisa menjadi langkah awal (contoh praktik: Perda Pangkep 3/2020, Perbup Empat Lawang 18/2022)."),
-    Lever("inst_budget", "Dukungan anggaran", 2,
-          "Masukkan kegiatan inovasi ke dokumen anggaran (DPA/RKA, atau RKAP di BUMN/BUMD) agar tidak bergantung "
-          "pada dana sisa."),
-    Lever("inst_performance", "Perjanjian kinerja", 2,
-          "Cantumkan inovasi sebagai indikator atau target dalam perjanjian kinerja pimpinan unit."),
-    Lever("inst_sop", "SOP", 1,
-          "Tulis SOP agar layanan tidak bergantung pada satu orang dan tetap jalan saat pejabat berganti."),
-    Lever("inst_team_sk", "SK tim/inisiator", 1,
-          "Tetapkan tim pengelola dan inisiator dengan SK; SK inisiator juga diminta sebagai bukti dukung KIPP 2022."),
-    Lever("inst_community", "Dukungan masyarakat", 1,
-          "Libatkan warga, komunitas atau mitra; kriteria «berkelanjutan» dalam PermenPANRB 91/2021 menuntut "
-          "dukungan masyarakat."),
-    Lever("inst_replicated", "Direplikasi pihak lain", 1,
-          "Tawarkan inovasi untuk direplikasi lewat Hub JIPP atau JIPPNas; KIPP 2025 memprioritaskan inovasi yang "
-          "sudah direplikasi."),
-)  # fmt: skip
+def _load_levers(path: Path) -> tuple[Lever, ...]:
+    """Read the levers facilitators keep in the data file; a malformed file stops the start with its name."""
+    try:
+        rows = yaml.safe_load(path.read_text(encoding="utf-8"))["levers"]
+        return tuple(Lever(str(row["slot"]), str(row["label"]), int(row["weight"]), str(row["advice"])) for row in rows)
+    except (yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: needs a list 'levers' of slot, label, weight and advice ({exc!r})") from exc
+
+
+LEVERS_FILE = Path(__file__).with_name("institutionalisation_levers.yml")
+# In the order the form asks them.
+LEVERS = _load_levers(LEVERS_FILE)
 STATE_FACTOR = {"yes": 1.0, "partial": 0.5, "no": 0.0, "unknown": 0.0}
 REGULATION_FACTOR = {"perda": 1.0, "perkada": 1.0, "sk": 1.0, "draft": 0.5, "none": 0.0, "unknown": 0.0}
 # Answers that say "I don't know" (or a skipped step): scored 0 but reported apart from the gaps.

@@ -20,28 +20,29 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Create the eight tables of commit f1b824c."""
+    """Create the eight tables of commit f1b824c.
+
+    Each table is written as that commit's knowledge/models.py declared it, key and indexes on their columns
+    (`primary_key=True`, `index=True`: indexes named ix_<table>_<column>), so the two read side by side.
+    """
     op.create_table(
         "kb_entries",
-        sa.Column("id", sa.String(length=40), nullable=False),
-        sa.Column("topic", sa.String(length=20), nullable=False),
+        sa.Column("id", sa.String(length=40), primary_key=True),
+        sa.Column("topic", sa.String(length=20), nullable=False, index=True),
         sa.Column("title", sa.String(length=200), nullable=False),
         sa.Column("questions", sa.JSON(), nullable=False),
         sa.Column("answer", sa.Text(), nullable=False),
         sa.Column("answer_en", sa.Text(), nullable=True),
         sa.Column("sources", sa.JSON(), nullable=False),
         sa.Column("facts", sa.JSON(), nullable=False),
-        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False, index=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_kb_entries_status", "kb_entries", ["status"], unique=False)
-    op.create_index("ix_kb_entries_topic", "kb_entries", ["topic"], unique=False)
     op.create_table(
         "kb_entry_versions",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
         sa.Column("entry_id", sa.String(length=40), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("snapshot", sa.JSON(), nullable=False),
@@ -49,77 +50,62 @@ def upgrade() -> None:
         sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("action", sa.String(length=20), nullable=False),
         sa.ForeignKeyConstraint(["entry_id"], ["kb_entries.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
+        sa.Index("ix_kb_entry_versions_entry_version", "entry_id", "version", unique=True),
     )
-    op.create_index("ix_kb_entry_versions_entry_version", "kb_entry_versions", ["entry_id", "version"], unique=True)
     op.create_table(
         "kb_audit",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False, index=True),
         sa.Column("actor", sa.String(length=100), nullable=False),
         sa.Column("action", sa.String(length=20), nullable=False),
-        sa.Column("entry_id", sa.String(length=40), nullable=True),
+        sa.Column("entry_id", sa.String(length=40), nullable=True, index=True),
         sa.Column("before", sa.JSON(), nullable=True),
         sa.Column("after", sa.JSON(), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_kb_audit_at", "kb_audit", ["at"], unique=False)
-    op.create_index("ix_kb_audit_entry_id", "kb_audit", ["entry_id"], unique=False)
     op.create_table(
         "kb_state",
-        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
         "question_log",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("sender_id", sa.String(length=100), nullable=False),
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False, index=True),
+        sa.Column("sender_id", sa.String(length=100), nullable=False, index=True),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("normalized", sa.Text(), nullable=False),
         sa.Column("intent", sa.String(length=60), nullable=True),
-        sa.Column("outcome", sa.String(length=20), nullable=False),
+        sa.Column("outcome", sa.String(length=20), nullable=False, index=True),
         sa.Column("entry_id", sa.String(length=40), nullable=True),
         sa.Column("entry_version", sa.Integer(), nullable=True),
         sa.Column("topic", sa.String(length=20), nullable=True),
         sa.Column("score", sa.Float(), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_question_log_at", "question_log", ["at"], unique=False)
-    op.create_index("ix_question_log_outcome", "question_log", ["outcome"], unique=False)
-    op.create_index("ix_question_log_sender_id", "question_log", ["sender_id"], unique=False)
     op.create_table(
         "kb_feedback",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("sender_id", sa.String(length=100), nullable=False),
-        sa.Column("entry_id", sa.String(length=40), nullable=False),
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False, index=True),
+        sa.Column("sender_id", sa.String(length=100), nullable=False, index=True),
+        sa.Column("entry_id", sa.String(length=40), nullable=False, index=True),
         sa.Column("entry_version", sa.Integer(), nullable=False),
         sa.Column("rating", sa.Integer(), nullable=False),
         sa.Column("question", sa.Text(), nullable=True),
         sa.Column("comment", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_kb_feedback_at", "kb_feedback", ["at"], unique=False)
-    op.create_index("ix_kb_feedback_entry_id", "kb_feedback", ["entry_id"], unique=False)
-    op.create_index("ix_kb_feedback_sender_id", "kb_feedback", ["sender_id"], unique=False)
     op.create_table(
         "kb_unanswered_resolutions",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
         sa.Column("group_key", sa.Text(), nullable=False),
         sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=100), nullable=False),
         sa.Column("action", sa.String(length=20), nullable=False),
         sa.Column("entry_id", sa.String(length=40), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
         "kb_maintenance",
-        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=40), primary_key=True),
         sa.Column("last_run_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("name"),
     )
 
 
