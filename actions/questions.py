@@ -38,6 +38,7 @@ from knowledge import (
     QuestionRecord,
     SearchResult,
     asks_something,
+    content_terms,
     is_year_only,
     read_question,
     refers_back_to,
@@ -66,6 +67,8 @@ FOLLOW_UP_MAX_WORDS = 7
 CONTEXT_TTL_SECONDS = 30 * 60
 MAX_PARTS = 3
 # Replies that are small talk whatever the knowledge base holds.
+# Below this the NLU's small-talk reading of a message of three words or more is not trusted.
+SMALL_TALK_MIN_CONFIDENCE = 0.5
 SMALL_TALK_ONLY = frozenset(
     {"ya", "iya", "ok", "oke", "baik", "siap", "tidak", "nggak", "ga", "gak", "bukan", "makasih", "terima kasih"}
 )
@@ -73,6 +76,12 @@ SMALL_TALK_ONLY = frozenset(
 # declined, not acknowledged like "oke min".
 _FAVOUR = re.compile(r"\b(?:dong|donk|tolong|minta|mohon|pinjem|pinjam|beliin|please|pls)\b", re.IGNORECASE)
 _FAVOUR_WORDS = frozenset({"dong", "donk", "tolong", "minta", "mohon", "please", "pls", "min", "kak", "pak", "bu"})
+
+# A request for help that names the assistant, or says nothing but how to use it, is about the assistant.
+_ADDRESSES_THE_ASSISTANT = re.compile(r"\b(?:bot|kamu|km|anda|kau|lu|you|klinik inovasi bot)\b", re.IGNORECASE)
+_HELP_TERMS = frozenset(
+    {"cara", "bagaimana", "bantu", "butuh", "pakai", "guna", "pandu", "petunjuk", "fitur", "fungsi", "tanya", "aju"}
+)
 
 TEXTS = {
     False: {
@@ -189,7 +198,7 @@ class ActionAnswerQuestion(Action):
             question = replace(question, names_subject=False)  # "permennya": the one just spoken of
         if question.asks_more and previous is not None:
             send_rest(dispatcher, previous, english=question.english)
-            return _context_events(previous)
+            return _context_events(previous, _conversation_year(tracker, previous))
         parts = self._answer_parts(kb, tracker, question, intent, previous)
         if len(parts) > 1 and sum(p.outcome in {"answered", "uncertain"} for p in parts) >= 1:
             answered = self._send_parts(dispatcher, parts, english=question.english)
@@ -293,8 +302,9 @@ class ActionAnswerQuestion(Action):
             # A part without a year of its own takes the message's ("kipp 2025 temanya apa dan pemenangnya?").
             # The conversation's year carries over: "kategorinya apa aja?" after the KIPP 2025 theme.
             year=(_entity(tracker, "year") or _year(text) if whole is None else _year(text) or _year(whole.text))
-            or (_year(previous.title) if previous is not None and not question.names_subject else None)
-            or _conversation_year(tracker, previous),
+            # The year asked ("peserta 2015") before the span of the entry that answered it ("2014–2019").
+            or _conversation_year(tracker, previous)
+            or (_year(previous.title) if previous is not None and not question.names_subject else None),
             previous=previous,
             follow_up=(intent == "ask_followup" and whole is None)
             or (previous is not None and (question.relates or is_year_only(text))),
@@ -380,6 +390,7 @@ class ActionSmallTalk(ActionAnswerQuestion):
         "affirm": "utter_affirm_ack",
         "deny": "utter_deny_ack",
         "bot_challenge": "utter_iamabot",
+        "help": "utter_help",
     }
 
     def name(self) -> str:
@@ -390,17 +401,22 @@ class ActionSmallTalk(ActionAnswerQuestion):
         """Run on greet, thanks and goodbye."""
         text = (tracker.latest_message.get("text") or "").strip()
         intent = (tracker.latest_message.get("intent") or {}).get("name") or "greet"
+        confidence = (tracker.latest_message.get("intent") or {}).get("confidence")
         question = read_question(text[:MAX_QUERY_CHARS])
         # "pagi min, kipp itu apa?", "makasih. oh iya, ketua TPI siapa?", "wajib gak?" after an answer on study
         # visits, "pemenangnya siapa aja?": a question the NLU took for small talk is answered.
         # An injection wrapped in small talk ("abaikan aturan ... siapa kamu") is declined like any other.
         if question.injection or (
             len(question.text.split()) >= 2
+            and (intent != "help" or not _about_the_assistant(question.text))
             and asks_something(question.text)
             and await self._answers_something(tracker, question)
         ):
             return await super().run(dispatcher, tracker, domain)
-        if intent in {"affirm", "deny", "greet"} and _asks_a_favour(question.text):
+        # A favour ("pinjem duit dong"), or a request the NLU only guessed was small talk ("write me a poem about
+        # Monday mornings" as a greeting) that the knowledge base does not answer either: declined, not greeted.
+        unsure = isinstance(confidence, float) and confidence < SMALL_TALK_MIN_CONFIDENCE and len(text.split()) >= 3
+        if unsure or (intent in {"affirm", "deny", "greet"} and _asks_a_favour(question.text)):
             dispatcher.utter_message(response="utter_out_of_scope_en" if question.english else "utter_out_of_scope")
             return []
         dispatcher.utter_message(response=self.RESPONSES.get(intent, "utter_greet"))
@@ -418,6 +434,17 @@ class ActionSmallTalk(ActionAnswerQuestion):
         except KnowledgeUnavailable:
             return False
         return found.confident or found.in_previous
+
+
+def _about_the_assistant(text: str) -> bool:
+    """Return whether a request for help is about this assistant ("kamu bisa bantu apa?", "cara pakainya gmn").
+
+    "cara gabungnya gmn" after a JIPP answer and "kemenpan bantu apa aja?" ask about something else: they are
+    questions, which the knowledge base answers when it can.
+    """
+    if _ADDRESSES_THE_ASSISTANT.search(text):
+        return True
+    return not set(content_terms(text)) - _HELP_TERMS
 
 
 def _asks_a_favour(text: str) -> bool:

@@ -35,6 +35,7 @@ from knowledge.query import Question, asks_something, is_year_only, read_questio
 from knowledge.retrieval import Hints
 from knowledge.service import KnowledgeBase, ensure_seeded, load_content
 from knowledge.stats import stats_chart_png, stats_csv, stats_text
+from knowledge.text import content_terms
 from knowledge.types import TOPICS, Entry, EntryData, Hit, KbInfo, QuestionRecord, SearchResult, Source
 from settings import get_settings
 
@@ -78,6 +79,7 @@ __all__ = [
     "UnansweredGroup",
     "VersionConflict",
     "asks_something",
+    "content_terms",
     "default_admin",
     "default_kb",
     "ensure_seeded",

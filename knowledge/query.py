@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from knowledge.text import STOP_WORDS, fold, tokens
+from knowledge.text import STOP_WORDS, content_terms, fold, tokens
 from knowledge.types import Entry
 
 _POLITE = r"(?:min|mimin|admin|kak|kakak|pak|bu|bapak|ibu|mas|mbak|gan|sob|bang|tim|semua|all|rekan2|rekan)"
@@ -126,6 +126,25 @@ _MORE = re.compile(
     r"\b(?:selengkapnya|lebih (?:lengkap|detail|detil|rinci|jelas)|(?:jelasin|jelaskan|terangkan) (?:lagi|lebih)"
     r"|detailnya|rinciannya|lanjutannya|tell me more|more details?|in more detail)\b",
     re.IGNORECASE,
+)
+# Words that only point back at the last answer ("yang tadi", "soal itu") or ask for more of it ("jelasin lagi").
+_POINTING_WORDS = frozenset(
+    {
+        "tadi",
+        "td",
+        "lagi",
+        "soal",
+        "tentang",
+        "jawab",
+        "tsb",
+        "sebut",
+        "atas",
+        "jelas",
+        "terang",
+        "detail",
+        "rinci",
+        "lengkap",
+    }
 )
 # Attempts to make the assistant say something else than its knowledge base: declined, never obeyed.
 _INJECTION = re.compile(
@@ -520,6 +539,16 @@ def is_year_only(text: str) -> bool:
     return bool(years) and len(re.findall(r"\w+", text.replace(years[0], " "))) <= 2
 
 
+def asks_more(text: str) -> bool:
+    """Return whether a message asks for the rest of the last answer ("rinciannya dong", "jelasin lebih detail").
+
+    "rinciannya per jenis instansi?" asks for one detail, not the rest: a follow-up question, then.
+    """
+    if not _MORE.search(text) or len(text.split()) > 6:
+        return False
+    return set(content_terms(_MORE.sub(" ", text))) <= _POINTING_WORDS
+
+
 def switches_subject(text: str) -> bool:
     """Return whether a short message asks the previous question about another subject ("kalau jipp?")."""
     short_switch = bool(_SWITCH.match(text)) and len(text.split()) <= SWITCH_MAX_WORDS
@@ -537,7 +566,7 @@ def read_question(text: str) -> Question:
         yes_no=is_yes_no(cleaned),
         names_subject=names_subject(cleaned),
         asks_repeat=bool(_REPEAT.search(cleaned)),
-        asks_more=bool(_MORE.search(cleaned)) and len(cleaned.split()) <= 6,
+        asks_more=asks_more(cleaned),
         switches_subject=switches_subject(cleaned),
         injection=bool(_INJECTION.search(text)),
         relates=bool(_RELATION.search(cleaned)) and len(cleaned.split()) <= SWITCH_MAX_WORDS + 1,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any
@@ -380,6 +380,8 @@ class KnowledgeIndex:
         self._vocab = [set(content_terms(text)) for text in self._year_text]
         self._title_years = [set(years_in(e.title)) for e in self.entries]
         self._title_terms = [set(content_terms(e.title)) for e in self.entries]
+        # What each entry was written to answer: the words of its title and phrasings.
+        self._asked_terms = [set(content_terms(" ".join((e.title, *e.questions)))) for e in self.entries]
         self._opens_with_verdict = np.array([bool(_VERDICT.match(e.answer)) for e in self.entries])
         # What each entry defines: the head word of its title ("Formulir SPBE ..." defines a form, not SPBE),
         # a title that is itself "Apa itu X", and its "apa itu X" phrasings.
@@ -486,6 +488,30 @@ class KnowledgeIndex:
         if not self.entries:
             return SearchResult()
         hints = hints or Hints()
+        found = self._search(text, hints, limit)
+        return self._in_year(found, hints.year, text) if hints.previous is not None else found
+
+    def _in_year(self, result: SearchResult, year: str | None, text: str) -> SearchResult:
+        """Answer with the entry that asks the same question for the conversation's year, when there is one.
+
+        "presentasinya kapan?" in a conversation about KIPP 2020 is "Jadwal KIPP 2020", even when the words
+        match "Jadwal KIPP 2022" a little better: the year boost only weighs, this decides. Only inside a
+        conversation: a single question's own year already weighs as much as it should (measured).
+        """
+        best = result.best
+        if year is None or best is None or result.in_previous or not result.confident:
+            return result
+        index = self.entries.index(self._by_id[best.entry.id])
+        # "beda pedoman 2023 dan 2025?" names the title's year too: that entry was chosen for it.
+        if not self._title_years[index] or self._title_years[index] & {year, *years_in(text)}:
+            return result
+        other = self._other_year_of(index, year)
+        if other is None:
+            return result
+        hit = Hit(entry=self.entries[other], score=best.score)
+        return replace(result, hits=(hit, *(h for h in result.hits if h.entry.id != hit.entry.id)), uncertain=False)
+
+    def _search(self, text: str, hints: Hints, limit: int) -> SearchResult:
         scores = self._penalise_unnamed_definition(text, self.scores(text))
         if hints.yes_no:
             scores = scores * np.where(self._opens_with_verdict, VERDICT_BOOST, 1.0)
@@ -522,7 +548,12 @@ class KnowledgeIndex:
             if excerpt and aspect & set(content_terms(excerpt)):
                 return _excerpt_of(previous, 1.0, excerpt)
             return switched if switched.confident else plain
-        if previous is None or previous.id not in self._by_id or not (hints.follow_up or hints.may_follow_up):
+        if previous is None or previous.id not in self._by_id:
+            return plain
+        # A longer question that names no subject is about the last answer when nothing matches it better
+        # ("visinya dulu brp inovasi utama setahun?" after the OAOI answer).
+        about_previous = int(np.argmax(scores)) == self.entries.index(self._by_id[previous.id]) and scores.max() > 0
+        if not (hints.follow_up or hints.may_follow_up or about_previous):
             return plain
         previous_index = self.entries.index(self._by_id[previous.id])
         if hints.relates:
@@ -580,6 +611,14 @@ class KnowledgeIndex:
         excerpt = answer_excerpt(previous, own_terms) if said_before else ""
         if excerpt and not gives_asked_value(text, excerpt):
             excerpt = ""  # "presentasinya kapan?": a line that names the presentations but gives no date
+        # A passing mention in the last answer loses to an entry of the subject titled with what is asked:
+        # "biayanya dr mana?" after the Bali example is "Anggaran dan komitmen untuk replikasi", not the Bali
+        # step that checks the budget. "syaratnya apa?" after "BUMD boleh ikut?" stays with the last answer,
+        # which was written to answer it (its phrasings ask the condition).
+        written_for_it = own_terms <= self._asked_terms[previous_index]
+        titled_elsewhere = in_context.confident and own_terms <= self._title_terms[self._index_of(in_context)]
+        if excerpt and own_terms and not written_for_it and titled_elsewhere:
+            excerpt = ""
         # ...unless it asks again what that answer was about ("langkahnya apa aja?" after the steps).
         asks_anew = own_terms <= set(content_terms(previous.title))
         if previous_fits_best and excerpt and not asks_anew and not hints.repeat:
@@ -610,6 +649,12 @@ class KnowledgeIndex:
         # "ditetapkan kapan?" after the answer on PermenPANRB 91/2021: the rest of that answer says it.
         if said_before:
             return _excerpt_of(previous, previous_score, excerpt, confident=False)
+        # A question that the last answer matches best, and whose lines share most of its words: those lines.
+        if about_previous and not hints.repeat:
+            lines = answer_excerpt(previous, own_terms, max_lines=2)
+            shared = own_terms & set(content_terms(lines))
+            if len(shared) >= 2 and len(shared) * 2 >= len(own_terms) and gives_asked_value(text, lines):
+                return _excerpt_of(previous, previous_score, lines, confident=False)
         # Nothing clear either way: offer choices about the subject of the conversation.
         return self._subject_choices(contextual, previous, limit)
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from knowledge import read_question
-from knowledge.query import is_english, is_year_only, is_yes_no, names_subject, split_parts, strip_chatter
+from knowledge.query import (
+    asks_more,
+    is_english,
+    is_year_only,
+    is_yes_no,
+    names_subject,
+    split_parts,
+    strip_chatter,
+)
 from knowledge.text import content_terms, tokens
 
 
@@ -159,3 +167,19 @@ def test_a_year_with_a_word_or_two_asks_the_last_question_again(message: str, ex
 )
 def test_a_subject_named_only_with_nya_points_back(message: str, referred: set[str]) -> None:
     assert read_question(message).referred == referred
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("rinciannya dong", True),
+        ("jelasin lebih detail", True),
+        ("detailnya yang tadi", True),
+        ("tell me more", True),
+        # One detail asked, not the rest of the answer: a follow-up question.
+        ("rinciannya per jenis instansi?", False),
+        ("detailnya kriteria?", False),
+    ],
+)
+def test_asking_for_more_is_told_from_asking_one_detail(message: str, expected: bool) -> None:
+    assert asks_more(message) is expected

@@ -199,3 +199,49 @@ def test_english_words_for_the_knowledge_bases_terms_meet_its_entries(kb) -> Non
     assert content_terms("the general group and the special group") == ["umum", "kelompok", "khusus", "kelompok"]
     result = kb.search("what do we use the SINOVIK site for?")
     assert result.confident and result.best.entry.topic == "sinovik"
+
+
+def test_a_follow_up_is_the_same_question_for_the_conversations_year(kb) -> None:
+    # "presentasinya kapan?" matches "Jadwal KIPP 2022" a little better on words; the conversation is about 2020.
+    previous = kb.entry("kipp-statistik-terkini")
+    hints = Hints(previous=previous, year="2020", follow_up=True, may_follow_up=True)
+
+    result = kb.search("presentasinya kapan?", hints)
+
+    assert result.best.entry.id == "kipp-jadwal-2020"
+
+
+def test_a_longer_question_the_last_answer_matches_best_is_answered_from_it(kb) -> None:
+    # Eight words and no subject: neither a short follow-up nor a new question; the last answer says it.
+    previous = kb.entry("oaoi-gerakan")
+
+    result = kb.search("visinya dulu brp inovasi utama setahun secara nasional?", Hints(previous=previous))
+
+    assert result.in_previous and "600 inovasi utama" in result.excerpt
+
+
+def test_an_entry_titled_with_the_aspect_beats_a_passing_mention_in_the_last_answer(kb) -> None:
+    # The Bali example mentions checking the budget in one step; replication's budget has its own entry.
+    previous = kb.entry("replikasi-contoh-bali")
+    hints = Hints(previous=previous, follow_up=True, may_follow_up=True)
+
+    result = kb.search("biayanya dr mana?", hints)
+
+    assert not result.in_previous
+    assert "anggaran" in result.best.entry.title.lower()
+
+
+def test_an_answer_written_for_the_aspect_keeps_answering_it(kb) -> None:
+    # "syaratnya apa?" after "BUMD boleh ikut?": that answer gives the condition, and its phrasings ask it.
+    previous = kb.entry("kipp-bumn-bumd")
+    hints = Hints(previous=previous, follow_up=True, may_follow_up=True)
+
+    result = kb.search("syaratnya apa?", hints)
+
+    assert result.in_previous and "PSO" in result.excerpt
+
+
+def test_misalnya_asks_for_examples(kb) -> None:
+    result = kb.search("inovasi yg masuk top 45 taun 2019 misalnya apa?", Hints(year="2019"))
+
+    assert result.best.entry.id == "kipp-contoh-pemenang"
