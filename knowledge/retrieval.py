@@ -466,11 +466,17 @@ class KnowledgeIndex:
 
         "siapa presiden indonesia pertama?" shares "pertama" and "indonesia" with the entry on the first
         MPP, but not "presiden", the word the question turns on: that entry is offered, never asserted.
+        Words the knowledge base does not know at all, a third of what is asked or more, are such words too:
+        "kapan pendaftaran cpns 2026?" (one word in "ada riset soal inovasi awet di kota bandung?" is not).
         """
         best = result.best
         if best is None or not result.confident:
             return result
-        terms = [t for t in set(content_terms(_DEFINITION.sub(" ", text))) if t in self._idf and not t.isdigit()]
+        asked = {t for t in content_terms(_DEFINITION.sub(" ", text)) if not t.isdigit()} - QUESTION_TERMS
+        unknown = [term for term in asked if term not in self._idf]
+        if asked and len(unknown) * 3 >= len(asked):
+            return SearchResult(hits=result.hits, confident=False, used_context=result.used_context)
+        terms = [t for t in asked if t in self._idf and not t.isdigit()]
         if len(terms) < 2:
             return result
         focus = max(terms, key=lambda term: self._idf[term])

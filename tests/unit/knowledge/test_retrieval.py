@@ -245,3 +245,10 @@ def test_misalnya_asks_for_examples(kb) -> None:
     result = kb.search("inovasi yg masuk top 45 taun 2019 misalnya apa?", Hints(year="2019"))
 
     assert result.best.entry.id == "kipp-contoh-pemenang"
+
+
+def test_an_off_topic_question_turning_on_a_word_the_knowledge_base_lacks_is_not_answered(kb) -> None:
+    # The NLU thinks it off-topic, and "cpns" is half of what it asks: KIPP's registration dates are no answer.
+    assert not kb.search("kapan pendaftaran cpns 2026", Hints(doubtful=True)).confident
+    # One unknown word among many does not decide it.
+    assert kb.search("kapan pendaftaran kipp dibuka ya bestie", Hints(doubtful=True)).confident
