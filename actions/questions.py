@@ -266,6 +266,11 @@ class ActionAnswerQuestion(Action):
             found = self._search(kb, tracker, part, intent, None, part_question, whole=question)
             needs_context = part_question.switches_subject or part_question.relates or not part_question.names_subject
             leans = part_question.switches_subject or part_question.relates or is_year_only(part)
+            # "jipp apa, dasar hukumnya apa?": an aspect that, read alone, lands on another subject's entry
+            # (KIPP's legal basis) belongs to the subject of the part before.
+            best = found.result.best
+            strays = context is not None and best is not None and best.entry.topic != context.topic
+            leans = leans or (strays and not part_question.names_subject)
             # An uncertain reading of its own is still an answer: "kalo menang dapet apa?" is the prizes,
             # not the lines of the part before it that happen to share a word.
             if context is not None and needs_context and (found.outcome not in {"answered", "uncertain"} or leans):

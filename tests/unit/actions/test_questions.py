@@ -531,3 +531,12 @@ async def test_a_follow_up_takes_the_year_asked_not_the_first_year_of_the_answer
     _, events = await ask(kb, "presentasinya kapan?", "ask_followup", **state)
 
     assert context_of(events)["last_entry_id"] == "kipp-jadwal-2023"
+
+
+async def test_a_part_that_names_no_subject_is_about_the_subject_of_the_part_before(kb) -> None:
+    # Read alone, "dasar hukumnya apa" lands on KIPP's legal basis; after "jipp apa" it is JIPP's.
+    dispatcher, _ = await ask(kb, "jipp apa, dasar hukumnya apa, dan hubnya ada brp?", "ask_replication")
+
+    reply = texts(dispatcher)
+    assert f"2. {kb.entry('jipp-dasar-hukum').title}" in reply
+    assert "PermenPANRB 7/2021" not in reply
