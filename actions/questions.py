@@ -39,6 +39,7 @@ from knowledge import (
     SearchResult,
     asks_something,
     content_terms,
+    is_indonesian,
     is_year_only,
     read_question,
     refers_back_to,
@@ -132,13 +133,17 @@ def _outcome(result: SearchResult, intent: str | None) -> str:
     return "ambiguous"
 
 
-def _context_events(entry: Entry, year: str | None = None) -> list[dict[str, Any]]:
-    """Remember what was answered, and the year the conversation is about ("kipp 2020 ..." then "presentasinya?")."""
+def _context_events(entry: Entry, year: str | None = None, *, english: bool = False) -> list[dict[str, Any]]:
+    """Remember what was answered, and what the conversation is about and in.
+
+    The year ("kipp 2020 ..." then "presentasinya?") and the language ("what is an MPP?" then "legal basis?").
+    """
     return [
         SlotSet("last_entry_id", entry.id),
         SlotSet("last_topic", entry.topic),
         SlotSet("last_answer_at", time.time()),
         SlotSet("last_year", year or _year(entry.title)),
+        SlotSet("last_english", english),
     ]
 
 
@@ -194,11 +199,14 @@ class ActionAnswerQuestion(Action):
             )
             return []
         previous = self._previous(kb, tracker, question)
+        # "legal basis?" after an answer in English: too short to tell, so the conversation's language holds.
+        if previous is not None and tracker.get_slot("last_english") is True and not is_indonesian(question.text):
+            question = replace(question, english=True)
         if previous is not None and refers_back_to(question, previous):
             question = replace(question, names_subject=False)  # "permennya": the one just spoken of
         if question.asks_more and previous is not None:
             send_rest(dispatcher, previous, english=question.english)
-            return _context_events(previous, _conversation_year(tracker, previous))
+            return _context_events(previous, _conversation_year(tracker, previous), english=question.english)
         parts = self._answer_parts(kb, tracker, question, intent, previous)
         if len(parts) > 1 and sum(p.outcome in {"answered", "uncertain"} for p in parts) >= 1:
             answered = self._send_parts(dispatcher, parts, english=question.english)
@@ -227,7 +235,7 @@ class ActionAnswerQuestion(Action):
             )
         # The year stays the conversation's until a question names another.
         year = _year(question.text) or _conversation_year(tracker, previous)
-        return _context_events(answered, year) if answered else []
+        return _context_events(answered, year, english=question.english) if answered else []
 
     @staticmethod
     def _previous(kb: KnowledgeBase, tracker: Tracker, question: Question) -> Entry | None:
@@ -495,7 +503,7 @@ class _EntryButtonAction(Action, ABC):
         if entry is None:
             return []
         self._send(dispatcher, tracker, entry)
-        return _context_events(entry)
+        return _context_events(entry, english=_entity(tracker, "en") == "1")
 
     @abstractmethod
     def _send(self, dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entry) -> None:

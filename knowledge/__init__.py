@@ -31,7 +31,15 @@ from knowledge.editions import EditionStore, KippEdition, read_editions_file
 from knowledge.errors import ContentError, KnowledgeUnavailable, Problem, VersionConflict
 from knowledge.focus import focused_lines
 from knowledge.privacy import SenderSelector, purge_if_due
-from knowledge.query import Question, asks_something, is_year_only, read_question, refers_back_to, years_in
+from knowledge.query import (
+    Question,
+    asks_something,
+    is_indonesian,
+    is_year_only,
+    read_question,
+    refers_back_to,
+    years_in,
+)
 from knowledge.retrieval import Hints
 from knowledge.service import KnowledgeBase, ensure_seeded, load_content
 from knowledge.stats import stats_chart_png, stats_csv, stats_text
@@ -85,6 +93,7 @@ __all__ = [
     "ensure_seeded",
     "entry_from_record",
     "focused_lines",
+    "is_indonesian",
     "is_year_only",
     "kb_info",
     "kipp_editions",

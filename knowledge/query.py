@@ -455,6 +455,41 @@ def _content_words(text: str) -> list[str]:
     return [token for token in tokens(text) if token not in STOP_WORDS and not token.isdigit()]
 
 
+# Beyond the function words: the particles and abbreviations of a short informal follow-up ("kalau jipp?").
+_INDONESIAN_MARKERS = _INDONESIAN_WORDS | frozenset(
+    [
+        "kalau",
+        "kalo",
+        "klo",
+        "trus",
+        "terus",
+        "lalu",
+        "brp",
+        "kpn",
+        "mana",
+        "dong",
+        "sih",
+        "nggak",
+        "apakah",
+        "kah",
+        "tuh",
+        "nih",
+        "juga",
+        "atau",
+        "dgn",
+        "sama",
+        "buat",
+        "utk",
+    ]
+)
+
+
+def is_indonesian(text: str) -> bool:
+    """Return whether a message shows any sign of Indonesian: a function word, a particle or a "-nya"."""
+    words = re.findall(r"[a-z']+", text.lower())
+    return any(word in _INDONESIAN_MARKERS or (word.endswith("nya") and len(word) > 4) for word in words)
+
+
 def is_english(text: str) -> bool:
     """Return whether the message is (mostly) English rather than Indonesian."""
     words = re.findall(r"[a-z']+", text.lower())

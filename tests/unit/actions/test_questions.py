@@ -540,3 +540,16 @@ async def test_a_part_that_names_no_subject_is_about_the_subject_of_the_part_bef
     reply = texts(dispatcher)
     assert f"2. {kb.entry('jipp-dasar-hukum').title}" in reply
     assert "PermenPANRB 7/2021" not in reply
+
+
+async def test_a_short_follow_up_in_an_english_conversation_is_answered_in_english(kb) -> None:
+    _, first = await ask(kb, "what is a public service mall?", "ask_mpp")
+    assert context_of(first)["last_english"] is True
+
+    dispatcher, events = await ask(kb, "legal basis?", "ask_followup", **context_of(first))
+
+    entry = kb.entry(context_of(events)["last_entry_id"])
+    assert entry.answer_en.split("\n")[0][:60] in texts(dispatcher)
+    # An Indonesian follow-up in the same conversation is answered, and carries on, in Indonesian.
+    _, indonesian = await ask(kb, "contohnya?", "ask_followup", **context_of(first))
+    assert context_of(indonesian)["last_english"] is False

@@ -8,6 +8,7 @@ from knowledge import read_question
 from knowledge.query import (
     asks_more,
     is_english,
+    is_indonesian,
     is_year_only,
     is_yes_no,
     names_subject,
@@ -183,3 +184,11 @@ def test_a_subject_named_only_with_nya_points_back(message: str, referred: set[s
 )
 def test_asking_for_more_is_told_from_asking_one_detail(message: str, expected: bool) -> None:
     assert asks_more(message) is expected
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [("legal basis?", False), ("and in 2023?", False), ("dasar hukumnya?", True), ("kalau jipp?", True)],
+)
+def test_a_sign_of_indonesian_is_told_from_none(message: str, expected: bool) -> None:
+    assert is_indonesian(message) is expected

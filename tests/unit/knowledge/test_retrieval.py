@@ -252,3 +252,15 @@ def test_an_off_topic_question_turning_on_a_word_the_knowledge_base_lacks_is_not
     assert not kb.search("kapan pendaftaran cpns 2026", Hints(doubtful=True)).confident
     # One unknown word among many does not decide it.
     assert kb.search("kapan pendaftaran kipp dibuka ya bestie", Hints(doubtful=True)).confident
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("what does ATM stand for?", "replikasi-atm"),
+        ("what's the legal basis for institutionalising innovation?", "pelembagaan-permen-91"),
+        ("who can join the competition?", "kipp-peserta"),
+    ],
+)
+def test_english_words_officers_use_meet_the_knowledge_bases_terms(kb, question: str, entry_id: str) -> None:
+    assert kb.search(question).best.entry.id == entry_id
