@@ -116,6 +116,19 @@ SUBJECT_WORDS = frozenset(
         "replication",
     }
 )
+# Subjects that are part of a larger one: after an answer on OPSI, an entry titled "KIPP" is the same subject.
+SUBJECT_PARENTS = {
+    "opsi": "kipp",
+    "sinovik": "kipp",
+    "spbe": "kipp",
+    "kompetisi": "kipp",
+    "atm": "replikasi",
+    "studi": "replikasi",
+    "hub": "jipp",
+    "jippnas": "jipp",
+    "jaringan": "jipp",
+    "mal": "mpp",
+}
 # "kelompok replikasi" names a KIPP group, not the replication topic: a follow-up about KIPP may say it.
 _GROUP_PHRASE = re.compile(r"\b(?:kelompok|kategori|group|kel\.?)\s+(?:umum|khusus|replikasi)\b", re.IGNORECASE)
 _REPEAT = re.compile(

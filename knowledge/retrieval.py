@@ -22,7 +22,7 @@ import numpy.typing as npt
 from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from knowledge.query import SUBJECT_WORDS, is_year_only, years_in
+from knowledge.query import SUBJECT_PARENTS, SUBJECT_WORDS, is_year_only, years_in
 from knowledge.text import STOP_WORDS, content_terms, fold, tokens
 from knowledge.types import Entry, Hit, SearchResult
 
@@ -583,6 +583,7 @@ class KnowledgeIndex:
         # Read with the previous subject, but an entry must still answer what the follow-up itself asks:
         # "siapa yang menilai?" after an MPP answer is not answered by "what is an MPP".
         contextual = self.scores(f"{text} {subject_terms(previous, text)}") * self._coverage(text)
+        elsewhere = self._titled_elsewhere(previous)
         # ...and what the follow-up says counts as much as the subject: "contohnya?" after "apa itu replikasi"
         # is the entry of replication examples, not the longest entry that mentions replication.
         own_words = " ".join(t for t in tokens(text) if not t.isdigit())  # a bare year is read with the subject
@@ -622,8 +623,8 @@ class KnowledgeIndex:
         # step that checks the budget. "syaratnya apa?" after "BUMD boleh ikut?" stays with the last answer,
         # which was written to answer it (its phrasings ask the condition).
         written_for_it = own_terms <= self._asked_terms[previous_index]
-        titled_elsewhere = in_context.confident and own_terms <= self._title_terms[self._index_of(in_context)]
-        if excerpt and own_terms and not written_for_it and titled_elsewhere:
+        aspect_titled = in_context.confident and own_terms <= self._title_terms[self._index_of(in_context)]
+        if excerpt and own_terms and not written_for_it and aspect_titled:
             excerpt = ""
         # ...unless it asks again what that answer was about ("langkahnya apa aja?" after the steps).
         asks_anew = own_terms <= set(content_terms(previous.title))
@@ -634,7 +635,10 @@ class KnowledgeIndex:
         if in_context.confident and hints.follow_up and says_little:
             return in_context
         plain_is_new = plain.best is not None and (plain.best.entry.id != previous.id or hints.repeat)
-        same_subject = plain.best is not None and plain.best.entry.topic == previous.topic
+        # Of the same topic, and not titled with another subject ("Sejak kapan KIPP" after OAOI's answer).
+        same_subject = (
+            plain.best is not None and plain.best.entry.topic == previous.topic and not elsewhere[self._index_of(plain)]
+        )
         # "kalau bumn?" after "bumd boleh ikut?": nothing clear on its own, and the last answer says it.
         if excerpt and plain_score < STRONG_ANSWER:
             return _excerpt_of(previous, previous_score, excerpt)
@@ -647,6 +651,9 @@ class KnowledgeIndex:
         ):
             return plain
         if in_context.confident and in_context.best and in_context.best.score >= CONTEXT_PREFERENCE * plain_score:
+            return in_context
+        # "sejak kapan?" after OAOI's answer: "Sejak kapan KIPP" matches the words better, but is another subject.
+        if in_context.confident and plain.best is not None and elsewhere[self._index_of(plain)]:
             return in_context
         spans = _spans_subjects(plain)
         clear = (plain_score >= STRONG_ANSWER or in_context.confident) and not spans
@@ -699,6 +706,18 @@ class KnowledgeIndex:
     def _index_of(self, result: SearchResult) -> int:
         assert result.best is not None
         return self.entries.index(self._by_id[result.best.entry.id])
+
+    def _titled_elsewhere(self, previous: Entry) -> list[bool]:
+        """Return, per entry, whether its title names a subject the last answer's title does not: another subject.
+
+        "tujuannya apa?" after "Apa itu One Agency One Innovation (OAOI)" is OAOI's aim, not "Tujuan KIPP";
+        after "Apa itu OPSI", an entry on KIPP is the same subject (OPSI is part of KIPP).
+        """
+        own = set(content_terms(previous.title)) & SUBJECT_WORDS
+        if not own:
+            return [False] * len(self.entries)
+        own |= {SUBJECT_PARENTS[subject] for subject in own if subject in SUBJECT_PARENTS}
+        return [bool(terms & SUBJECT_WORDS) and not terms & own for terms in self._title_terms]
 
     def _undated(self, previous: Entry, text: str) -> Scores:
         """Lower entries titled with a year neither the message nor the last answer's title names: narrower."""

@@ -264,3 +264,18 @@ def test_an_off_topic_question_turning_on_a_word_the_knowledge_base_lacks_is_not
 )
 def test_english_words_officers_use_meet_the_knowledge_bases_terms(kb, question: str, entry_id: str) -> None:
     assert kb.search(question).best.entry.id == entry_id
+
+
+def test_a_follow_up_stays_with_the_subject_of_the_last_answer(kb) -> None:
+    # OAOI's entries share KIPP's topic; "Tujuan KIPP" and "Sejak kapan KIPP" are still another subject.
+    after_oaoi = Hints(previous=kb.entry("oaoi-apa-itu"), follow_up=True, may_follow_up=True)
+    assert kb.search("tujuannya apa", after_oaoi).best.entry.id != "kipp-tujuan"
+    after_movement = Hints(previous=kb.entry("oaoi-gerakan"), may_follow_up=True)
+    assert kb.search("sejak kapan?", after_movement).best.entry.id == "oaoi-pencetus"
+
+
+def test_a_subject_that_is_part_of_another_is_the_same_subject(kb) -> None:
+    # OPSI is KIPP 2025's top tier: after it, "brp yg dapet?" is not pushed away from KIPP's entries.
+    after_opsi = Hints(previous=kb.entry("kipp-opsi"), year="2025", may_follow_up=True)
+    result = kb.search("brp yg dapet?", after_opsi)
+    assert "28" in (result.excerpt or result.best.entry.answer)
