@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from knowledge.models import Handoff, HandoffMessage, QuestionLog, utcnow
@@ -161,12 +161,17 @@ class HandoffStore:
 
         def work(session: Session) -> list[HandoffInfo]:
             moment = now or utcnow()
-            stmt = select(Handoff).where(Handoff.status == "requested", Handoff.requested_at <= moment - older_than)
-            expired = []
-            for row in session.execute(stmt).scalars():
-                row.status, row.closed_at, row.closed_by = "timeout", moment, "timeout"
-                expired.append(from_row(HandoffInfo, row))
-            return expired
+            due = select(Handoff.id).where(Handoff.status == "requested", Handoff.requested_at <= moment - older_than)
+            # Id order: two expiries lock the rows in the same order, so they cannot deadlock.
+            timed_out = [
+                handoff_id
+                for handoff_id in session.execute(due.order_by(Handoff.id)).scalars().all()
+                if _time_out(session, handoff_id, moment)
+            ]
+            if not timed_out:
+                return []
+            rows = session.execute(select(Handoff).where(Handoff.id.in_(timed_out)).order_by(Handoff.id)).scalars()
+            return [from_row(HandoffInfo, row) for row in rows]
 
         return self._kb.run(work, write=True)
 
@@ -184,3 +189,20 @@ class HandoffStore:
             return [Exchange(at=r.at, question=r.text, outcome=r.outcome, entry_id=r.entry_id) for r in reversed(rows)]
 
         return self._kb.run(work)
+
+
+def _time_out(session: Session, handoff_id: int, moment: datetime) -> bool:
+    """Time out one waiting request; return whether this call did (False: another process got it first).
+
+    Several bot processes may expire the same request at once, and only one of them may apologise for it.
+    The UPDATE still requires the request waiting: a concurrent one waits for the row (for the write lock on
+    SQLite), then finds it timed out or claimed meanwhile and changes nothing. One row per UPDATE, because
+    SQLAlchemy 1.4 has no RETURNING on SQLite and a rowcount tells only how many rows changed.
+    """
+    result = session.execute(
+        update(Handoff)
+        .where(Handoff.id == handoff_id, Handoff.status == "requested")
+        .values(status="timeout", closed_at=moment, closed_by="timeout")
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)

@@ -1,14 +1,17 @@
-"""Fixtures for the administration tests: a file-based knowledge base, the `kb` command, import files."""
+"""Fixtures for the knowledge tests: a file-based knowledge base, a PostgreSQL schema, the `kb` command, files."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from click.testing import CliRunner, Result
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from knowledge import KnowledgeAdmin
 from knowledge.admin_files import COLUMNS, csv_bytes, write_xlsx
@@ -21,6 +24,33 @@ from tests.factories import record
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'kb.db'}"
+
+
+PG_SERVER = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """Return the URL of a schema of its own on PostgreSQL at 127.0.0.1:5432, dropped afterwards.
+
+    Skips the test only when the server cannot be reached; CI has it. The test disposes of the engines it
+    made for the URL before the schema is dropped.
+    """
+    engine = create_engine(PG_SERVER, future=True, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        pytest.skip(f"PostgreSQL is not reachable at 127.0.0.1:5432 (database 'test'): {exc.orig}")
+    schema = f"kb_test_{uuid.uuid4().hex[:10]}"
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{PG_SERVER}?options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
 
 
 @pytest.fixture

@@ -1,26 +1,20 @@
 """Two admins edit the same version of an entry at the same time: one wins, the other gets VersionConflict.
 
 Real threads on a file-based SQLite database (no SELECT ... FOR UPDATE there: the versioned UPDATE decides)
-and on PostgreSQL at 127.0.0.1:5432 (row locks), in a schema of its own that is dropped afterwards.
+and on PostgreSQL at 127.0.0.1:5432 (row locks), in a schema of its own (the `postgres_url` fixture).
 """
 
 from __future__ import annotations
 
 import threading
-import uuid
-from collections.abc import Iterator
 
-import pytest
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import select
 
 from knowledge import VersionConflict
 from knowledge import queries as q
 from knowledge.db import get_session_factory
 from knowledge.models import KbEntryVersion
 from tests.factories import entry_data
-
-PG_SERVER = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 
 
 def race(url: str) -> dict[str, str]:
@@ -70,25 +64,6 @@ def check(url: str, outcomes: dict[str, str]) -> None:
 def test_concurrent_edits_on_sqlite_file(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'kb.db'}"
     check(url, race(url))
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    engine = create_engine(PG_SERVER, future=True, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect():
-            pass
-    except OperationalError as exc:
-        pytest.skip(f"PostgreSQL is not reachable at 127.0.0.1:5432 (database 'test'): {exc.orig}")
-    schema = f"kb_race_{uuid.uuid4().hex[:10]}"
-    with engine.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{PG_SERVER}?options=-csearch_path%3D{schema}"
-    finally:
-        with engine.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
 
 
 def test_concurrent_edits_on_postgresql(postgres_url) -> None:

@@ -1,18 +1,15 @@
 """Schema migrations on PostgreSQL at 127.0.0.1:5432: the SQLite scenarios of `test_migrations.py` again.
 
-Each test gets a schema of its own (dropped afterwards), so nothing collides with other users of the server.
-Skipped only when the server cannot be reached; CI has it.
+Each test gets a schema of its own (the `postgres_url` fixture, dropped afterwards), so nothing collides with
+other users of the server. Skipped only when the server cannot be reached; CI has it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
 
 from knowledge.db import get_engine, make_engine, schema_revision
 from knowledge.migrations import runner
@@ -28,31 +25,16 @@ from tests.unit.knowledge.test_migrations import (
     upgrade_in_two_processes,
 )
 
-PG_SERVER = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
-
 
 @pytest.fixture
-def url() -> Iterator[str]:
-    server = create_engine(PG_SERVER, future=True, connect_args={"connect_timeout": 3})
+def url(postgres_url: str) -> Iterator[str]:
     try:
-        with server.connect():
-            pass
-    except OperationalError as exc:
-        pytest.skip(f"PostgreSQL is not reachable at 127.0.0.1:5432 (database 'test'): {exc.orig}")
-    schema = f"kb_migrations_{uuid.uuid4().hex[:10]}"
-    with server.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{PG_SERVER}?options=-csearch_path%3D{schema}"
-    try:
-        yield url
+        yield postgres_url
     finally:
         # Release the pooled connections before the schema is dropped. A schema the runner refuses (a test
         # left it so, or the feature is broken) raises instead, and get_engine has disposed of its engine then.
         with contextlib.suppress(Exception):
-            get_engine(url).dispose()
-        with server.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        server.dispose()
+            get_engine(postgres_url).dispose()
 
 
 def test_a_new_database_is_at_head_and_matches_the_models(url: str) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from rasa.core.lock_store import InMemoryLockStore
-from rasa.core.tracker_store import FailSafeTrackerStore
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -77,6 +77,23 @@ async def test_each_event_is_stored_once(domain: Domain, db: str) -> None:
     with store.session_scope() as session:
         rows = session.execute(sa.select(sa.func.count()).where(store.SQLEvent.sender_id == "chat-1")).scalar()
     assert rows == len((await SQLiteTrackerStore(domain, db=db).retrieve("chat-1")).events)
+
+
+async def test_the_rows_are_those_rasas_own_sql_store_writes(domain: Domain, db: str, tmp_path: Path) -> None:
+    rasas = SQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "rasa-own.db"))
+    ours = SQLiteTrackerStore(domain, db=db)
+    tracker = await start(ours, "chat-1")  # the first save: the events the database lacks
+    tracker.update_with_events(turn("syarat replikasi", "replikasi"), domain)
+    await ours.save(tracker)  # a later one: appended after the kept copy
+    await ours.save(tracker)  # nothing new: no row, not even an empty one
+    await rasas.save(tracker)
+
+    def rows(store: SQLTrackerStore) -> list[tuple]:
+        columns = [c for c in store.SQLEvent.__table__.columns if c.name != "id"]
+        with store.session_scope() as session:
+            return [tuple(row) for row in session.execute(sa.select(*columns).order_by(store.SQLEvent.id))]
+
+    assert rows(ours) == rows(rasas) and len(rows(ours)) == len(tracker.events)
 
 
 async def test_a_turn_that_failed_before_saving_is_forgotten(domain: Domain, db: str) -> None:
