@@ -529,7 +529,12 @@ class KnowledgeIndex:
         if following is not None:
             entry, line = following
             return _excerpt_of(entry, 1.0, line)
-        if previous is not None and hints.switch_subject:
+        # "kalo kementerian bisa jadi hub?" after an answer on hubs names the same subject: not a switch.
+        named_subjects = set(content_terms(text)) & SUBJECT_WORDS
+        same_named = (
+            previous is not None and bool(named_subjects) and named_subjects <= set(content_terms(previous.title))
+        )
+        if previous is not None and hints.switch_subject and not same_named:
             switched = self._rank(
                 # ...about the subject this message names: an entry whose title names it, not one that mentions it.
                 self._apply_hints(

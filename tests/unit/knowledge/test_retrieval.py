@@ -279,3 +279,10 @@ def test_a_subject_that_is_part_of_another_is_the_same_subject(kb) -> None:
     after_opsi = Hints(previous=kb.entry("kipp-opsi"), year="2025", may_follow_up=True)
     result = kb.search("brp yg dapet?", after_opsi)
     assert "28" in (result.excerpt or result.best.entry.answer)
+
+
+def test_kalau_with_the_subject_just_discussed_is_a_question_on_it_not_a_switch(kb) -> None:
+    # After "which provinces are hubs", "kalo kementerian bisa jadi hub?" asks about hubs in ministries.
+    after_provinces = Hints(previous=kb.entry("jipp-provinsi-sudah-hub"), switch_subject=True)
+
+    assert kb.search("kalo kementerian bisa jadi hub?", after_provinces).best.entry.id == "jipp-hub-di-kementerian"
