@@ -53,6 +53,12 @@ _PERSONAL = re.compile(
     r"|baru|orang|bertugas|kerja|bekerja|dari|dr|di|ti|ditugaskan|ditugasi|disuruh|diminta|lagi|sedang|new|work|from)\b)",
     re.IGNORECASE,
 )
+# Who said or asked it, before what was heard: "td pimpinan nanya soal ...", "narasumber bilang ada istilah ...".
+_HEARD = re.compile(
+    r"^.*?\b(?:nanya|nanyain|tanya|menanyakan|nyebut|menyebut|bilang|ngomongin|bahas|membahas|cerita|sebut)\w*"
+    r"(?:\s+(?:soal|tentang|ttg|masalah|mengenai|ada|istilah|kata))*\s+",
+    re.IGNORECASE,
+)
 _QUESTION_WORD = re.compile(
     r"\b(?:apa|apakah|apa2|apaan|siapa|siapakah|bagaimana|gimana|gmn|gmana|bgmn|kapan|kpn|berapa|brp|dimana|di\s?mana"
     r"|mana|kenapa|mengapa|knp|boleh|bisa|bisakah|harus|wajib|perlu|ga|gak|nggak|tidak|what|who|how|when|where"
@@ -380,7 +386,7 @@ _CLAUSE_END = re.compile(r"(?<!\bkab\.)(?<!\bkec\.)(?<!\bprov\.)(?<!\bkel\.)(?<!
 
 # "itu apa?", "maksudnya apa ya?", "what is that?": a question about the clause just before it.
 _BARE_DEFINITION = re.compile(
-    r"^\W*(?:itu|tuh|ini)?\s*(?:apa|apaan|apa\s+itu|maksudnya\s+apa|artinya\s+apa|apa\s+maksudnya|apa\s+artinya"
+    r"^\W*(?:itu|tuh|ini)?\s*(?:(?:sebenernya|sebenarnya|sbnrnya|tu)\s+)?(?:apa|apaan|apa\s+itu|maksudnya\s+apa|artinya\s+apa|apa\s+maksudnya|apa\s+artinya"
     r"|what\s+is\s+(?:that|it)|what\s+does\s+it\s+mean)(?:\s+(?:ya|sih|tuh|kak|min|pak|bu))*\W*$",
     re.IGNORECASE,
 )
@@ -402,10 +408,11 @@ def _question_clauses(clauses: list[str]) -> list[str]:
     if not asking:
         return clauses
     first, last = asking[0], asking[-1]
-    start = 0
     if first > 0 and _BARE_DEFINITION.match(clauses[first]):
-        start = first - 1
-    return clauses[start : last + 1]
+        # Of the clause before, only what was heard: "td pimpinan nanya soal replikasi inovasi" -> "replikasi inovasi".
+        heard = _HEARD.sub("", clauses[first - 1]).strip()
+        return [heard or clauses[first - 1], *clauses[first : last + 1]]
+    return clauses[: last + 1]
 
 
 def strip_chatter(text: str) -> str:

@@ -33,7 +33,12 @@ from knowledge.text import content_terms, tokens
         ("punten, abdi ti dinas kominfo, hoyong naros: top 99 teh naon?", "top 99 teh naon?"),
         # A reason after the question, and background before a bare "itu apa?", go.
         ("kriteria inovasi apa aja ya? biar sy bs jelasin ke pimpinan", "kriteria inovasi apa aja ya?"),
-        ("td ikut bimtek, narasumber nyebut istilah ATM, itu apa?", "narasumber nyebut istilah ATM, itu apa?"),
+        ("td ikut bimtek, narasumber nyebut istilah ATM, itu apa?", "ATM, itu apa?"),
+        # What was heard, not who said it: "td pimpinan nanya soal X, itu apa?" asks what X is.
+        (
+            "maaf ganggu min, td pimpinan nanya soal replikasi inovasi, itu sebenernya apa sih?",
+            "replikasi inovasi, itu sebenernya apa sih?",
+        ),
         # Background that is the point of the question stays.
         ("inovasi kami baru 8 bulan, udah bisa ikut kipp?", "inovasi kami baru 8 bulan, udah bisa ikut kipp?"),
     ],
