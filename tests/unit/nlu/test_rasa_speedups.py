@@ -6,6 +6,7 @@ import asyncio
 import json
 import random
 
+import jsonschema
 import pytest
 import rasa.shared.utils.common
 from jsonschema import ValidationError
@@ -62,6 +63,56 @@ def test_invalid_action_reply_raises_rasas_error() -> None:
         RemoteAction("action_answer_question", None)._validate_action_result({"events": "not a list"})
     with pytest.raises(ValidationError):
         RemoteAction("action_answer_question", None)._validate_action_result({"events": [{"no_event_key": 1}]})
+
+
+_USER = {"event": "user", "text": "apa itu kipp", "parse_data": {"intent": {"name": "ask_kipp", "confidence": 0.9}}}
+_REPLIES = [
+    {},
+    {"events": [], "responses": []},
+    {"events": [{"event": "slot", "name": "topic", "value": "kipp"}, {"event": "followup", "name": "utter_x"}]},
+    {"events": [_USER, {"event": "action", "name": "action_listen"}, {"event": "bot", "text": "Halo"}]},
+    {"events": [{"event": "active_loop", "name": None}, {"event": "reset_slots", "timestamp": 1.5}]},
+    {"events": [{"event": "slot", "name": "topic", "value": "kipp", "extra": 1}], "other": True},
+    {"events": [{"event": "no_such_event"}]},  # unknown event
+    {"events": [{"event": "slot", "name": "topic"}]},  # missing field
+    {"events": [{"event": "slot", "name": 3, "value": "kipp"}]},  # wrong type
+    {"events": [{"event": "user", "text": 3}]},
+    {"events": [{"event": "slot", "name": "topic", "value": 1, "timestamp": "now"}]},
+    {"events": [{"event": 7}]},
+    {"events": [{"name": "topic"}]},
+    {"events": ["slot"]},
+    {"events": "not a list"},
+    {"events": [], "responses": "Halo"},
+    [],
+]
+
+
+def _rasas_verdict(reply: object) -> str | None:
+    """Rasa 3.6's own check (jsonschema.validate against the whole schema): None if accepted, else the message."""
+    try:
+        jsonschema.validate(reply, RemoteAction.action_response_format_spec())
+    except ValidationError as error:
+        return error.message
+    return None
+
+
+def test_action_reply_check_is_the_per_event_one() -> None:
+    assert RemoteAction._validate_action_result is rasa_speedups._validate_action_result
+    assert rasa_speedups._event_validators() is not None
+    assert rasa_speedups._passes_per_event_check(_REPLIES[3])
+
+
+@pytest.mark.parametrize("reply", _REPLIES)
+def test_action_reply_verdict_and_error_match_rasas(reply: object) -> None:
+    expected = _rasas_verdict(reply)
+    action = RemoteAction("action_answer_question", None)
+    if expected is None:
+        assert action._validate_action_result(reply) is True  # type: ignore[arg-type]
+        return
+    assert not rasa_speedups._passes_per_event_check(reply)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError) as raised:
+        action._validate_action_result(reply)  # type: ignore[arg-type]
+    assert raised.value.message.startswith(expected + ". Failed to validate Action server response from API")
 
 
 def _rule_policy(tmp_path) -> RulePolicy:
