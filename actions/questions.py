@@ -79,7 +79,7 @@ _FAVOUR = re.compile(r"\b(?:dong|donk|tolong|minta|mohon|pinjem|pinjam|beliin|pl
 _FAVOUR_WORDS = frozenset({"dong", "donk", "tolong", "minta", "mohon", "please", "pls", "min", "kak", "pak", "bu"})
 
 # A request for help that names the assistant, or says nothing but how to use it, is about the assistant.
-_ADDRESSES_THE_ASSISTANT = re.compile(r"\b(?:bot|kamu|km|anda|kau|lu|you|klinik inovasi bot)\b", re.IGNORECASE)
+_ADDRESSES_THE_ASSISTANT = re.compile(r"\b(?:bot|kamu|km|anda|kau|lu|you)\b", re.IGNORECASE)
 _HELP_TERMS = frozenset(
     {"cara", "bagaimana", "bantu", "butuh", "pakai", "guna", "pandu", "petunjuk", "fitur", "fungsi", "tanya", "aju"}
 )

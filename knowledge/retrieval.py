@@ -476,7 +476,7 @@ class KnowledgeIndex:
         unknown = [term for term in asked if term not in self._idf]
         if asked and len(unknown) * 3 >= len(asked):
             return SearchResult(hits=result.hits, confident=False, used_context=result.used_context)
-        terms = [t for t in asked if t in self._idf and not t.isdigit()]
+        terms = [t for t in asked if t in self._idf]
         if len(terms) < 2:
             return result
         focus = max(terms, key=lambda term: self._idf[term])
@@ -507,7 +507,7 @@ class KnowledgeIndex:
         best = result.best
         if year is None or best is None or result.in_previous or not result.confident:
             return result
-        index = self.entries.index(self._by_id[best.entry.id])
+        index = self._index_of(result)
         # "beda pedoman 2023 dan 2025?" names the title's year too: that entry was chosen for it.
         if not self._title_years[index] or self._title_years[index] & {year, *years_in(text)}:
             return result
@@ -563,10 +563,10 @@ class KnowledgeIndex:
             return plain
         # A longer question that names no subject is about the last answer when nothing matches it better
         # ("visinya dulu brp inovasi utama setahun?" after the OAOI answer).
-        about_previous = int(np.argmax(scores)) == self.entries.index(self._by_id[previous.id]) and scores.max() > 0
+        previous_index = self.entries.index(self._by_id[previous.id])
+        about_previous = int(np.argmax(scores)) == previous_index and scores.max() > 0
         if not (hints.follow_up or hints.may_follow_up or about_previous):
             return plain
-        previous_index = self.entries.index(self._by_id[previous.id])
         if hints.relates:
             # An entry titled with both subjects ("Hubungan OAOI dengan KIPP") answers it...
             named = set(content_terms(text)) - QUESTION_TERMS - set(content_terms(previous.title))
@@ -588,7 +588,6 @@ class KnowledgeIndex:
         # Read with the previous subject, but an entry must still answer what the follow-up itself asks:
         # "siapa yang menilai?" after an MPP answer is not answered by "what is an MPP".
         contextual = self.scores(f"{text} {subject_terms(previous, text)}") * self._coverage(text)
-        elsewhere = self._titled_elsewhere(previous)
         # ...and what the follow-up says counts as much as the subject: "contohnya?" after "apa itu replikasi"
         # is the entry of replication examples, not the longest entry that mentions replication.
         own_words = " ".join(t for t in tokens(text) if not t.isdigit())  # a bare year is read with the subject
@@ -642,7 +641,7 @@ class KnowledgeIndex:
         plain_is_new = plain.best is not None and (plain.best.entry.id != previous.id or hints.repeat)
         # Of the same topic, and not titled with another subject ("Sejak kapan KIPP" after OAOI's answer).
         same_subject = (
-            plain.best is not None and plain.best.entry.topic == previous.topic and not elsewhere[self._index_of(plain)]
+            plain.best is not None and plain.best.entry.topic == previous.topic and not self._elsewhere(previous, plain)
         )
         # "kalau bumn?" after "bumd boleh ikut?": nothing clear on its own, and the last answer says it.
         if excerpt and plain_score < STRONG_ANSWER:
@@ -658,7 +657,7 @@ class KnowledgeIndex:
         if in_context.confident and in_context.best and in_context.best.score >= CONTEXT_PREFERENCE * plain_score:
             return in_context
         # "sejak kapan?" after OAOI's answer: "Sejak kapan KIPP" matches the words better, but is another subject.
-        if in_context.confident and plain.best is not None and elsewhere[self._index_of(plain)]:
+        if in_context.confident and plain.best is not None and self._elsewhere(previous, plain):
             return in_context
         spans = _spans_subjects(plain)
         clear = (plain_score >= STRONG_ANSWER or in_context.confident) and not spans
@@ -712,17 +711,16 @@ class KnowledgeIndex:
         assert result.best is not None
         return self.entries.index(self._by_id[result.best.entry.id])
 
-    def _titled_elsewhere(self, previous: Entry) -> list[bool]:
-        """Return, per entry, whether its title names a subject the last answer's title does not: another subject.
+    def _elsewhere(self, previous: Entry, result: SearchResult) -> bool:
+        """Return whether the best hit's title names a subject the last answer's title does not: another subject.
 
         "tujuannya apa?" after "Apa itu One Agency One Innovation (OAOI)" is OAOI's aim, not "Tujuan KIPP";
         after "Apa itu OPSI", an entry on KIPP is the same subject (OPSI is part of KIPP).
         """
         own = set(content_terms(previous.title)) & SUBJECT_WORDS
-        if not own:
-            return [False] * len(self.entries)
         own |= {SUBJECT_PARENTS[subject] for subject in own if subject in SUBJECT_PARENTS}
-        return [bool(terms & SUBJECT_WORDS) and not terms & own for terms in self._title_terms]
+        named = self._title_terms[self._index_of(result)] & SUBJECT_WORDS
+        return bool(own) and bool(named) and not named & own
 
     def _undated(self, previous: Entry, text: str) -> Scores:
         """Lower entries titled with a year neither the message nor the last answer's title names: narrower."""
