@@ -36,6 +36,15 @@ A third profile (issue 15, ~20 ms CPU per turn) found one more:
    that passes both passes Rasa's check. Anything else (an unknown name, a failed check) goes through the
    full check, so a rejected reply gets Rasa's own error and message.
 
+A cold-start profile (issue 13, 11–23 s to the first answer) found the largest part of a start-up:
+
+8. **Loading DIET (6–11 s of it).** To give the network variables before the trained weights are read, Rasa
+   trains it for one step on an example (`model.fit`), which traces the whole training graph: loss, gradients
+   and optimiser. Here the variables come from one untraced prediction on the example instead; the weights are
+   then read (the optimiser's saved state is not needed to predict), and what that prediction cached from the
+   untrained weights (the label embeddings, the traced predict function) is dropped and built again, as Rasa
+   does, from the trained ones. Same predictions; loading for fine-tuning still goes through Rasa's own.
+
 Rasa 3.6.21 is the last open-source release, so the methods replaced here will not change under us;
 `install()` leaves Rasa alone (and says so) if they ever do. Switched on by nlu/channels.py, which Rasa
 always loads.
@@ -61,6 +70,8 @@ from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.constants import PREVIOUS_ACTION
 from rasa.shared.core.events import Event
 from rasa.utils.endpoints import EndpointConfig
+from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
+from rasa.utils.tensorflow.models import RasaModel
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +80,7 @@ _rasa_graph_run = DaskGraphRunner.run
 _rasa_possible_keys = RulePolicy._get_possible_keys
 _rasa_session = EndpointConfig.session
 _rasa_action_call_format = RemoteAction._action_call_format
+_rasa_model_load = RasaModel.__dict__["load"]
 
 ACTION_EVENT_TURNS = 3  # user turns of events sent with each action call (the actions read back one)
 
@@ -253,6 +265,36 @@ def _action_call_format(self: RemoteAction, tracker: Any, domain: Any) -> dict[s
     return result
 
 
+def _load_model(
+    cls: type[RasaModel],
+    model_file_name: str,
+    model_data_example: Any,
+    predict_data_example: Any = None,
+    finetune_mode: bool = False,
+    *args: Any,
+    **kwargs: Any,
+) -> RasaModel:
+    """Rasa's `RasaModel.load` for prediction, with the variables built by a prediction instead of a training step."""
+    if finetune_mode or predict_data_example is None:
+        return _rasa_model_load.__func__(  # type: ignore[no-any-return]
+            cls, model_file_name, model_data_example, predict_data_example, finetune_mode, *args, **kwargs
+        )
+    import tensorflow as tf  # already loaded by Rasa by the time a model is
+
+    config = kwargs.get("config", {})
+    model = cls(*args, **kwargs)
+    model.compile(optimizer=tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001)), run_eagerly=True)
+    model.run_inference(predict_data_example)  # untraced: creates every variable a prediction uses
+    model.load_weights(model_file_name).expect_partial()  # the optimiser's slots are for training only
+    # Drop what the prediction above cached from the untrained weights; the next one rebuilds it (and is
+    # traced, as in Rasa's own load, so the first officer's message does not pay for the tracing).
+    model.run_eagerly = config.get(RUN_EAGERLY)
+    model.prepared_for_prediction = False
+    model._tf_predict_step = None
+    model.run_inference(predict_data_example)
+    return model
+
+
 def _replace(owner: Any, name: str, original: Any, replacement: Any, what: str) -> None:
     current = owner.__dict__[name]
     if current is replacement:
@@ -269,6 +311,10 @@ def install() -> None:
     _replace(RulePolicy, "_get_possible_keys", _rasa_possible_keys, _possible_keys, "rule matching")
     _replace(EndpointConfig, "session", _rasa_session, _session, "endpoint session")
     _replace(RemoteAction, "_action_call_format", _rasa_action_call_format, _action_call_format, "action call")
+    if RasaModel.__dict__["load"] is _rasa_model_load and _rasa_model_load.__func__.__qualname__ == "RasaModel.load":
+        RasaModel.load = classmethod(_load_model)  # type: ignore[method-assign,assignment,arg-type]
+    elif RasaModel.__dict__["load"].__func__ is not _load_model:
+        logger.warning("Rasa's model loading has changed; keeping Rasa's own")
     if RemoteAction._validate_action_result.__qualname__ == "RemoteAction._validate_action_result":
         RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     elif RemoteAction._validate_action_result is not _validate_action_result:

@@ -167,7 +167,6 @@ class Stack:
 
     def build(self) -> list[Service]:
         """Return the services to run for these settings."""
-        bin_dir = Path(sys.executable).parent
         s = self.settings
         services = [
             Service(
@@ -178,7 +177,9 @@ class Stack:
             Service(
                 "rasa",
                 [
-                    str(bin_dir / "rasa"),
+                    sys.executable,
+                    "-m",
+                    "nlu.serve",  # Rasa's own command line, without the jax import (see nlu/serve.py)
                     "run",
                     "--model",
                     self.model_path,

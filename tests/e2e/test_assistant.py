@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import pytest
 
@@ -135,3 +136,12 @@ def test_action_server_down_gives_the_apology_never_a_decline_or_an_answer_then_
         rasa_stack.restart_service("actions")
     assert has_source(rasa_stack.reply_text(rasa_stack.new_sender(), "apa itu kipp"))
     assert DECLINE.search(rasa_stack.reply_text(rasa_stack.new_sender(), OUT_OF_SCOPE[0]))
+
+
+def test_rasa_server_runs_without_jax(rasa_stack) -> None:
+    """The Rasa process maps TensorFlow's libraries but not jaxlib's (nlu/serve.py): a second off every start."""
+    rasa = rasa_stack.stack.service("rasa")
+    assert rasa.process is not None
+    mapped = Path(f"/proc/{rasa.process.pid}/maps").read_text()
+    assert "tensorflow" in mapped
+    assert "jaxlib" not in mapped

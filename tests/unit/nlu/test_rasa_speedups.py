@@ -221,3 +221,40 @@ def test_an_endpoint_keeps_one_session_per_event_loop() -> None:
         return same
 
     assert asyncio.run(two_calls())
+
+
+@pytest.mark.e2e
+def test_model_loaded_without_a_training_step_predicts_as_rasas_load(rasa_model: str) -> None:
+    """DIET built by a prediction, then given the trained weights, ranks every intent as Rasa's own load does."""
+    from rasa.core.agent import Agent
+    from rasa.utils.tensorflow.models import RasaModel
+
+    assert RasaModel.__dict__["load"].__func__ is rasa_speedups._load_model
+    messages = [
+        "apa itu kipp",
+        "gmn cara daftar kipp thn ini",
+        "trus dasar hukumnya?",
+        "yg 2025?",
+        "halo min",
+        "makasih ya",
+        "berapa gaji pns golongan 3a",
+        "what is JIPP?",
+        "mulai cek kesiapan",
+        "batal",
+        "asdfgh qwerty",
+        "",
+    ]
+
+    def rankings() -> list[list[tuple[str, float]]]:
+        agent = Agent.load(rasa_model)
+        parsed = [asyncio.run(agent.parse_message(text)) for text in messages]
+        return [[(i["name"], round(float(i["confidence"]), 5)) for i in p["intent_ranking"]] for p in parsed]
+
+    ours = rankings()
+    RasaModel.load = rasa_speedups._rasa_model_load  # type: ignore[method-assign]
+    try:
+        theirs = rankings()
+    finally:
+        rasa_speedups.install()
+    assert ours == theirs
+    assert {ranking[0][0] for ranking in ours} >= {"ask_followup", "greet"}  # a real model, not a constant
