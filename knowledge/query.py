@@ -136,7 +136,11 @@ SUBJECT_PARENTS = {
     "mal": "mpp",
 }
 # "kelompok replikasi" names a KIPP group, not the replication topic: a follow-up about KIPP may say it.
-_GROUP_PHRASE = re.compile(r"\b(?:kelompok|kategori|group|kel\.?)\s+(?:umum|khusus|replikasi)\b", re.IGNORECASE)
+GROUP_PHRASE = re.compile(
+    r"\b(?:kelompok|kategori|group|kel\.?)\s+(?:umum|khusus|replikasi)\b"
+    r"|\b(?:general|special|replication)\s+(?:group|category)\b",
+    re.IGNORECASE,
+)
 _REPEAT = re.compile(
     r"\b(?:ulang(?:i|in)?|sekali lagi|jawaban (?:tadi|sebelumnya)|yang tadi lagi|repeat|say (?:it )?again)\b",
     re.IGNORECASE,
@@ -165,6 +169,8 @@ _POINTING_WORDS = frozenset(
         "lengkap",
     }
 )
+# "rinciannya gmn?", "detailnya kayak apa?": asking how the rest goes is still asking for the rest.
+_ASKING_HOW = frozenset({"bagaimana", "apa", "seperti", "kayak", "dong"})
 # Attempts to make the assistant say something else than its knowledge base: declined, never obeyed.
 _INJECTION = re.compile(
     r"\b(?:abaikan|lupakan|hiraukan|ignore|disregard|forget)\b.{0,40}\b(?:instruksi|perintah|aturan|prompt|instructions?"
@@ -553,7 +559,7 @@ def asks_something(text: str) -> bool:
 
 def names_subject(text: str) -> bool:
     """Return whether the message names what it is about (so it is a new question, not a follow-up)."""
-    without_groups = _GROUP_PHRASE.sub(" ", fold(text))
+    without_groups = GROUP_PHRASE.sub(" ", fold(text))
     # "pelembagaannya", "replikasinya", "kippnya": the subject with a possessive ending still names it.
     return any(token in SUBJECT_WORDS or token.removesuffix("nya") in SUBJECT_WORDS for token in tokens(without_groups))
 
@@ -564,7 +570,7 @@ def referred_subjects(text: str) -> frozenset[str]:
     "-nya" points back: in a conversation it means the regulation (or programme) just spoken of, so such
     a message is a follow-up when the last answer spoke of it, and a new question otherwise.
     """
-    words = re.findall(r"\w+", _GROUP_PHRASE.sub(" ", fold(text)))
+    words = re.findall(r"\w+", GROUP_PHRASE.sub(" ", fold(text)))
     named = {word: set(tokens(word)) & SUBJECT_WORDS for word in words}
     named = {word: subjects for word, subjects in named.items() if subjects}
     if not named or not all(word.endswith("nya") for word in named):
@@ -601,14 +607,14 @@ def asks_more(text: str) -> bool:
     """
     if not _MORE.search(text) or len(text.split()) > 6:
         return False
-    return set(content_terms(_MORE.sub(" ", text))) <= _POINTING_WORDS
+    return set(content_terms(_MORE.sub(" ", text))) <= _POINTING_WORDS | _ASKING_HOW
 
 
 def switches_subject(text: str) -> bool:
     """Return whether a short message asks the previous question about another subject ("kalau jipp?")."""
     short_switch = bool(_SWITCH.match(text)) and len(text.split()) <= SWITCH_MAX_WORDS
     # "kalau kelompok replikasi?": another KIPP group is another subject for the same question too.
-    return short_switch and (names_subject(text) or bool(_GROUP_PHRASE.search(text)))
+    return short_switch and (names_subject(text) or bool(GROUP_PHRASE.search(text)))
 
 
 def read_question(text: str) -> Question:

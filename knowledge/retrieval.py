@@ -22,7 +22,7 @@ import numpy.typing as npt
 from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from knowledge.query import SUBJECT_PARENTS, SUBJECT_WORDS, is_year_only, years_in
+from knowledge.query import GROUP_PHRASE, SUBJECT_PARENTS, SUBJECT_WORDS, is_year_only, years_in
 from knowledge.text import STOP_WORDS, content_terms, fold, tokens
 from knowledge.types import Entry, Hit, SearchResult
 
@@ -46,6 +46,12 @@ UNCERTAIN_MARGIN = 0.03
 TOPIC_BOOST = 1.15
 YEAR_BOOST = 1.25
 OTHER_YEAR_PENALTY = 0.8
+# "aturan mpp yg berlaku?": an entry titled with another subject ("Dasar hukum KIPP") answers something else.
+OTHER_SUBJECT_PENALTY = 0.75
+# The subjects a title or question can name for that check (with SUBJECT_PARENTS: "hub" is JIPP's).
+# "permenpanrb" names a kind of document, not a subject; "kelompok replikasi" is a KIPP group (GROUP_PHRASE).
+CORE_SUBJECTS = frozenset({"kipp", "jipp", "mpp", "sinovik", "unpsa", "oaoi", "replikasi", "pelembagaan"})
+_SUBJECT_ALIASES = {"melembagakan": "pelembagaan", "replication": "replikasi"}
 FACT_BOOST = 1.3
 VERDICT_BOOST = 1.08  # a yes/no question and an entry that opens with a yes/no verdict
 PREVIOUS_ENTRY_PENALTY = 0.5  # a follow-up asks something new about the same subject
@@ -332,6 +338,14 @@ def _excerpt_of(entry: Entry, score: float, excerpt: str, *, confident: bool = T
     return SearchResult(hits=(hit,), confident=confident, used_context=True, in_previous=True, excerpt=excerpt)
 
 
+def named_subjects(text: str) -> frozenset[str]:
+    """Return the core subjects a text names, each with the subject it is part of ("hub jipp" -> jipp)."""
+    words = set(tokens(GROUP_PHRASE.sub(" ", fold(text))))
+    words |= {word.removesuffix("nya") for word in words}
+    words |= {SUBJECT_PARENTS.get(word) or _SUBJECT_ALIASES.get(word, word) for word in words}
+    return frozenset(words & CORE_SUBJECTS)
+
+
 def _spans_subjects(result: SearchResult) -> bool:
     """Return whether close candidates are about different topics ("dasar hukumnya?": of KIPP, JIPP or MPP?).
 
@@ -380,6 +394,7 @@ class KnowledgeIndex:
         self._vocab = [set(content_terms(text)) for text in self._year_text]
         self._title_years = [set(years_in(e.title)) for e in self.entries]
         self._title_terms = [set(content_terms(e.title)) for e in self.entries]
+        self._title_subjects = [named_subjects(e.title) for e in self.entries]
         # What each entry was written to answer: the words of its title and phrasings.
         self._asked_terms = [set(content_terms(" ".join((e.title, *e.questions)))) for e in self.entries]
         self._opens_with_verdict = np.array([bool(_VERDICT.match(e.answer)) for e in self.entries])
@@ -521,6 +536,7 @@ class KnowledgeIndex:
         scores = self._penalise_unnamed_definition(text, self.scores(text))
         if hints.yes_no:
             scores = scores * np.where(self._opens_with_verdict, VERDICT_BOOST, 1.0)
+        scores = scores * self._named_elsewhere(text)
         plain = self._rank(self._apply_hints(scores, hints.topics, hints.year, hints.facts), limit)
         if hints.doubtful:
             plain = self._require_focus(text, plain)
@@ -603,8 +619,12 @@ class KnowledgeIndex:
         in_context = self._rank(contextual, limit, used_context=True, exclude=exclude)
         if in_context.best and in_context.best.entry.topic != previous.topic and not hints.relates:
             # Read "in context" yet about another subject ("contohnya?" after JIPP -> a replication example);
-            # "kaitannya sama kipp?" asks for one that spans both subjects, so there it may.
-            in_context = SearchResult(hits=in_context.hits, used_context=True)
+            # "kaitannya sama kipp?" asks for one that spans both subjects, so there it may. So may an entry
+            # filed under a neighbouring topic that both readings find and that speaks of the last subject:
+            # "pendampingnya dr mana?" after the JIPP hubs is the (replication) entry on the hubs' mentors.
+            agreed = plain.best is not None and plain.best.entry.id == in_context.best.entry.id
+            if not (agreed and self._speaks_of(previous, set())[self._index_of(in_context)] == 1.0):
+                in_context = SearchResult(hits=in_context.hits, used_context=True)
         plain_score = plain.best.score if plain.best else 0.0
         # "berapa lama?", "kapan?", "thn 2017 brp?" about the last answer: the lines of it that say so.
         previous_score = float(contextual[previous_index])
@@ -721,6 +741,15 @@ class KnowledgeIndex:
         own |= {SUBJECT_PARENTS[subject] for subject in own if subject in SUBJECT_PARENTS}
         named = self._title_terms[self._index_of(result)] & SUBJECT_WORDS
         return bool(own) and bool(named) and not named & own
+
+    def _named_elsewhere(self, text: str) -> Scores:
+        """Lower entries whose title names only subjects other than the ones the question names."""
+        asked = named_subjects(text)
+        if not asked:
+            return np.ones(len(self.entries))
+        return np.array(
+            [OTHER_SUBJECT_PENALTY if titled and not titled & asked else 1.0 for titled in self._title_subjects]
+        )
 
     def _undated(self, previous: Entry, text: str) -> Scores:
         """Lower entries titled with a year neither the message nor the last answer's title names: narrower."""

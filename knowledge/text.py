@@ -97,20 +97,44 @@ _VOWELS = frozenset("aeiou")
 def _formal_verb(word: str) -> str:
     """Rewrite a colloquial verb in its formal shape, which Sastrawi knows how to stem.
 
-    Officers write "nyusun", "ngajuin", "diserahin": the Jakarta nasal prefix and the -in suffix. As
-    "menyusun", "mengajukan", "diserahkan" they stem to susun, aju, serah. A root word that merely starts
-    like one ("nyaman", "nyata", "ngeri") is left alone.
+    Officers write "nyusun", "ngajuin", "diserahin", "ngelola", "ngitung", "ditetapinnya": the Jakarta nasal
+    prefix, the -in suffix (for -kan or -i) and the possessive after it. Each formal shape the word could be
+    ("menyusun", "mengelola", "menghitung", "ditetapkannya") is tried in turn, and the first one that stems to
+    a dictionary root is kept. A root word that merely starts like one ("nyaman", "nyata", "ngeri") is left
+    alone; so is a word no shape explains.
     """
-    stemmer = _get_stemmer()
-    if stemmer.delegatedStemmer.dictionary.contains(word):
+    dictionary = _get_stemmer().delegatedStemmer.dictionary
+    if dictionary.contains(word):
         return word
-    if word.endswith("in") and word.startswith(("ny", "ng", "di")) and len(word) > 6:
-        word = word[:-2] + "kan"
-    if word.startswith("nge") and len(word) > 5 and word[3] not in _VOWELS:
-        return word[3:]  # "ngecek", "ngeprint": the prefix on a borrowed word
-    if word.startswith(("ny", "ng")) and len(word) > 4 and word[2] in _VOWELS:
-        word = "me" + word
+    for candidate in _formal_shapes(word):
+        if dictionary.contains(_get_stemmer().stem(candidate)):  # "ngecek" is cek, not "ecek"
+            return candidate
     return word
+
+
+def _formal_shapes(word: str) -> list[str]:
+    """Return the formal words a colloquial one may stand for, the likeliest first."""
+    stems = [word]
+    ending = ""
+    if word.endswith("nya") and len(word) > 7:  # "ditetapinnya", "ngitungnya": the verb, then the possessive
+        stems, ending = [word[:-3]], "nya"
+    if stems[0].endswith("in") and stems[0].startswith(("ny", "ng", "di", "n")) and len(stems[0]) > 6:
+        base = stems[0][:-2]
+        stems = [base + "kan", base + "i"]  # "ngajuin" is mengajukan, "nanganin" menangani
+    shapes: list[str] = []
+    for verb in stems:
+        if verb.startswith("nge") and len(verb) > 5 and verb[3] not in _VOWELS:
+            shapes += [verb[3:], "me" + verb]  # "ngecek": cek; "ngelola": mengelola
+        elif verb.startswith("ny") and len(verb) > 4 and verb[2] in _VOWELS:
+            shapes += ["me" + verb, "menc" + verb[2:]]  # "nyusun": menyusun; "nyoba": mencoba
+        elif verb.startswith("ng") and len(verb) > 4 and verb[2] in _VOWELS:
+            shapes += ["me" + verb, "mengh" + verb[2:]]  # "ngajuin": mengajukan; "ngitung": menghitung
+        elif verb.startswith("m") and len(verb) > 4 and verb[1] in _VOWELS:
+            shapes.append("p" + verb[1:])  # the nasal of a p- root: "milih" is pilih, "mikir" pikir
+        elif verb.startswith("n") and len(verb) > 4 and verb[1] in _VOWELS:
+            shapes.append("t" + verb[1:])  # ...and of a t- root: "nulis" is tulis, "nanganin" tangani
+        shapes.append(verb)
+    return [shape + ending for shape in shapes if shape != word]
 
 
 # Abbreviations that are only safe to expand as written: "PD" is perangkat daerah, but "pd" is "pada".

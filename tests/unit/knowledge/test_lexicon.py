@@ -69,7 +69,20 @@ def test_a_stop_word_listed_twice_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("colloquial", "formal"),
-    [("nyusun", "disusun"), ("ngajuin", "mengajukan"), ("diserahin", "diserahkan"), ("ngecek", "cek")],
+    [
+        ("nyusun", "disusun"),
+        ("ngajuin", "mengajukan"),
+        ("diserahin", "diserahkan"),
+        ("ngecek", "cek"),
+        ("ngelola", "dikelola"),
+        ("ngitung", "menghitung"),
+        ("ditetapinnya", "ditetapkannya"),
+        ("nanganin", "menangani"),
+        ("nyabut", "mencabut"),
+        ("milih", "memilih"),
+        ("ngitungnya", "menghitungnya"),
+        ("ngerekomendasiin", "merekomendasikan"),
+    ],
 )
 def test_colloquial_verbs_stem_like_their_formal_forms(colloquial: str, formal: str) -> None:
     assert content_terms(colloquial) == content_terms(formal)

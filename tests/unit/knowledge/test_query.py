@@ -179,6 +179,8 @@ def test_a_subject_named_only_with_nya_points_back(message: str, referred: set[s
     ("message", "expected"),
     [
         ("rinciannya dong", True),
+        ("rinciannya gmn?", True),
+        ("detailnya kayak apa?", True),
         ("jelasin lebih detail", True),
         ("detailnya yang tadi", True),
         ("tell me more", True),

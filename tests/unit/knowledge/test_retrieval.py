@@ -286,3 +286,19 @@ def test_kalau_with_the_subject_just_discussed_is_a_question_on_it_not_a_switch(
     after_provinces = Hints(previous=kb.entry("jipp-provinsi-sudah-hub"), switch_subject=True)
 
     assert kb.search("kalo kementerian bisa jadi hub?", after_provinces).best.entry.id == "jipp-hub-di-kementerian"
+
+
+def test_a_question_that_names_its_subject_is_not_answered_by_an_entry_titled_with_another(kb) -> None:
+    # "aturan" and "berlaku sekarang" match the title of KIPP's legal basis best; the question names MPP.
+    result = kb.search("aturan mpp yg skrg berlaku apa?")
+
+    assert result.best.entry.id == "mpp-dasar-hukum"
+
+
+def test_a_follow_up_finds_the_entry_a_neighbouring_topic_files_about_the_same_subject(kb) -> None:
+    # The hubs' mentors are filed under replication; their entry speaks of the JIPP hubs, and both readings agree.
+    hints = Hints(previous=kb.entry("jipp-pemilihan-hub"), follow_up=True, may_follow_up=True)
+
+    result = kb.search("pendampingnya dr mana?", hints)
+
+    assert result.confident and result.best.entry.id == "replikasi-pendamping-kampus"
