@@ -213,7 +213,9 @@ class ActionAnswerQuestion(Action):
         else:
             whole = self._search(kb, tracker, question.text, intent, previous, question)
             parts = [whole]
-            answered = self._send_single(dispatcher, whole, question, previous)
+            # The conversation's year picks the answer's lines for it: "tgl brp?" in a talk about KIPP 2025.
+            year = None if _year(question.text) else _conversation_year(tracker, previous)
+            answered = self._send_single(dispatcher, whole, question, previous, year)
         for part in parts:
             best = part.result.best
             kb.log_question(
@@ -340,7 +342,11 @@ class ActionAnswerQuestion(Action):
 
     @staticmethod
     def _send_single(
-        dispatcher: CollectingDispatcher, found: _Answered, question: Question, previous: Entry | None
+        dispatcher: CollectingDispatcher,
+        found: _Answered,
+        question: Question,
+        previous: Entry | None,
+        year: str | None = None,
     ) -> Entry | None:
         english = question.english
         result, best = found.result, found.result.best
@@ -369,7 +375,7 @@ class ActionAnswerQuestion(Action):
             english=english,
             lead=lead,
             buttons=[entry_button(e) for e in related] or None,
-            question=question.text,
+            question=f"{question.text} {year}" if year else question.text,
         )
         return best.entry
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from knowledge.retrieval import QUESTION_TERMS
+from knowledge.retrieval import QUESTION_TERMS, gives_asked_value
 from knowledge.text import STOP_WORDS, content_terms, tokens
 
 # "apa aja", "mana saja", "sebutkan", "what are": the officer wants the whole list, not its heading.
@@ -31,8 +31,13 @@ def focused_lines(question: str, shown: str, rest: str, budget: int) -> list[str
     lines = [line.strip() for line in rest.splitlines() if line.strip()]
     if not lines or budget <= 0:
         return []
-    # Numbers and years the question names that the shown part does not ("2021", "44/2020").
-    numbers = {token for token in tokens(question) if token.isdigit()} - set(re.findall(r"\d+", shown))
+    # Numbers and years the question names that the shown part does not ("2021", "44/2020"), or all of them
+    # when the shown part names the year but not the date asked ("Pada 2025 ..." for "tgl brp?" about 2025).
+    numbers = {token for token in tokens(question) if token.isdigit()}
+    if gives_asked_value(question, shown) or not any(gives_asked_value(question, line) for line in lines):
+        numbers -= set(re.findall(r"\d+", shown))
+    else:
+        lines = [line for line in lines if gives_asked_value(question, line)]
     # Words of its own the question asks about, beyond its question words ("tanggal", "pameran").
     specific = {
         term

@@ -553,3 +553,11 @@ async def test_a_short_follow_up_in_an_english_conversation_is_answered_in_engli
     # An Indonesian follow-up in the same conversation is answered, and carries on, in Indonesian.
     _, indonesian = await ask(kb, "contohnya?", "ask_followup", **context_of(first))
     assert context_of(indonesian)["last_english"] is False
+
+
+async def test_the_conversations_year_brings_forward_the_line_that_gives_the_asked_date(kb) -> None:
+    # The evaluation entry's opening names 2025 but no date; its 2025 line, behind "Selengkapnya", has them.
+    _, first = await ask(kb, "kipp 2025 kmrn pendaftarannya dibuka kpn smp kpn sih?", "ask_kipp")
+    assert context_of(first)["last_year"] == "2025"
+    dispatcher, _ = await ask(kb, "trus penilaian sama TE nya tgl brp?", "ask_followup", **context_of(first))
+    assert "30 Juni" in texts(dispatcher) and "13 Juli" in texts(dispatcher)
