@@ -149,6 +149,9 @@ _PHRASES = (
     (re.compile(r"\bkab\s*/\s*kota\b"), "kabupaten kota"),
     (re.compile(r"\bpemkab\s*/\s*pemkot\b"), "pemda"),
     (re.compile(r"\bo\s*/\s*pd\b"), "perangkat daerah"),
+    # English "did" is no DID (Dana Insentif Daerah): "which regulation did it revoke?", "did Indonesia win?".
+    (re.compile(r"\b(when|what|which|who|how|where|why|it|they|we|you|regulation|rule|law|one|ones)\s+did\b"), r"\1"),
+    (re.compile(r"\bdid\s+(it|they|we|you|he|she|the|this|that|i|indonesia|anyone|any|an|a)\b"), r"\1"),
     # "dasar hukum", "payung hukum", "landasan hukum": one idea, so "aturan resmi" answers "dasar hukumnya?".
     (re.compile(r"\b(?:dasar|payung|landasan|acuan)\s+(?=hukum)"), ""),
 )

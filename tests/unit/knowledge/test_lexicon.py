@@ -98,3 +98,17 @@ def test_an_abbreviation_with_a_possessive_ending_is_still_the_abbreviation() ->
 
 def test_an_english_plural_on_an_acronym_is_the_acronym() -> None:
     assert tokens("how many MPPs") == ["how", "many", "mpp"]
+
+
+@pytest.mark.parametrize(
+    ("question", "fund"),
+    [
+        ("which older regulation did it revoke?", False),
+        ("when did kipp start", False),
+        ("did indonesia ever win unpsa?", False),
+        ("hasil kipp 2017 kepake buat DID thn brp?", True),
+        ("dana did masih ada?", True),
+    ],
+)
+def test_english_did_is_not_the_regional_incentive_fund(question: str, fund: bool) -> None:
+    assert ("did" in content_terms(question)) is fund
