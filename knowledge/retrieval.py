@@ -604,6 +604,7 @@ class KnowledgeIndex:
         # Read with the previous subject, but an entry must still answer what the follow-up itself asks:
         # "siapa yang menilai?" after an MPP answer is not answered by "what is an MPP".
         contextual = self.scores(f"{text} {subject_terms(previous, text)}") * self._coverage(text)
+        contextual = contextual * self._about_another_subject(previous)
         # ...and what the follow-up says counts as much as the subject: "contohnya?" after "apa itu replikasi"
         # is the entry of replication examples, not the longest entry that mentions replication.
         own_words = " ".join(t for t in tokens(text) if not t.isdigit())  # a bare year is read with the subject
@@ -741,6 +742,23 @@ class KnowledgeIndex:
         own |= {SUBJECT_PARENTS[subject] for subject in own if subject in SUBJECT_PARENTS}
         named = self._title_terms[self._index_of(result)] & SUBJECT_WORDS
         return bool(own) and bool(named) and not named & own
+
+    def _about_another_subject(self, previous: Entry) -> Scores:
+        """Lower entries titled with another subject than the last answer's that never speak of it.
+
+        "tujuannya apa?" after OAOI is not "Tujuan KIPP"; after the JIPP hubs, the (replication) entry on the
+        hubs' mentors speaks of the hubs, so it stays.
+        """
+        own = named_subjects(previous.title)
+        if not own:
+            return np.ones(len(self.entries))
+        speaks = self._speaks_of(previous, set())
+        return np.array(
+            [
+                OTHER_SUBJECT_PENALTY if titled and not titled & own and speaks[index] < 1 else 1.0
+                for index, titled in enumerate(self._title_subjects)
+            ]
+        )
 
     def _named_elsewhere(self, text: str) -> Scores:
         """Lower entries whose title names only subjects other than the ones the question names."""

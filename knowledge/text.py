@@ -104,8 +104,8 @@ def _formal_verb(word: str) -> str:
     alone; so is a word no shape explains.
     """
     dictionary = _get_stemmer().delegatedStemmer.dictionary
-    if dictionary.contains(word):
-        return word
+    if dictionary.contains(word) or dictionary.contains(word.removesuffix("nya")):
+        return word  # a root word, or one with the possessive ("mulainya"): Sastrawi's own
     for candidate in _formal_shapes(word):
         if dictionary.contains(_get_stemmer().stem(candidate)):  # "ngecek" is cek, not "ecek"
             return candidate

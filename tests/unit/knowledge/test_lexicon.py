@@ -112,3 +112,14 @@ def test_an_english_plural_on_an_acronym_is_the_acronym() -> None:
 )
 def test_english_did_is_not_the_regional_incentive_fund(question: str, fund: bool) -> None:
     assert ("did" in content_terms(question)) is fund
+
+
+def test_a_root_word_with_the_possessive_is_not_read_as_a_colloquial_verb() -> None:
+    # "mulainya" is mulai + -nya, not the nasal form of "pulai" (a tree).
+    assert content_terms("mulainya") == content_terms("mulai")
+    assert content_terms("namanya") == content_terms("nama")
+
+
+def test_an_aim_is_not_a_target() -> None:
+    # "tujuan dibangunnya mpp" asks why MPPs exist, not how many were targeted.
+    assert content_terms("tujuan") != content_terms("target")

@@ -302,3 +302,11 @@ def test_a_follow_up_finds_the_entry_a_neighbouring_topic_files_about_the_same_s
     result = kb.search("pendampingnya dr mana?", hints)
 
     assert result.confident and result.best.entry.id == "replikasi-pendamping-kampus"
+
+
+def test_a_follow_up_is_not_answered_by_an_entry_titled_with_a_subject_the_last_answer_never_spoke_of(kb) -> None:
+    after_oaoi = Hints(previous=kb.entry("oaoi-apa-itu"), follow_up=True, may_follow_up=True)
+
+    result = kb.search("tujuannya apa", after_oaoi)
+
+    assert result.best.entry.id.startswith("oaoi-")
