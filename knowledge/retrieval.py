@@ -51,6 +51,7 @@ OTHER_SUBJECT_PENALTY = 0.75
 # The subjects a title or question can name for that check (with SUBJECT_PARENTS: "hub" is JIPP's).
 # "permenpanrb" names a kind of document, not a subject; "kelompok replikasi" is a KIPP group (GROUP_PHRASE).
 CORE_SUBJECTS = frozenset({"kipp", "jipp", "mpp", "sinovik", "unpsa", "oaoi", "replikasi", "pelembagaan"})
+_CORE_ORDER = tuple(sorted(CORE_SUBJECTS))
 _SUBJECT_ALIASES = {"melembagakan": "pelembagaan", "replication": "replikasi"}
 FACT_BOOST = 1.3
 VERDICT_BOOST = 1.08  # a yes/no question and an entry that opens with a yes/no verdict
@@ -394,7 +395,9 @@ class KnowledgeIndex:
         self._vocab = [set(content_terms(text)) for text in self._year_text]
         self._title_years = [set(years_in(e.title)) for e in self.entries]
         self._title_terms = [set(content_terms(e.title)) for e in self.entries]
-        self._title_subjects = [named_subjects(e.title) for e in self.entries]
+        # Which core subjects each title names (a row per entry, a column per subject in CORE_SUBJECTS order).
+        title_subjects = [named_subjects(e.title) for e in self.entries]
+        self._title_subjects = np.array([[s in named for s in _CORE_ORDER] for named in title_subjects], dtype=bool)
         # What each entry was written to answer: the words of its title and phrasings.
         self._asked_terms = [set(content_terms(" ".join((e.title, *e.questions)))) for e in self.entries]
         self._opens_with_verdict = np.array([bool(_VERDICT.match(e.answer)) for e in self.entries])
@@ -546,9 +549,9 @@ class KnowledgeIndex:
             entry, line = following
             return _excerpt_of(entry, 1.0, line)
         # "kalo kementerian bisa jadi hub?" after an answer on hubs names the same subject: not a switch.
-        named_subjects = set(content_terms(text)) & SUBJECT_WORDS
+        said_subjects = set(content_terms(text)) & SUBJECT_WORDS
         same_named = (
-            previous is not None and bool(named_subjects) and named_subjects <= set(content_terms(previous.title))
+            previous is not None and bool(said_subjects) and said_subjects <= set(content_terms(previous.title))
         )
         if previous is not None and hints.switch_subject and not same_named:
             switched = self._rank(
@@ -604,7 +607,11 @@ class KnowledgeIndex:
         # Read with the previous subject, but an entry must still answer what the follow-up itself asks:
         # "siapa yang menilai?" after an MPP answer is not answered by "what is an MPP".
         contextual = self.scores(f"{text} {subject_terms(previous, text)}") * self._coverage(text)
-        contextual = contextual * self._about_another_subject(previous)
+        # An entry titled with another subject than the last answer's, that never speaks of it, is another
+        # question: "tujuannya apa?" after OAOI is not "Tujuan KIPP"; the mentors of the JIPP hubs speak of them.
+        speaks_of_previous = self._speaks_of(previous, set()) == 1.0
+        elsewhere = self._titled_elsewhere(named_subjects(previous.title)) & ~speaks_of_previous
+        contextual = contextual * np.where(elsewhere, OTHER_SUBJECT_PENALTY, 1.0)
         # ...and what the follow-up says counts as much as the subject: "contohnya?" after "apa itu replikasi"
         # is the entry of replication examples, not the longest entry that mentions replication.
         own_words = " ".join(t for t in tokens(text) if not t.isdigit())  # a bare year is read with the subject
@@ -624,7 +631,7 @@ class KnowledgeIndex:
             # filed under a neighbouring topic that both readings find and that speaks of the last subject:
             # "pendampingnya dr mana?" after the JIPP hubs is the (replication) entry on the hubs' mentors.
             agreed = plain.best is not None and plain.best.entry.id == in_context.best.entry.id
-            if not (agreed and self._speaks_of(previous, set())[self._index_of(in_context)] == 1.0):
+            if not (agreed and speaks_of_previous[self._index_of(in_context)]):
                 in_context = SearchResult(hits=in_context.hits, used_context=True)
         plain_score = plain.best.score if plain.best else 0.0
         # "berapa lama?", "kapan?", "thn 2017 brp?" about the last answer: the lines of it that say so.
@@ -743,31 +750,18 @@ class KnowledgeIndex:
         named = self._title_terms[self._index_of(result)] & SUBJECT_WORDS
         return bool(own) and bool(named) and not named & own
 
-    def _about_another_subject(self, previous: Entry) -> Scores:
-        """Lower entries titled with another subject than the last answer's that never speak of it.
-
-        "tujuannya apa?" after OAOI is not "Tujuan KIPP"; after the JIPP hubs, the (replication) entry on the
-        hubs' mentors speaks of the hubs, so it stays.
-        """
-        own = named_subjects(previous.title)
-        if not own:
-            return np.ones(len(self.entries))
-        speaks = self._speaks_of(previous, set())
-        return np.array(
-            [
-                OTHER_SUBJECT_PENALTY if titled and not titled & own and speaks[index] < 1 else 1.0
-                for index, titled in enumerate(self._title_subjects)
-            ]
-        )
+    def _titled_elsewhere(self, subjects: frozenset[str]) -> npt.NDArray[np.bool_]:
+        """Return which entries' titles name a subject, none of them among `subjects` (none when it is empty)."""
+        if not subjects:
+            return np.zeros(len(self.entries), dtype=bool)
+        wanted = np.array([subject in subjects for subject in _CORE_ORDER])
+        titled: npt.NDArray[np.bool_] = self._title_subjects.any(axis=1)
+        named_wanted: npt.NDArray[np.bool_] = self._title_subjects[:, wanted].any(axis=1)
+        return titled & ~named_wanted
 
     def _named_elsewhere(self, text: str) -> Scores:
         """Lower entries whose title names only subjects other than the ones the question names."""
-        asked = named_subjects(text)
-        if not asked:
-            return np.ones(len(self.entries))
-        return np.array(
-            [OTHER_SUBJECT_PENALTY if titled and not titled & asked else 1.0 for titled in self._title_subjects]
-        )
+        return np.where(self._titled_elsewhere(named_subjects(text)), OTHER_SUBJECT_PENALTY, 1.0)
 
     def _undated(self, previous: Entry, text: str) -> Scores:
         """Lower entries titled with a year neither the message nor the last answer's title names: narrower."""
