@@ -49,6 +49,12 @@ A cold-start profile (issue 13, 11–23 s to the first answer) found the largest
    only on its configuration). It is traced here without AutoGraph: the same graph, ranking every intent
    as Rasa's does (tests/unit/nlu/test_rasa_speedups.py compares them).
 
+A long-conversation profile (issue 13: a turn took 44 ms at 100 turns, 139 ms at 300) found:
+
+10. **The dialogue states (37% at 300 turns).** Before every prediction Rasa replays the whole session to
+    rebuild the state after every action. nlu/dialogue_states.py keeps the replay on the tracker and
+    replays only what was added since.
+
 Rasa 3.6.21 is the last open-source release, so the methods replaced here will not change under us;
 `install()` leaves Rasa alone (and says so) if they ever do. Switched on by nlu/channels.py, which Rasa
 always loads.
@@ -72,11 +78,14 @@ from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.constants import PREVIOUS_ACTION
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
 from rasa.utils.endpoints import EndpointConfig
 from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
 from rasa.utils.tensorflow.models import RasaModel
 from rasa.utils.train_utils import create_data_generators
+
+from nlu import dialogue_states
 
 logger = logging.getLogger(__name__)
 
@@ -332,6 +341,13 @@ def install() -> None:
     _replace(RulePolicy, "_get_possible_keys", _rasa_possible_keys, _possible_keys, "rule matching")
     _replace(EndpointConfig, "session", _rasa_session, _session, "endpoint session")
     _replace(RemoteAction, "_action_call_format", _rasa_action_call_format, _action_call_format, "action call")
+    _replace(
+        Domain,
+        "states_for_tracker_history",
+        dialogue_states._rasa_states_for_tracker_history,
+        dialogue_states.states_for_tracker_history,
+        "dialogue states",
+    )
     if RasaModel.__dict__["load"] is _rasa_model_load and _rasa_model_load.__func__.__qualname__ == "RasaModel.load":
         RasaModel.load = classmethod(_load_model)  # type: ignore[method-assign,assignment,arg-type]
     elif RasaModel.__dict__["load"].__func__ is not _load_model:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import random
 
@@ -18,11 +19,23 @@ from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered, deserialise_events
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    ActiveLoop,
+    BotUttered,
+    Event,
+    FollowupAction,
+    SessionStarted,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+    deserialise_events,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from nlu import rasa_speedups
+from nlu import dialogue_states, rasa_speedups
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -262,3 +275,65 @@ def test_model_loaded_without_a_training_step_predicts_as_rasas_load(rasa_model:
     assert ours == theirs
     assert (ours_autograph, theirs_autograph) == (False, True)  # the same predictions from the cheaper trace
     assert {ranking[0][0] for ranking in ours} >= {"ask_followup", "greet"}  # a real model, not a constant
+
+
+def _random_events(domain: Domain, rng: random.Random, count: int) -> list[Event]:
+    """A conversation's worth of the events that shape dialogue states, rewinds and forms included."""
+    intents = sorted(domain.intents)
+    actions = [a for a in domain.action_names_or_texts if not a.startswith("action_listen")]
+    forms = sorted(domain.form_names)
+    slots = [slot.name for slot in domain.slots if slot.name in {"agency_type", "requested_slot", "last_topic"}]
+    events: list[Event] = [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
+    for _ in range(count):
+        roll = rng.random()
+        if roll < 0.3:
+            events.append(UserUttered("x", {"name": rng.choice(intents), "confidence": 1.0}))
+        elif roll < 0.6:
+            events.append(ActionExecuted(rng.choice(actions), hide_rule_turn=rng.random() < 0.3))
+            if rng.random() < 0.4:
+                events.append(ActionExecuted("action_listen"))
+        elif roll < 0.7 and slots:
+            events.append(SlotSet(rng.choice(slots), rng.choice(["a", "b", None])))
+        elif roll < 0.8 and forms:
+            events.append(ActiveLoop(rng.choice([*forms, None])))
+        elif roll < 0.85:
+            events.append(UserUtteranceReverted())
+        elif roll < 0.9:
+            events.append(ActionReverted())
+        else:
+            events.append(FollowupAction(rng.choice(actions)))
+    return events
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_dialogue_states_match_rasas_as_a_conversation_grows(seed: int) -> None:
+    """Replaying only the new events gives Rasa's states after every event, for every way the policies ask."""
+    domain = Domain.load("nlu/domain")
+    rng = random.Random(seed)
+    rule_only = {"slots": ["agency_type"], "active_loops": sorted(domain.form_names)[:1]}
+    ways = [(False, False, None), (True, False, None), (False, True, rule_only), (True, True, rule_only)]
+    tracker = DialogueStateTracker("growing", domain.slots)
+    for event in _random_events(domain, rng, 120):
+        tracker.update(event)
+        for omit, ignore, rule_only_data in ways:
+            fresh = DialogueStateTracker.from_events("fresh", list(tracker.events), domain.slots)
+            expected = dialogue_states._rasa_states_for_tracker_history(domain, fresh, omit, ignore, rule_only_data)
+            # Rasa's rule policy passes a new but equal rule-only dict with every call.
+            ours = domain.states_for_tracker_history(tracker, omit, ignore, copy.deepcopy(rule_only_data))
+            assert ours == expected
+            assert len(tracker.__dict__[dialogue_states._KEPT]) <= len(ways)  # one replay per way of asking
+            if ours[-1]:
+                next(iter(ours[-1].values())).clear()  # Rasa's featurizers edit what they are given
+
+
+def test_dialogue_states_start_again_after_a_rewind() -> None:
+    domain = Domain.load("nlu/domain")
+    tracker = DialogueStateTracker("rewound", domain.slots)
+    for event in _random_events(domain, random.Random(99), 60):
+        tracker.update(event)
+    domain.states_for_tracker_history(tracker)
+    rewound = DialogueStateTracker.from_events("rewound", list(tracker.events)[:20], domain.slots)
+    rewound.__dict__.update({k: v for k, v in tracker.__dict__.items() if k.startswith("_klinik")})
+    fresh = DialogueStateTracker.from_events("fresh", list(tracker.events)[:20], domain.slots)
+    expected = dialogue_states._rasa_states_for_tracker_history(domain, fresh)
+    assert domain.states_for_tracker_history(rewound) == expected
