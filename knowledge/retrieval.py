@@ -83,6 +83,7 @@ _NOT_A_DEFINITION = re.compile(
 )
 # The answer of a yes/no entry opens with its verdict ("Ya, ...", "Tidak, ...", "Tergantung: ...").
 _VERDICT = re.compile(r"\s*(?:ya|tidak|belum|bukan|boleh|bisa|tergantung|sudah|wajib)\b", re.IGNORECASE)
+_DEPENDS = re.compile(r"\s*tergantung\b", re.IGNORECASE)
 _ABBREVIATION = re.compile(r"\(([A-Z][A-Za-z]{1,9})\)")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _GROUP_WORDS = frozenset({"umum", "khusus", "replikasi"})
@@ -513,7 +514,25 @@ class KnowledgeIndex:
             return SearchResult()
         hints = hints or Hints()
         found = self._search(text, hints, limit)
+        if hints.yes_no:
+            found = self._cautious_verdict(found)
         return self._in_year(found, hints.year, text) if hints.previous is not None else found
+
+    @staticmethod
+    def _cautious_verdict(result: SearchResult) -> SearchResult:
+        """Between two yes/no answers too close to tell apart, answer with the one that says it depends.
+
+        "inovasi kami juara top 45 thn 2019, bisa didaftarkan lagi?" matches "Ya, an entry that did not win
+        may enter again" about as well as "Tergantung tingkatnya: ..." on past winners; a flat yes or no
+        picked by a hair could be the wrong verdict, while "it depends" names the conditions of both.
+        """
+        if not result.uncertain or result.in_previous or len(result.hits) < 2:
+            return result
+        best, runner_up = result.hits[0], result.hits[1]
+        flat = _VERDICT.match(best.entry.answer) and not _DEPENDS.match(best.entry.answer)
+        if not flat or not _DEPENDS.match(runner_up.entry.answer):
+            return result
+        return replace(result, hits=(runner_up, best, *result.hits[2:]))
 
     def _in_year(self, result: SearchResult, year: str | None, text: str) -> SearchResult:
         """Answer with the entry that asks the same question for the conversation's year, when there is one.

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 
 import pytest
 
-from knowledge import Hints, KnowledgeBase, queries
+from knowledge import Entry, Hints, KnowledgeBase, queries
+from knowledge.retrieval import KnowledgeIndex
 from knowledge.text import content_terms, normalize
 from tests.factories import entry_data
 
@@ -310,3 +312,44 @@ def test_a_follow_up_is_not_answered_by_an_entry_titled_with_a_subject_the_last_
     result = kb.search("tujuannya apa", after_oaoi)
 
     assert result.best.entry.id.startswith("oaoi-")
+
+
+def _index_of_verdicts() -> KnowledgeIndex:
+    def entry(entry_id: str, **fields: str | tuple[str, ...]) -> Entry:
+        data = entry_data(entry_id, **fields)
+        now = datetime.now(timezone.utc)
+        return Entry(**vars(data), status="active", version=1, created_at=now, updated_at=now)
+
+    return KnowledgeIndex(
+        [
+            entry(
+                "kipp-kalah-ikut-lagi",
+                title="Inovasi yang tidak menang boleh ikut KIPP lagi?",
+                questions=("inovasi yg kalah di kipp boleh didaftarkan lagi?",),
+                answer="Ya, inovasi yang tidak menang boleh didaftarkan lagi di kelompok umum.",
+            ),
+            entry(
+                "kipp-juara-ikut-lagi",
+                title="Inovasi yang sudah juara boleh ikut KIPP lagi?",
+                questions=("inovasi juara kipp boleh ikut lagi?",),
+                answer="Tergantung tingkatnya: pemenang teratas tidak boleh lagi di kelompok umum.",
+            ),
+            entry("kipp-jadwal", title="Jadwal KIPP", questions=("kapan jadwal kipp",), answer="Belum tercatat."),
+        ]
+    )
+
+
+def test_between_two_verdicts_too_close_to_tell_the_one_that_says_it_depends_answers() -> None:
+    """A flat "Ya" picked by a hair could be the wrong verdict; "Tergantung ..." names the conditions of both."""
+    index = _index_of_verdicts()
+    question = "kalau sudah juara kipp boleh didaftarkan ikut lagi?"
+    plain = index.search(question)
+    assert plain.best.entry.id == "kipp-kalah-ikut-lagi" and plain.uncertain  # a hair ahead
+
+    assert index.search(question, Hints(yes_no=True)).best.entry.id == "kipp-juara-ikut-lagi"
+
+
+def test_a_clear_flat_verdict_stays() -> None:
+    index = _index_of_verdicts()
+    result = index.search("kalau juara kipp boleh ikut didaftarkan lagi?", Hints(yes_no=True))
+    assert not result.uncertain and result.best.entry.id == "kipp-kalah-ikut-lagi"
