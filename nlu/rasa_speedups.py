@@ -53,7 +53,8 @@ A long-conversation profile (issue 13: a turn took 44 ms at 100 turns, 139 ms at
 
 10. **The dialogue states (37% at 300 turns).** Before every prediction Rasa replays the whole session to
     rebuild the state after every action. nlu/dialogue_states.py keeps the replay on the tracker and
-    replays only what was added since.
+    replays only what was added since; the applied events (rewinds and form turns undone), which many of
+    Rasa's steps ask for several times a turn, are computed again only when the events change.
 
 Rasa 3.6.21 is the last open-source release, so the methods replaced here will not change under us;
 `install()` leaves Rasa alone (and says so) if they ever do. Switched on by nlu/channels.py, which Rasa
@@ -80,6 +81,7 @@ from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.constants import PREVIOUS_ACTION
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
 from rasa.utils.tensorflow.models import RasaModel
@@ -347,6 +349,13 @@ def install() -> None:
         dialogue_states._rasa_states_for_tracker_history,
         dialogue_states.states_for_tracker_history,
         "dialogue states",
+    )
+    _replace(
+        DialogueStateTracker,
+        "applied_events",
+        dialogue_states._rasa_applied_events,
+        dialogue_states.applied_events,
+        "applied events",
     )
     if RasaModel.__dict__["load"] is _rasa_model_load and _rasa_model_load.__func__.__qualname__ == "RasaModel.load":
         RasaModel.load = classmethod(_load_model)  # type: ignore[method-assign,assignment,arg-type]

@@ -337,3 +337,19 @@ def test_dialogue_states_start_again_after_a_rewind() -> None:
     fresh = DialogueStateTracker.from_events("fresh", list(tracker.events)[:20], domain.slots)
     expected = dialogue_states._rasa_states_for_tracker_history(domain, fresh)
     assert domain.states_for_tracker_history(rewound) == expected
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_applied_events_match_rasas_as_a_conversation_grows(seed: int) -> None:
+    """Kept between calls, recomputed on any change: after every event, the same list as Rasa's own walk."""
+    domain = Domain.load("nlu/domain")
+    tracker = DialogueStateTracker("growing", domain.slots)
+    for event in _random_events(domain, random.Random(seed), 150):
+        tracker.update(event)
+        expected = dialogue_states._rasa_applied_events(tracker)
+        first = tracker.applied_events()
+        assert first == expected
+        first.clear()  # a caller's list is its own
+        assert tracker.applied_events() == expected
+    tracker.events = type(tracker.events)(list(tracker.events)[:10])  # replaced wholesale, as a rewind does
+    assert tracker.applied_events() == dialogue_states._rasa_applied_events(tracker)
