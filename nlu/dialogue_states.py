@@ -17,7 +17,7 @@ they are given. Same states as Rasa's (tests/unit/nlu/test_rasa_speedups.py comp
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rasa.shared.core.constants import PREVIOUS_ACTION
@@ -95,7 +95,7 @@ def states_for_tracker_history(
     # The state after the last event, with the loop's variables as they stand; never kept (the next event
     # changes it). The last kept state goes along because Rasa compares a state with the one before it.
     before = replay.states[-1:]
-    final = _Replay(self, replay.replayed, [], list(before), replay.last_ml_action_sub_state, replay.turn_was_hidden)
+    final = replace(replay, events=[], states=list(before))
     final.add_state(False, omit_unset_slots, rule_only_data, ignore_rule_only_turns)
     return [_copy(state) for state in (*replay.states, *final.states[len(before) :])]
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from knowledge import EntryData, Source
+from knowledge import Entry, EntryData, Source
 from knowledge.db import make_engine, session_factory
 from knowledge.models import Base
 
@@ -23,6 +24,12 @@ def entry_data(entry_id: str = "kipp-contoh", **overrides: Any) -> EntryData:
     }
     values.update(overrides)
     return EntryData(**values)
+
+
+def active_entry(entry_id: str = "kipp-contoh", **overrides: Any) -> Entry:
+    """Return an active entry as the knowledge base serves it (version 1, created now); override any field."""
+    now = datetime.now(timezone.utc)
+    return Entry(**vars(entry_data(entry_id, **overrides)), status="active", version=1, created_at=now, updated_at=now)
 
 
 def record(entry_id: str = "kipp-contoh", **overrides: Any) -> dict[str, Any]:

@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import pytest
 
 from actions.direct import direct_line, stated_months
-from knowledge import Entry, Source, read_question
+from knowledge import Entry, read_question
+from tests.factories import active_entry
 
 
 def entry(answer: str, facts: tuple[str, ...] = ()) -> Entry:
-    now = datetime.now(timezone.utc)
-    return Entry(
-        id="kipp-contoh",
-        topic="kipp",
-        title="Contoh",
-        questions=("contoh",),
-        answer=answer,
-        sources=(Source("Kementerian PANRB", "https://menpan.go.id/"),),
-        answer_en=None,
-        facts=facts,
-        status="active",
-        version=1,
-        created_at=now,
-        updated_at=now,
-    )
+    return active_entry(title="Contoh", questions=("contoh",), answer=answer, facts=facts)
 
 
 @pytest.mark.parametrize(

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 
 import pytest
 
-from knowledge import Entry, Hints, KnowledgeBase, queries
+from knowledge import Hints, KnowledgeBase, queries
 from knowledge.retrieval import KnowledgeIndex
 from knowledge.text import content_terms, normalize
-from tests.factories import entry_data
+from tests.factories import active_entry, entry_data
 
 
 @pytest.fixture(scope="module")
@@ -315,26 +314,23 @@ def test_a_follow_up_is_not_answered_by_an_entry_titled_with_a_subject_the_last_
 
 
 def _index_of_verdicts() -> KnowledgeIndex:
-    def entry(entry_id: str, **fields: str | tuple[str, ...]) -> Entry:
-        data = entry_data(entry_id, **fields)
-        now = datetime.now(timezone.utc)
-        return Entry(**vars(data), status="active", version=1, created_at=now, updated_at=now)
-
     return KnowledgeIndex(
         [
-            entry(
+            active_entry(
                 "kipp-kalah-ikut-lagi",
                 title="Inovasi yang tidak menang boleh ikut KIPP lagi?",
                 questions=("inovasi yg kalah di kipp boleh didaftarkan lagi?",),
                 answer="Ya, inovasi yang tidak menang boleh didaftarkan lagi di kelompok umum.",
             ),
-            entry(
+            active_entry(
                 "kipp-juara-ikut-lagi",
                 title="Inovasi yang sudah juara boleh ikut KIPP lagi?",
                 questions=("inovasi juara kipp boleh ikut lagi?",),
                 answer="Tergantung tingkatnya: pemenang teratas tidak boleh lagi di kelompok umum.",
             ),
-            entry("kipp-jadwal", title="Jadwal KIPP", questions=("kapan jadwal kipp",), answer="Belum tercatat."),
+            active_entry(
+                "kipp-jadwal", title="Jadwal KIPP", questions=("kapan jadwal kipp",), answer="Belum tercatat."
+            ),
         ]
     )
 

@@ -305,10 +305,14 @@ def _random_events(domain: Domain, rng: random.Random, count: int) -> list[Event
     return events
 
 
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load("nlu/domain")
+
+
 @pytest.mark.parametrize("seed", range(6))
-def test_dialogue_states_match_rasas_as_a_conversation_grows(seed: int) -> None:
+def test_dialogue_states_match_rasas_as_a_conversation_grows(domain: Domain, seed: int) -> None:
     """Replaying only the new events gives Rasa's states after every event, for every way the policies ask."""
-    domain = Domain.load("nlu/domain")
     rng = random.Random(seed)
     rule_only = {"slots": ["agency_type"], "active_loops": sorted(domain.form_names)[:1]}
     ways = [(False, False, None), (True, False, None), (False, True, rule_only), (True, True, rule_only)]
@@ -326,8 +330,7 @@ def test_dialogue_states_match_rasas_as_a_conversation_grows(seed: int) -> None:
                 next(iter(ours[-1].values())).clear()  # Rasa's featurizers edit what they are given
 
 
-def test_dialogue_states_start_again_after_a_rewind() -> None:
-    domain = Domain.load("nlu/domain")
+def test_dialogue_states_start_again_after_a_rewind(domain: Domain) -> None:
     tracker = DialogueStateTracker("rewound", domain.slots)
     for event in _random_events(domain, random.Random(99), 60):
         tracker.update(event)
@@ -340,9 +343,8 @@ def test_dialogue_states_start_again_after_a_rewind() -> None:
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_applied_events_match_rasas_as_a_conversation_grows(seed: int) -> None:
+def test_applied_events_match_rasas_as_a_conversation_grows(domain: Domain, seed: int) -> None:
     """Kept between calls, recomputed on any change: after every event, the same list as Rasa's own walk."""
-    domain = Domain.load("nlu/domain")
     tracker = DialogueStateTracker("growing", domain.slots)
     for event in _random_events(domain, random.Random(seed), 150):
         tracker.update(event)
