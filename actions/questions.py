@@ -331,6 +331,7 @@ class ActionAnswerQuestion(Action):
             doubtful=intent == "out_of_scope" and whole is None,
             yes_no=question.yes_no,
             relates=question.relates and previous is not None,
+            guess=True,
         )
         result = kb.search(text, hints)
         if result.in_previous and result.excerpt:
@@ -367,7 +368,8 @@ class ActionAnswerQuestion(Action):
                     response="utter_candidates_en" if english else "utter_candidates", buttons=buttons
                 )
             return None
-        related = [hit.entry for hit in result.hits[1:] if best.score - hit.score <= RELATED_MARGIN]
+        # An uncertain answer keeps every other candidate a tap away.
+        related = [hit.entry for hit in result.hits[1:] if result.uncertain or best.score - hit.score <= RELATED_MARGIN]
         lead = direct_line(question, best.entry) if question.yes_no else None
         send_answer(
             dispatcher,

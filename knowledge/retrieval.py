@@ -124,6 +124,9 @@ class Hints:
     yes_no: bool = False
     # "kaitannya sama kipp?", "bedanya sama replikasi?": how the last answer's subject relates to another.
     relates: bool = False
+    # A follow-up that nothing answers clearly gets the likeliest entry of the subject as an uncertain answer,
+    # with the other choices offered, rather than choices alone.
+    guess: bool = False
 
 
 # Analysis results are cached: after an edit only the changed texts are analysed again, so the
@@ -719,8 +722,9 @@ class KnowledgeIndex:
             shared = own_terms & set(content_terms(lines))
             if len(shared) >= 2 and len(shared) * 2 >= len(own_terms) and gives_asked_value(text, lines):
                 return _excerpt_of(previous, previous_score, lines, confident=False)
-        # Nothing clear either way: offer choices about the subject of the conversation.
-        return self._subject_choices(contextual, previous, limit)
+        # Nothing clear either way: choices about the subject of the conversation, the likeliest answered first.
+        guess = hints.guess and not hints.doubtful
+        return self._subject_choices(contextual, previous, limit, guess_for=text if guess else None)
 
     def _other_year_of(self, index: int, text: str) -> int | None:
         """Return the entry whose title asks what entry `index`'s title asks, for the year `text` names.
@@ -812,15 +816,33 @@ class KnowledgeIndex:
         share = sum(weight for term, weight in known.items() if term in vocab) / sum(known.values())
         return rarest in vocab and share >= SAID_BEFORE_SHARE
 
-    def _subject_choices(self, scores: Scores, previous: Entry, limit: int) -> SearchResult:
-        """Return the best entries on the previous answer's topic (other than it) as choices, never as an answer."""
+    def _subject_choices(
+        self, scores: Scores, previous: Entry, limit: int, *, guess_for: str | None = None
+    ) -> SearchResult:
+        """Return the best entries on the previous answer's topic (other than it) as choices.
+
+        With `guess_for` (the follow-up), the first is answered if it speaks of what the follow-up asks, marked
+        uncertain: the others stay offered, and admins see it. On the officer set, the first choice answered
+        the follow-up four times in five.
+        """
         order = [
             i
             for i in np.argsort(-scores)
             if self.entries[i].topic == previous.topic and self.entries[i].id != previous.id
         ][:limit]
         hits = tuple(Hit(entry=self.entries[i], score=float(scores[i])) for i in order)
-        return SearchResult(hits=hits, confident=False, used_context=True)
+        guessed = bool(order) and guess_for is not None and self._worth_guessing(guess_for, order[0])
+        return SearchResult(hits=hits, confident=guessed, used_context=True, uncertain=guessed)
+
+    def _worth_guessing(self, text: str, index: int) -> bool:
+        """Whether entry `index` may answer a follow-up that nothing answers clearly.
+
+        Only when the follow-up asks about what the knowledge base knows (at most one word it has never
+        seen: "harga cabai rawit hari ini?" is not a question about JIPP) and the entry says one of its words.
+        """
+        own = set(content_terms(text)) - QUESTION_TERMS
+        known = {term for term in own if term in self._idf}
+        return len(own - known) <= 1 and (not known or bool(known & self._vocab[index]))
 
     def _rank(
         self, scores: Scores, limit: int, *, used_context: bool = False, exclude: str | None = None

@@ -197,10 +197,29 @@ async def test_follow_up_naming_an_aspect_many_subjects_have_is_read_with_the_su
     assert "89" in texts(dispatcher)
 
 
-async def test_follow_up_without_a_clear_answer_offers_choices_about_the_subject(kb) -> None:
+async def test_follow_up_without_a_clear_answer_gets_the_likeliest_entry_with_the_others_offered(kb) -> None:
     _, first = await ask(kb, "JIPP itu apa?", "ask_replication")
     _, second = await ask(kb, "trus dasar hukumnya?", "ask_followup", **context_of(first))
     dispatcher, events = await ask(kb, "contohnya?", "ask_followup", **context_of(second))
+    [guessed] = answered_ids(dispatcher)
+    assert kb.entry(guessed).topic == "jipp" and guessed not in {"jipp-apa", "jipp-dasar-hukum"}
+    reply = dispatcher.messages[-1]
+    offered = [
+        json.loads(b["payload"].removeprefix("/choose_entry"))["entry_id"]
+        for b in reply["buttons"]
+        if b["payload"].startswith("/choose_entry")
+    ]
+    assert offered and all(kb.entry(i).topic == "jipp" for i in offered) and guessed not in offered
+    assert context_of(events)["last_entry_id"] == guessed
+    assert kb.writer.flush(timeout=30)
+    rows = kb.run(lambda session: queries.logged_questions(session))
+    assert [row.outcome for row in rows if row.text.startswith("contohnya")] == ["uncertain"]
+
+
+async def test_follow_up_about_what_the_knowledge_base_does_not_know_only_offers_choices(kb) -> None:
+    _, first = await ask(kb, "JIPP itu apa?", "ask_replication")
+    _, second = await ask(kb, "trus dasar hukumnya?", "ask_followup", **context_of(first))
+    dispatcher, events = await ask(kb, "trus sambal terasinya gimana?", "ask_followup", **context_of(second))
     assert answered_ids(dispatcher) == []
     reply = dispatcher.messages[0]
     assert reply["text"] == "Tentang JIPP, maksud Anda:"
