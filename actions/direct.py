@@ -157,6 +157,30 @@ def _closed_or_absent(question: Question, body: str) -> str | None:
     return None
 
 
+_SOURCES_DIFFER = re.compile(
+    r"\bsumber\s+berbeda\b|\bberbeda\s+antarsumber\b|\bsources\s+differ\b|\bthe\s+sources\s+differ\b", re.I
+)
+_FIGURE = re.compile(r"(?<![/\d.,])\d+(?:[.,]\d{3})*(?![/\d])")
+
+
+def _disputed(question: Question, body: str) -> str | None:
+    """Return a "depends on the source" line when the question checks a figure the sources disagree on.
+
+    "dulu thn 2017 mpp baru ada 3 doang ya?" against "MPP dimulai pada 2017, tetapi sumber berbeda soal
+    jumlah awalnya: ... 3 MPP, ... 4 MPP": neither yes nor no is true to the sources.
+    """
+    opening = body.strip().split("\n\n", 1)[0]
+    if not _SOURCES_DIFFER.search(opening):
+        return None
+    years = set(years_in(question.text))
+    asked = {figure for figure in _FIGURE.findall(question.text) if figure not in years}
+    if not asked & set(_FIGURE.findall(opening)):
+        return None
+    if question.english:
+        return "It depends on the source: our sources give different figures."
+    return "Tergantung sumbernya: sumber kami menyebut angka yang berbeda."
+
+
 def facts_asked(question: Question) -> frozenset[str]:
     """Return the facts a yes/no question about one's own case is about (a stated age: the minimum-age rule)."""
     if question.yes_no and stated_months(question.text) is not None:
@@ -174,6 +198,8 @@ def direct_line(question: Question, entry: Entry) -> str | None:
     derived = _closed_or_absent(question, body)
     if derived is not None and not re.match(r"\s*(?:tidak|no)\b", body, re.I):
         return derived
+    if not opens_directly(body):
+        return _disputed(question, body)
     # Otherwise the entry's own first line answers (yes/no entries open with "Ya," / "Tidak," / "Tergantung");
     # a guessed "yes" in front of a rule that says otherwise would be worse than none.
     return None

@@ -55,6 +55,9 @@ _CORE_ORDER = tuple(sorted(CORE_SUBJECTS))
 _SUBJECT_ALIASES = {"melembagakan": "pelembagaan", "replication": "replikasi"}
 FACT_BOOST = 1.3
 VERDICT_BOOST = 1.08  # a yes/no question and an entry that opens with a yes/no verdict
+# Two answers at least this alike (word cosine) say much the same: the one with a verdict answers a yes/no question.
+# Measured: 0.47 for the MPP rules and "Tidak, provinsi bukan penyelenggara MPP"; 0.02 for unrelated answers.
+SAME_ANSWER_LIKENESS = 0.3
 PREVIOUS_ENTRY_PENALTY = 0.5  # a follow-up asks something new about the same subject
 OWN_WORDS_WEIGHT = 1.0  # a follow-up's own words against the previous subject's, in the in-context reading
 # A subject-less message read in context is answered in context unless the plain reading is much better...
@@ -370,6 +373,7 @@ class KnowledgeIndex:
         self.entries = list(entries)
         self.revision = revision
         self._by_id = {entry.id: entry for entry in self.entries}
+        self._position = {entry.id: index for index, entry in enumerate(self.entries)}
         self._question_owner: list[int] = []
         questions: list[str] = []
         for index, entry in enumerate(self.entries):
@@ -518,24 +522,39 @@ class KnowledgeIndex:
         hints = hints or Hints()
         found = self._search(text, hints, limit)
         if hints.yes_no:
-            found = self._cautious_verdict(found)
+            found = self._direct_verdict(found)
         return self._in_year(found, hints.year, text) if hints.previous is not None else found
 
-    @staticmethod
-    def _cautious_verdict(result: SearchResult) -> SearchResult:
-        """Between two yes/no answers too close to tell apart, answer with the one that says it depends.
+    def _direct_verdict(self, result: SearchResult) -> SearchResult:
+        """Between two answers too close to tell apart, answer a yes/no question with the more direct one.
 
-        "inovasi kami juara top 45 thn 2019, bisa didaftarkan lagi?" matches "Ya, an entry that did not win
-        may enter again" about as well as "Tergantung tingkatnya: ..." on past winners; a flat yes or no
-        picked by a hair could be the wrong verdict, while "it depends" names the conditions of both.
+        An answer that opens with a verdict beats one that says much the same without one ("provinsi boleh
+        nyelenggarain mpp?": "Tidak, pemerintah provinsi bukan penyelenggara MPP ..." over the rules of MPP,
+        which say it without a "no"); never one that says something else.
+
+        Between two verdicts, the one that says it depends: "inovasi kami juara top 45 thn 2019, bisa
+        didaftarkan lagi?" matches "Ya, an entry that did not win may enter again" about as well as "Tergantung
+        tingkatnya: ..." on past winners; a flat yes or no picked by a hair could be the wrong verdict, while
+        "it depends" names the conditions of both.
         """
         if not result.uncertain or result.in_previous or len(result.hits) < 2:
             return result
         best, runner_up = result.hits[0], result.hits[1]
-        flat = _VERDICT.match(best.entry.answer) and not _DEPENDS.match(best.entry.answer)
-        if not flat or not _DEPENDS.match(runner_up.entry.answer):
+        if not _VERDICT.match(runner_up.entry.answer):
+            return result
+        if _VERDICT.match(best.entry.answer):
+            flat = not _DEPENDS.match(best.entry.answer)
+            if not (flat and _DEPENDS.match(runner_up.entry.answer)):
+                return result
+        elif self._answer_likeness(best.entry, runner_up.entry) < SAME_ANSWER_LIKENESS:
             return result
         return replace(result, hits=(runner_up, best, *result.hits[2:]))
+
+    def _answer_likeness(self, one: Entry, other: Entry) -> float:
+        """Return the cosine of two entries' answers in the word view: 1 for the same words, 0 for none shared."""
+        first = self._spans[2]
+        rows = self._doc_words[[first + self._position[one.id], first + self._position[other.id]]]
+        return float(rows[0].multiply(rows[1]).sum())
 
     def _in_year(self, result: SearchResult, year: str | None, text: str) -> SearchResult:
         """Answer with the entry that asks the same question for the conversation's year, when there is one.
@@ -604,7 +623,7 @@ class KnowledgeIndex:
             return plain
         # A longer question that names no subject is about the last answer when nothing matches it better
         # ("visinya dulu brp inovasi utama setahun?" after the OAOI answer).
-        previous_index = self.entries.index(self._by_id[previous.id])
+        previous_index = self._position[previous.id]
         about_previous = int(np.argmax(scores)) == previous_index and scores.max() > 0
         if not (hints.follow_up or hints.may_follow_up or about_previous):
             return plain
@@ -760,7 +779,7 @@ class KnowledgeIndex:
 
     def _index_of(self, result: SearchResult) -> int:
         assert result.best is not None
-        return self.entries.index(self._by_id[result.best.entry.id])
+        return self._position[result.best.entry.id]
 
     def _elsewhere(self, previous: Entry, result: SearchResult) -> bool:
         """Return whether the best hit's title names a subject the last answer's title does not: another subject.

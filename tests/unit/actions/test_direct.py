@@ -65,3 +65,15 @@ def test_a_year_the_thing_did_not_exist_gets_a_no() -> None:
 def test_an_answer_that_already_says_no_gets_no_second_line() -> None:
     answer = entry("Tidak, KIPP tidak diselenggarakan pada 2024.")
     assert direct_line(read_question("kipp 2024 diadakan ga?"), answer) is None
+
+
+def test_a_figure_the_sources_disagree_on_depends_on_the_source() -> None:
+    answer = entry(
+        "MPP dimulai pada 2017, tetapi sumber berbeda soal jumlah awalnya: Menteri PANRB menyebut 3 MPP, "
+        "sedangkan Okezone menyebut 4 MPP percontohan.\n\n• Rincian per sumber."
+    )
+    line = direct_line(read_question("dulu thn 2017 mpp baru ada 3 doang ya?"), answer)
+    assert line is not None and line.startswith("Tergantung sumbernya")
+    # The year the question names is not the figure in dispute, and a figure the opening does not give is not asked.
+    assert direct_line(read_question("mpp mulai 2017 ya?"), answer) is None
+    assert direct_line(read_question("mpp awalnya ada 7 ya?"), answer) is None

@@ -349,3 +349,20 @@ def test_a_clear_flat_verdict_stays() -> None:
     index = _index_of_verdicts()
     result = index.search("kalau juara kipp boleh ikut didaftarkan lagi?", Hints(yes_no=True))
     assert not result.uncertain and result.best.entry.id == "kipp-kalah-ikut-lagi"
+
+
+def test_a_yes_no_question_gets_the_verdict_of_an_answer_that_says_the_same_by_a_hair(kb) -> None:
+    question = "provinsi boleh nyelenggarain mpp sendiri?"
+    assert kb.search(question).best.entry.id == "mpp-aturan-pokok"  # the rules of MPP, which say it without a "no"
+
+    found = kb.search(question, Hints(yes_no=True))
+
+    assert found.best.entry.id == "mpp-bukan-penyelenggara-provinsi"  # "Tidak, pemerintah provinsi bukan ..."
+    assert found.uncertain and found.hits[1].entry.id == "mpp-aturan-pokok"
+    assert found.hits[0].score < found.hits[1].score  # a hair behind on the words, ahead on answering
+
+
+def test_a_verdict_that_says_something_else_does_not_take_a_yes_no_question(kb) -> None:
+    question = "udah ada data jumlah inovasi yang ditiru instansi lain?"
+    # "Ya, pada dasarnya: replikasi adalah ..." is close behind, but it does not give the figures asked.
+    assert kb.search(question, Hints(yes_no=True)).best.entry.id == "replikasi-skala"
