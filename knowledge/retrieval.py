@@ -401,7 +401,16 @@ class KnowledgeIndex:
         self._owner = np.asarray(self._question_owner)
         self._year_text = [fold(" ".join((*e.questions, e.title, e.answer, e.answer_en or ""))) for e in self.entries]
         self._vocab = [set(content_terms(text)) for text in self._year_text]
+        # Which entries know each term, so a question's coverage adds a few weights instead of testing every entry.
+        knowing: dict[str, list[int]] = {}
+        for row, vocab in enumerate(self._vocab):
+            for term in vocab:
+                knowing.setdefault(term, []).append(row)
+        self._knowing = {term: np.array(rows) for term, rows in knowing.items()}
         self._title_years = [set(years_in(e.title)) for e in self.entries]
+        self._years_seen: dict[str, tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]] = {}
+        self._topics = np.array([e.topic for e in self.entries])
+        self._facts = [set(e.facts) for e in self.entries]
         self._title_terms = [set(content_terms(e.title)) for e in self.entries]
         # Which core subjects each title names (a row per entry, a column per subject in CORE_SUBJECTS order).
         title_subjects = [named_subjects(e.title) for e in self.entries]
@@ -454,22 +463,31 @@ class KnowledgeIndex:
         total = sum(weights.values())
         if not total:
             return np.ones(len(self.entries))
-        return np.array([sum(w for t, w in weights.items() if t in vocab) / total for vocab in self._vocab])
+        covered = np.zeros(len(self.entries))
+        for term, weight in weights.items():
+            if term in self._knowing:
+                covered[self._knowing[term]] += weight
+        return covered / total
 
     def _apply_hints(
         self, scores: Scores, topics: frozenset[str], year: str | None, facts: frozenset[str] = frozenset()
     ) -> Scores:
-        scores = scores.copy()
-        for index, entry in enumerate(self.entries):
-            if entry.topic in topics:
-                scores[index] *= TOPIC_BOOST
-            if facts and facts & set(entry.facts):
-                scores[index] *= FACT_BOOST
-            if year and year in self._year_text[index]:
-                scores[index] *= YEAR_BOOST
-            if year and self._title_years[index] and year not in self._title_years[index]:
-                scores[index] *= OTHER_YEAR_PENALTY  # "Kategori KIPP 2021" when 2025 is being discussed
-        return scores
+        weights = np.where(np.isin(self._topics, list(topics)), TOPIC_BOOST, 1.0)
+        if facts:
+            weights *= np.array([FACT_BOOST if facts & entry_facts else 1.0 for entry_facts in self._facts])
+        if year:
+            mentions, other_title_year = self._year_marks(year)
+            weights *= np.where(mentions, YEAR_BOOST, 1.0)
+            weights *= np.where(other_title_year, OTHER_YEAR_PENALTY, 1.0)  # "Kategori KIPP 2021" when 2025 is asked
+        return scores * weights
+
+    def _year_marks(self, year: str) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+        """Return which entries mention `year`, and which are titled with other years only (kept per year)."""
+        if year not in self._years_seen:
+            mentions = np.array([year in text for text in self._year_text])
+            other = np.array([bool(years) and year not in years for years in self._title_years])
+            self._years_seen[year] = (mentions, other)
+        return self._years_seen[year]
 
     def _penalise_unnamed_definition(self, text: str, scores: Scores) -> Scores:
         """Lower entries that only mention what an "apa itu X" question asks to have defined."""

@@ -176,6 +176,12 @@ def fold(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Split into folded tokens with slang expanded; digits and words are separated ("91/2021" -> 91 2021)."""
+    return list(_tokens(text))
+
+
+# A search reads the same question many times over (each reading, each check): its tokens are worked out once.
+@lru_cache(maxsize=4096)
+def _tokens(text: str) -> tuple[str, ...]:
     out: list[str] = []
     for token in _TOKEN.findall(fold(text)):
         # "permennya", "juklaknya": an abbreviation with the possessive ending is still the abbreviation.
@@ -184,7 +190,7 @@ def tokens(text: str) -> list[str]:
         token = SLANG.get(token, token)
         if token:
             out.extend(token.split())
-    return out
+    return tuple(out)
 
 
 def normalize(text: str) -> str:
