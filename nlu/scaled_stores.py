@@ -139,7 +139,8 @@ class UrlSQLTrackerStore(SQLTrackerStore):
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """Load the conversation; a database error ends the turn in an apology instead of an empty tracker."""
         try:
-            return self._latest_session(sender_id)
+            # In a thread: while PostgreSQL answers, this worker's event loop runs its other turns.
+            return await asyncio.to_thread(self._latest_session, sender_id)
         except SQLAlchemyError as exc:
             logger.error("conversation %s: read failed (%s); apologising", sender_id, type(exc).__name__)
             raise TrackerStoreUnavailable(f"tracker read failed for {sender_id}") from exc
@@ -148,7 +149,7 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         """Save the new events; a database error ends the turn in an apology instead of being swallowed."""
         try:
             await self.stream_events(tracker)
-            self._append_new_events(tracker)
+            await asyncio.to_thread(self._append_new_events, tracker)  # the commit waits for the disk
         except SQLAlchemyError as exc:
             logger.error("conversation %s: save failed (%s); apologising", tracker.sender_id, type(exc).__name__)
             raise TrackerStoreUnavailable(f"tracker save failed for {tracker.sender_id}") from exc
