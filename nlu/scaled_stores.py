@@ -30,7 +30,8 @@ from urllib.parse import urlsplit
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.utils.endpoints import EndpointConfig
@@ -187,12 +188,20 @@ class UrlSQLTrackerStore(SQLTrackerStore):
     def _append_new_events(self, tracker: DialogueStateTracker) -> None:
         """Insert the events added since the tracker was read or last saved, in one statement.
 
-        A new conversation (just looked for, and not found) has none stored. Any other tracker this process
+        A new conversation (just looked for, and not found) has none stored, and is first written when its
+        first turn ends: Rasa saves the tracker it creates, holding only "listening", and again at the end of
+        the turn; a turn that fails before its end stores nothing either way. Any other tracker this process
         did not read, or one that drops old events (max_event_history), is counted against the database first,
         as Rasa does.
         """
         stored = getattr(tracker, _STORED, None)
         if stored is None and tracker.sender_id in self._new_conversations:
+            if all(
+                isinstance(event, ActionExecuted) and event.action_name == ACTION_LISTEN_NAME
+                for event in tracker.events
+            ):
+                setattr(tracker, _STORED, 0)  # just created: written with the rest of its first turn
+                return
             stored = 0
         if stored is None or tracker._max_event_history is not None:
             with self.session_scope() as session:

@@ -180,3 +180,16 @@ async def test_an_expired_ticket_of_a_dead_worker_is_dropped_for_the_next_turn(l
     async with lock_store.lock("tg-1", lock_lifetime=10, wait_time_in_seconds=0.05) as lock:
         assert [ticket.number for ticket in lock.tickets] == [1]
     assert lock_store.get_lock("tg-1") is None
+
+
+async def test_a_new_conversation_is_first_written_when_its_first_turn_is_saved(
+    domain: Domain, database_url: str
+) -> None:
+    store = UrlSQLTrackerStore(domain, database_url=database_url)
+    safe = FailSafeTrackerStore(store)  # as Rasa wraps it
+    tracker = await safe.get_or_create_tracker("tg-new")
+    assert not [row for row in _rows(store) if row[0] == "tg-new"]  # only "listening" so far: nothing to keep
+
+    tracker.update(UserUttered("apa itu mpp"))
+    await safe.save(tracker)
+    assert [row[1] for row in _rows(store) if row[0] == "tg-new"] == [e.type_name for e in tracker.events]
