@@ -386,6 +386,10 @@ class Question:
     referred: frozenset[str] = frozenset()
 
 
+# Words that say how or what is asked, not about what: "caranya gimana?" alone says nothing.
+_VAGUE_WORDS = frozenset({"cara", "bagaimana", "apa", "mana", "siapa", "kapan", "berapa", "bisa", "boleh", "gitu"})
+
+
 # Where a clause ends: after a comma, full stop or "!", but not the full stop of "Kab." or "Kec.".
 _CLAUSE_END = re.compile(r"(?<!\bkab\.)(?<!\bkec\.)(?<!\bprov\.)(?<!\bkel\.)(?<!\bdes\.)(?<=[,.!?])\s+", re.IGNORECASE)
 
@@ -434,8 +438,11 @@ def strip_chatter(text: str) -> str:
     kept = [clause for clause in clauses if not (_PERSONAL.match(clause) and not _QUESTION_WORD.search(clause))]
     # "perkenalkan saya Rina dari Bappeda. Mau tanya, syarat ...": a lead-in can start any clause.
     kept = [stripped for clause in kept if (stripped := _LEAD_IN.sub("", clause).strip())]
-    # "kami di kecamatan pengen inovasinya awet walau camatnya ganti. caranya gimana?": the context is the question.
-    if not _content_words(" ".join(kept)):
+    # "kami di kecamatan pengen inovasinya awet walau camatnya ganti. caranya gimana?", "kami di bappeda lagi
+    # nyusun rencana aksi replikasi. formatnya gimana?": when what is left says next to nothing and names no
+    # subject, the context is the question.
+    left = " ".join(kept)
+    if len(set(_content_words(left)) - _VAGUE_WORDS) < 2 and not names_subject(left):
         kept = clauses
     kept = _question_clauses(kept)
     text = _LEAD_IN.sub("", " ".join(kept)).strip(" ,.;:-")

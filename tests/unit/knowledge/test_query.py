@@ -41,6 +41,15 @@ from knowledge.text import content_terms, tokens
         ),
         # Background that is the point of the question stays.
         ("inovasi kami baru 8 bulan, udah bisa ikut kipp?", "inovasi kami baru 8 bulan, udah bisa ikut kipp?"),
+        # A question that says next to nothing on its own ("caranya gimana?") is about the context before it.
+        (
+            "selamat sore, kami di kecamatan pengen inovasinya awet walau camatnya ganti. caranya gimana ya?",
+            "kami di kecamatan pengen inovasinya awet walau camatnya ganti. caranya gimana ya?",
+        ),
+        (
+            "kami di bappeda lagi nyusun rencana aksi replikasi. formatnya gimana?",
+            "kami di bappeda lagi nyusun rencana aksi replikasi. formatnya gimana?",
+        ),
     ],
 )
 def test_greetings_thanks_and_personal_context_are_set_aside(message: str, question: str) -> None:
