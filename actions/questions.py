@@ -55,6 +55,8 @@ INTENT_TOPICS: dict[str, frozenset[str]] = {
     "ask_institutionalisation": frozenset({"pelembagaan"}),
     "ask_mpp": frozenset({"mpp"}),
 }
+# Topics that are part of a larger one: SINOVIK is KIPP's submission system, the JIPP hubs serve replication.
+TOPIC_PARENTS = {"sinovik": "kipp", "unpsa": "kipp", "jipp": "replikasi"}
 # When the NLU calls a question out of scope, only a clear knowledge-base match overrides it.
 OUT_OF_SCOPE_OVERRIDE = 0.3
 # Runner-up entries this close to the answer are offered as "related" buttons under it.
@@ -279,13 +281,16 @@ class ActionAnswerQuestion(Action):
             # "jipp apa, dasar hukumnya apa?": an aspect that, read alone, lands on another subject's entry
             # (KIPP's legal basis) belongs to the subject of the part before.
             best = found.result.best
-            strays = context is not None and best is not None and best.entry.topic != context.topic
+            strays = context is not None and best is not None and not _same_subject(best.entry, context)
             leans = leans or (strays and not part_question.names_subject)
+            answered_alone = found.outcome in {"answered", "uncertain"}
             # An uncertain reading of its own is still an answer: "kalo menang dapet apa?" is the prizes,
             # not the lines of the part before it that happen to share a word.
-            if context is not None and needs_context and (found.outcome not in {"answered", "uncertain"} or leans):
+            if context is not None and needs_context and (not answered_alone or leans):
                 in_context = self._search(kb, tracker, part, intent, context, part_question, whole=question)
-                if in_context.outcome in {"answered", "uncertain"}:
+                # ...and the part before's own answer again is no reading of this part when it has one of its own.
+                again = in_context.result.best is not None and in_context.result.best.entry.id == context.id
+                if in_context.outcome in {"answered", "uncertain"} and not (again and answered_alone):
                     found = in_context
             if found.outcome in {"answered", "uncertain"} and found.result.best:
                 context = found.result.best.entry
@@ -472,6 +477,12 @@ def _asks_a_favour(text: str) -> bool:
     """Return whether a message requests something ("pinjem duit dong") rather than only acknowledging."""
     words = set(re.findall(r"\w+", text.lower())) - _FAVOUR_WORDS
     return bool(_FAVOUR.search(text)) and bool(words - SMALL_TALK_ONLY)
+
+
+def _same_subject(entry: Entry, other: Entry) -> bool:
+    """Whether two entries are about one subject: the same topic, or one a part of the other (SINOVIK of KIPP)."""
+    topics = {entry.topic, other.topic}
+    return len(topics) == 1 or any(TOPIC_PARENTS.get(topic) in topics for topic in topics)
 
 
 def _year(text: str) -> str | None:

@@ -250,6 +250,15 @@ async def test_two_questions_in_one_message_get_two_sourced_answers(kb) -> None:
     assert context_of(events)["last_entry_id"] == "kipp-apa-itu"
 
 
+async def test_a_part_with_an_answer_of_its_own_is_not_given_the_part_befores_answer_again(kb) -> None:
+    # "daftarnya lewat mana" read with the KIPP requirements is the requirements again; alone it is SINOVIK,
+    # KIPP's submission system (a part of the same subject, so no stray either).
+    dispatcher, _ = await ask(kb, "syarat kipp apa aja, trus daftarnya lewat mana?", "ask_kipp")
+    first, second = texts(dispatcher).split("\n\n2. ")
+    assert first.startswith("1. Persyaratan KIPP") and "Sumber:" in first
+    assert "SINOVIK" in second and "Sumber:" in second
+
+
 async def test_part_without_an_answer_is_named(kb) -> None:
     dispatcher, _ = await ask(kb, "JIPP itu apa, terus harga cabai rawit hari ini berapa?", "ask_replication")
     reply = texts(dispatcher)
