@@ -75,7 +75,9 @@ UNNAMED_DEFINITION_PENALTY = 0.5
 _DEFINITION = re.compile(
     r"^\s*(?:apa\s+(?:itu|sih|ya|arti|artinya|maksud|maksudnya|kepanjangan|singkatan)|apaan|arti|what\s+is|what's"
     r"|what\s+are|definisi|pengertian)\b|\b(?:itu\s+apa|tuh\s+apa|itu\s+apaan|apaan\s+tuh|apaan|stands\s+for)\b"
-    r"|\b(?:maksudnya|artinya|pengertiannya)\s*\??\s*$",
+    r"|\b(?:maksudnya|artinya|pengertiannya)\s*\??\s*$"
+    # "replikasi inovasi itu gmn?": what it is about, as officers ask it.
+    r"|\b(?:itu|tuh)\s+(?:gimana|gmn|gmana|bagaimana|kayak\s+apa|seperti\s+apa)(?:\s+(?:sih|ya|kak|min|pak|bu))*\s*\??\s*$",
     re.IGNORECASE,
 )
 # ...but "what's the difference between X and Y", "what is the legal basis of X" ask about X, not what X is.

@@ -366,3 +366,9 @@ def test_a_verdict_that_says_something_else_does_not_take_a_yes_no_question(kb) 
     question = "udah ada data jumlah inovasi yang ditiru instansi lain?"
     # "Ya, pada dasarnya: replikasi adalah ..." is close behind, but it does not give the figures asked.
     assert kb.search(question, Hints(yes_no=True)).best.entry.id == "replikasi-skala"
+
+
+@pytest.mark.parametrize("question", ["replikasi inovasi itu gmn", "replikasi tuh kayak apa sih?"])
+def test_x_itu_gimana_asks_what_x_is(kb, question: str) -> None:
+    """Officers ask "X itu gimana?" for what X is about: the entry that defines X, not one that mentions it."""
+    assert kb.search(question).best.entry.id == "replikasi-apa"
