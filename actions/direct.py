@@ -205,6 +205,24 @@ def direct_line(question: Question, entry: Entry) -> str | None:
     return None
 
 
+# A flat verdict at the start of an answer: "Ya, ...", "Tidak, ...", "Ya. ...", "Yes, ...", "No, ...".
+_FLAT_VERDICT = re.compile(r"^\s*(?:ya|tidak|yes|no)\s*[,.:]\s*", re.IGNORECASE)
+
+
+def without_verdict(body: str) -> str:
+    """Return an answer without its opening "Ya," / "Tidak,", for a question that did not ask yes or no.
+
+    "bedanya replikasi sama adopsi?" answered "Ya, pada dasarnya: replikasi adalah ..." reads as a yes to a
+    question nobody asked; "Pada dasarnya: replikasi adalah ..." answers it. "Tergantung ..." and "Belum dapat
+    kami pastikan ..." stay: they say something about the answer itself.
+    """
+    match = _FLAT_VERDICT.match(body)
+    if match is None or match.end() >= len(body):
+        return body
+    rest = body[match.end() :]
+    return rest[0].upper() + rest[1:]
+
+
 def opens_directly(text: str) -> bool:
     """Return whether an answer already opens with a yes, a no or a "depends"."""
     return bool(_ALREADY_DIRECT.match(text))

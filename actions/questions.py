@@ -37,6 +37,7 @@ from knowledge import (
     Question,
     QuestionRecord,
     SearchResult,
+    asks_open_question,
     asks_something,
     content_terms,
     is_indonesian,
@@ -383,6 +384,7 @@ class ActionAnswerQuestion(Action):
             lead=lead,
             buttons=[entry_button(e) for e in related] or None,
             question=f"{question.text} {year}" if year else question.text,
+            verdict=not asks_open_question(question.text),
         )
         return best.entry
 

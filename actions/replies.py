@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.direct import without_verdict
 from knowledge import Entry, Source, focused_lines
 
 # Titles show on Telegram buttons; long ones are cut so a phone shows them whole.
@@ -123,16 +124,19 @@ def send_answer(
     lead: str | None = None,
     buttons: list[dict[str, str]] | None = None,
     question: str = "",
+    verdict: bool = True,
 ) -> None:
     """Send the direct answer of an entry with its sources, tagged with the entry id and version.
 
     `lead` is a line put before the answer (a direct yes/no for a yes/no question). `buttons` go under
     the answer, after "Selengkapnya" when the answer has more to show. `question`, when given, brings forward
-    the lines of the rest of the answer that say what it asked.
+    the lines of the rest of the answer that say what it asked. Without `verdict`, an opening "Ya," or
+    "Tidak," is left out (the question asked what, not whether).
     """
     # The marker comes first so the Telegram front end knows, while it builds the bubble, that this is an answer.
     dispatcher.utter_message(json_message={"kb_answer": {"entry_id": entry.id, "version": entry.version}})
-    short, rest = focused_answer(answer_body(entry, english=english), question)
+    body = answer_body(entry, english=english)
+    short, rest = focused_answer(body if verdict else without_verdict(body), question)
     sources = ordered_sources(entry)
     shown_sources = _sources_that_fit(sources)
     hidden_sources = len(sources) - len(shown_sources)

@@ -33,6 +33,7 @@ from knowledge.focus import focused_lines
 from knowledge.privacy import SenderSelector, purge_if_due
 from knowledge.query import (
     Question,
+    asks_open_question,
     asks_something,
     is_indonesian,
     is_year_only,
@@ -86,6 +87,7 @@ __all__ = [
     "StoredDocument",
     "UnansweredGroup",
     "VersionConflict",
+    "asks_open_question",
     "asks_something",
     "content_terms",
     "default_admin",

@@ -556,6 +556,22 @@ def is_yes_no(text: str) -> bool:
     return bool(_YES_NO.search(text)) or statement_question
 
 
+# Words that make a question ask whether, wherever they stand: "inovasi kami apa harus dibikinin perbup?",
+# "apa bener di kipp 2025 ...?", "bisa didaftarin sama siapa aja?".
+_WHETHER = re.compile(
+    r"\b(?:bisa|bs|boleh|harus|hrs|wajib|perlu|bener|benar|betul|masih|sudah|udah|udh|kah|can|could|should|must"
+    r"|is|are|does|do|did|was|were|will)\b|\w+kah\b",
+    re.IGNORECASE,
+)
+
+
+def asks_open_question(text: str) -> bool:
+    """Return whether a message asks only what, who, how, when... and not whether ("syaratnya apa?", "bedanya?")."""
+    if is_yes_no(text) or _WHETHER.search(text):
+        return False
+    return bool(_WH_WORD.search(text) or _RELATION.search(text))
+
+
 def asks_something(text: str) -> bool:
     """Return whether the message reads as a question at all: a "?", a question word or a yes/no form.
 

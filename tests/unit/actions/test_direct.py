@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.direct import direct_line, stated_months
+from actions.direct import direct_line, stated_months, without_verdict
 from knowledge import Entry, read_question
 from tests.factories import active_entry
 
@@ -77,3 +77,20 @@ def test_a_figure_the_sources_disagree_on_depends_on_the_source() -> None:
     # The year the question names is not the figure in dispute, and a figure the opening does not give is not asked.
     assert direct_line(read_question("mpp mulai 2017 ya?"), answer) is None
     assert direct_line(read_question("mpp awalnya ada 7 ya?"), answer) is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "shown"),
+    [
+        (
+            "Ya, pada dasarnya: replikasi adalah transfer pengetahuan.",
+            "Pada dasarnya: replikasi adalah transfer pengetahuan.",
+        ),
+        ("Tidak, KIPP 2025 tidak punya kelompok khusus.", "KIPP 2025 tidak punya kelompok khusus."),
+        ("Ya. Semangat OAOI adalah satu inovasi setahun.", "Semangat OAOI adalah satu inovasi setahun."),
+        ("Tergantung tingkatnya: Top 99 sekali masih boleh.", "Tergantung tingkatnya: Top 99 sekali masih boleh."),
+        ("Yayasan boleh ikut.", "Yayasan boleh ikut."),
+    ],
+)
+def test_an_answer_to_an_open_question_drops_only_a_flat_verdict(answer: str, shown: str) -> None:
+    assert without_verdict(answer) == shown

@@ -589,3 +589,12 @@ async def test_the_conversations_year_brings_forward_the_line_that_gives_the_ask
     assert context_of(first)["last_year"] == "2025"
     dispatcher, _ = await ask(kb, "trus penilaian sama TE nya tgl brp?", "ask_followup", **context_of(first))
     assert "30 Juni" in texts(dispatcher) and "13 Juli" in texts(dispatcher)
+
+
+async def test_a_verdict_entry_answers_an_open_question_without_its_yes(kb) -> None:
+    """ "bedanya replikasi sama adopsi" is not answered "Ya, ..."; "... sama ya?" is."""
+    open_reply, _ = await ask(kb, "bedanya replikasi sama adopsi", "ask_replication")
+    yes_no_reply, _ = await ask(kb, "replikasi sama dengan adopsi ya?", "ask_replication")
+    assert answered_ids(open_reply) == answered_ids(yes_no_reply) == ["replikasi-sama-dengan-adopsi"]
+    assert texts(yes_no_reply).startswith("Ya, pada dasarnya")
+    assert texts(open_reply).startswith("Pada dasarnya")

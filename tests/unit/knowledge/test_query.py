@@ -7,6 +7,7 @@ import pytest
 from knowledge import read_question
 from knowledge.query import (
     asks_more,
+    asks_open_question,
     is_english,
     is_indonesian,
     is_year_only,
@@ -208,3 +209,20 @@ def test_asking_for_more_is_told_from_asking_one_detail(message: str, expected: 
 )
 def test_a_sign_of_indonesian_is_told_from_none(message: str, expected: bool) -> None:
     assert is_indonesian(message) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "open_question"),
+    [
+        ("kelompok replikasi di kipp 2025 syaratnya apa", True),
+        ("bedanya replikasi sama adopsi", True),
+        ("kipp 2024 kenapa ga ada?", True),
+        ("replikasi sama dengan adopsi ya?", False),
+        ("inovasi kami apa harus dibikinin perbup biar dianggap melembaga?", False),
+        ("apa bener di kipp 2025 masyarakat ikut menilai inovasi?", False),
+        ("kelompok khusus dulu bisa didaftarin sama siapa aja?", False),
+        ("replikasi inovasi", False),  # asks nothing in particular
+    ],
+)
+def test_an_open_question_asks_what_and_not_whether(text: str, open_question: bool) -> None:
+    assert asks_open_question(text) is open_question
