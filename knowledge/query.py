@@ -559,8 +559,8 @@ def is_yes_no(text: str) -> bool:
 # Words that make a question ask whether, wherever they stand: "inovasi kami apa harus dibikinin perbup?",
 # "apa bener di kipp 2025 ...?", "bisa didaftarin sama siapa aja?".
 _WHETHER = re.compile(
-    r"\b(?:bisa|bs|boleh|harus|hrs|wajib|perlu|bener|benar|betul|masih|sudah|udah|udh|kah|can|could|should|must"
-    r"|is|are|does|do|did|was|were|will)\b|\w+kah\b",
+    r"\b(?:bisa|bs|boleh|harus|hrs|wajib|perlu|bener|benar|betul|masih|sudah|udah|udh|kah|can|could|should|must)\b"
+    r"|\w+kah\b",
     re.IGNORECASE,
 )
 

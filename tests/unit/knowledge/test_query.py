@@ -222,6 +222,8 @@ def test_a_sign_of_indonesian_is_told_from_none(message: str, expected: bool) ->
         ("apa bener di kipp 2025 masyarakat ikut menilai inovasi?", False),
         ("kelompok khusus dulu bisa didaftarin sama siapa aja?", False),
         ("replikasi inovasi", False),  # asks nothing in particular
+        ("what is the difference between replication and adoption?", True),
+        ("is replication the same as adoption?", False),
     ],
 )
 def test_an_open_question_asks_what_and_not_whether(text: str, open_question: bool) -> None:
