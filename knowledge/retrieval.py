@@ -243,6 +243,11 @@ def detail_in(entry: Entry, follow_up: str, max_lines: int = 2) -> str:
             found = [line for line in lines if looks.search(line) and specific <= set(content_terms(line)) | {""}]
             if found:
                 return "\n".join(found[:max_lines])
+    # "sejak kapan?" of an answer that dates things by year only ("... sejak 2022"): the lines with a year.
+    if _WHEN.search(follow_up) and specific <= _WHEN_WORDS:
+        found = [line for line in lines if years_in(line)]
+        if found:
+            return "\n".join(found[:max_lines])
     # "trus 2023?" after an answer that goes year by year (or covers that year among others): that year's line.
     title_years = set(years_in(entry.title))
     if is_year_only(follow_up) and (not title_years or set(years_in(follow_up)) < title_years):
@@ -255,6 +260,10 @@ def detail_in(entry: Entry, follow_up: str, max_lines: int = 2) -> str:
         if found:
             return "\n".join(found[:max_lines])
     return ""
+
+
+_WHEN = re.compile(r"\b(?:kapan|kpn|when|since\s+when)\b", re.IGNORECASE)
+_WHEN_WORDS = frozenset({"sejak", "mulai", "awal", "sampai", "hingga"})  # "sejak kapan", "mulai kapan"
 
 
 _ASK_NEXT = (

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from knowledge import Hints, KnowledgeBase, queries
-from knowledge.retrieval import KnowledgeIndex
+from knowledge.retrieval import KnowledgeIndex, detail_in
 from knowledge.text import content_terms, normalize
 from tests.factories import active_entry, entry_data
 
@@ -372,3 +372,15 @@ def test_a_verdict_that_says_something_else_does_not_take_a_yes_no_question(kb) 
 def test_x_itu_gimana_asks_what_x_is(kb, question: str) -> None:
     """Officers ask "X itu gimana?" for what X is about: the entry that defines X, not one that mentions it."""
     assert kb.search(question).best.entry.id == "replikasi-apa"
+
+
+def test_sejak_kapan_after_an_answer_dated_by_year_gets_the_lines_with_the_year() -> None:
+    hubs = active_entry(
+        "jipp-ntt-sumut",
+        title="Hub JIPP Sumatera Utara dan NTT",
+        questions=("sumut ntt hub jipp",),
+        answer="Sumatera Utara memiliki Hub JIPP sejak 2022.\n\n• Pendampingnya dari perguruan tinggi setempat.",
+    )
+    assert detail_in(hubs, "sejak kapan?") == "Sumatera Utara memiliki Hub JIPP sejak 2022."
+    assert detail_in(hubs, "mulai kapan ya") == "Sumatera Utara memiliki Hub JIPP sejak 2022."
+    assert detail_in(hubs, "pendampingnya kapan dipilih?") == ""  # asks about something the lines do not date
