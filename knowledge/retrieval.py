@@ -202,6 +202,11 @@ _ASKED_VALUE = (
         re.compile(r"^\W*(?:kenapa|mengapa|knp|why|alasannya|sebabnya)\b", re.I),
         re.compile(r"\b(?:karena|sebab|alasan|agar|supaya|diganti|digantikan|menggantinya|because|replaced)\b", re.I),
     ),
+    # "penyerahannya dimana?": a named place ("di Semarang", "di Kabupaten Belu"), or online.
+    (
+        re.compile(r"\b(?:di\s?mana|dmn|where)\b", re.I),
+        re.compile(r"\b(?:[Dd]i|[Kk]e|at|in)\s+[A-Z][\w.]+|\b(?:daring|online|virtual|luring)\b"),
+    ),
 )
 QUESTION_TERMS = frozenset(
     {

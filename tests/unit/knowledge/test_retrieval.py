@@ -184,6 +184,14 @@ def test_a_line_that_names_the_subject_but_not_the_asked_value_is_no_answer(kb) 
     assert not result.in_previous
 
 
+def test_a_line_that_names_the_word_but_no_place_does_not_answer_where(kb) -> None:
+    """The judges' entry says TE "menyerahkan nominasi": no answer to "penyerahannya dimana?"."""
+    previous = kb.entry("kipp-juri")
+    assert "menyerahkan" in previous.answer
+    result = kb.search("penyerahannya dimana?", Hints(previous=previous, may_follow_up=True, follow_up=True))
+    assert not (result.in_previous and result.best.entry.id == "kipp-juri")
+
+
 @pytest.mark.parametrize(
     "question",
     [
