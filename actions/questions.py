@@ -25,7 +25,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions._kb import resolve_kb
-from actions.direct import direct_line, facts_asked
+from actions.direct import direct_line, facts_asked, without_verdict
 from actions.replies import entry_button, part_answer, send_answer, send_excerpt, send_rest
 from knowledge import (
     TOPICS,
@@ -362,7 +362,8 @@ class ActionAnswerQuestion(Action):
             return None
         if result.in_previous and result.excerpt:
             # Only the lines that answer the follow-up, never the whole previous answer again.
-            send_excerpt(dispatcher, best.entry, result.excerpt)
+            open_question = asks_open_question(question.text)
+            send_excerpt(dispatcher, best.entry, without_verdict(result.excerpt) if open_question else result.excerpt)
             return best.entry
         if found.outcome == "ambiguous":
             buttons = [entry_button(hit.entry) for hit in result.hits]

@@ -188,7 +188,11 @@ _ASKED_VALUE = (
         re.compile(r"\b(?:berapa|brp)\s+lama\b|\bhow\s+long\b", re.I),
         re.compile(r"\d+\s*(?:hari|minggu|bulan|tahun)", re.I),
     ),
-    (re.compile(r"\b(?:kapan|kpn|when|tanggal|tgl)\b", re.I), re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\b", re.I)),
+    # A day and month ("3 Juni"), or a month and year ("diresmikan pada Oktober 2022").
+    (
+        re.compile(r"\b(?:kapan|kpn|when|tanggal|tgl)\b", re.I),
+        re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\b|\b(?:{_MONTHS})\s+(?:19|20)\d\d\b", re.I),
+    ),
     (re.compile(r"\b(?:tahun|thn)\s+(?:berapa|brp)\b|\bwhat\s+year\b", re.I), re.compile(r"\b(?:19|20)\d\d\b")),
     (re.compile(r"\b(?:berapa|brp)\s+(?:kali|banyak|jumlah)\b|\bhow\s+(?:many|often)\b", re.I), re.compile(r"\b\d+\b")),
     (

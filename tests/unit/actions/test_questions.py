@@ -598,3 +598,12 @@ async def test_a_verdict_entry_answers_an_open_question_without_its_yes(kb) -> N
     assert answered_ids(open_reply) == answered_ids(yes_no_reply) == ["replikasi-sama-dengan-adopsi"]
     assert texts(yes_no_reply).startswith("Ya, pada dasarnya")
     assert texts(open_reply).startswith("Pada dasarnya")
+
+
+async def test_when_asked_of_the_last_answer_is_answered_by_its_month_and_year(kb) -> None:
+    """ "yg pertama dibuka kapan?" after NTT's MPPs: "diresmikan pada Oktober 2022" says when (no "Ya," before it)."""
+    _, first = await ask(kb, "mpp di ntt ada dimana aja", "ask_mpp")
+    dispatcher, _ = await ask(kb, "yg pertama dibuka kapan?", "out_of_scope", **context_of(first))
+    reply = texts(dispatcher)
+    assert "Oktober 2022" in reply and "Sumber:" in reply
+    assert not reply.startswith("Ya")
