@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from knowledge import Entry, Question, years_in
+from knowledge import Entry, Question, named_subjects, years_in
 
 _ALREADY_DIRECT = re.compile(
     r"^\s*(?:ya|tidak|belum|bukan|boleh|bisa|tergantung|benar|betul|sudah|wajib|yes|no|not|it depends|depends)\b",
@@ -205,8 +205,35 @@ def direct_line(question: Question, entry: Entry) -> str | None:
     return None
 
 
-# A flat verdict at the start of an answer: "Ya, ...", "Tidak, ...", "Ya. ...", "Yes, ...", "No, ...".
-_FLAT_VERDICT = re.compile(r"^\s*(?:ya|tidak|yes|no)\s*[,.:]\s*", re.IGNORECASE)
+# A flat verdict at the start of an answer: "Ya, ...", "Tidak, ...", "Ya. ...", "Yes, ...", "No, ...", and the
+# one that reads right for both polarities of a question about a revoked rule ("Tidak berlaku lagi: ...").
+_FLAT_VERDICT = re.compile(
+    r"^\s*(?:(?:ya|tidak|yes|no)\s*[,.:]|tidak\s+berlaku\s+lagi\s*:|no\s+longer\s+in\s+force\s*:)\s*", re.IGNORECASE
+)
+# A regulation a question names ("permen 91", "perpres 89", "30/2014") and the first one an answer's verdict is about.
+_REGULATION_NAMED = re.compile(
+    r"\b(?:permen\w*|perpres|kepmen\w*|pedoman|peraturan)\s*(?:panrb\s*|menpan\w*\s*|rb\s*)?(?:no\.?\s*|nomor\s*)?(\d{1,3})\b"
+    r"|\b(\d{1,3})\s*/\s*(?:19|20)\d\d\b",
+    re.IGNORECASE,
+)
+_REGULATION_NUMBER = re.compile(r"\b(\d{1,3})\s*/\s*(?:19|20)\d\d\b|\b[Nn]omor\s+(\d{1,3})\s+[Tt]ahun\b")
+
+
+def verdict_fits(question: Question, entry: Entry) -> bool:
+    """Return whether an entry's opening yes or no is about what the question asks, as far as can be told.
+
+    A verdict is written for one question. "permen 91 masih berlaku?" finds "Tidak berlaku lagi: PermenPANRB
+    30/2014 ... dicabut oleh PermenPANRB 91/2021", whose "no" is about another regulation; "proposal kipp boleh
+    pakai bahasa inggris?" finds "Ya, Kementerian PANRB membantu proposal UNPSA berbahasa Inggris", whose "yes"
+    is about another programme. Shown with its verdict, either answer says the opposite of the facts.
+    """
+    asked = {number for pair in _REGULATION_NAMED.findall(question.text) for number in pair if number}
+    opening = entry.answer.strip().split("\n", 1)[0]
+    first = _REGULATION_NUMBER.search(opening)
+    if asked and first is not None and (first.group(1) or first.group(2)) not in asked:
+        return False
+    about, entry_about = named_subjects(question.text), named_subjects(entry.title)
+    return not (about and entry_about and not about & entry_about)
 
 
 def without_verdict(body: str) -> str:

@@ -25,7 +25,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions._kb import resolve_kb
-from actions.direct import direct_line, facts_asked, without_verdict
+from actions.direct import direct_line, facts_asked, verdict_fits, without_verdict
 from actions.replies import entry_button, part_answer, send_answer, send_excerpt, send_rest
 from knowledge import (
     TOPICS,
@@ -385,7 +385,8 @@ class ActionAnswerQuestion(Action):
             lead=lead,
             buttons=[entry_button(e) for e in related] or None,
             question=f"{question.text} {year}" if year else question.text,
-            verdict=not asks_open_question(question.text),
+            # A verdict about another regulation or programme than the one asked of would say the opposite.
+            verdict=verdict_fits(question, best.entry) and not asks_open_question(question.text),
         )
         return best.entry
 

@@ -41,7 +41,7 @@ from knowledge.query import (
     refers_back_to,
     years_in,
 )
-from knowledge.retrieval import Hints
+from knowledge.retrieval import Hints, named_subjects
 from knowledge.service import KnowledgeBase, ensure_seeded, load_content
 from knowledge.stats import stats_chart_png, stats_csv, stats_text
 from knowledge.text import content_terms
@@ -100,6 +100,7 @@ __all__ = [
     "kb_info",
     "kipp_editions",
     "load_content",
+    "named_subjects",
     "purge_if_due",
     "read_content_dir",
     "read_editions_file",

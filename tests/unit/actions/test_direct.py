@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.direct import direct_line, stated_months, without_verdict
+from actions.direct import direct_line, stated_months, verdict_fits, without_verdict
 from knowledge import Entry, read_question
 from tests.factories import active_entry
 
@@ -94,3 +94,23 @@ def test_a_figure_the_sources_disagree_on_depends_on_the_source() -> None:
 )
 def test_an_answer_to_an_open_question_drops_only_a_flat_verdict(answer: str, shown: str) -> None:
     assert without_verdict(answer) == shown
+
+
+def test_a_verdict_about_another_regulation_or_programme_does_not_fit() -> None:
+    revoked = active_entry(
+        "pelembagaan-permen-30-2014",
+        title="Apakah PermenPANRB 30/2014 masih berlaku?",
+        questions=("permen 30 2014 masih berlaku",),
+        answer="Tidak berlaku lagi: PermenPANRB 30/2014 sudah dicabut oleh PermenPANRB 91/2021.",
+    )
+    english = active_entry(
+        "unpsa-bantu-proposal-inggris",
+        title="Bantuan proposal UNPSA berbahasa Inggris",
+        questions=("proposal unpsa bahasa inggris",),
+        answer="Ya, Kementerian PANRB membantu proposal UNPSA berbahasa Inggris.",
+    )
+    assert verdict_fits(read_question("permen 30/2014 masih dipakai ga?"), revoked)
+    assert verdict_fits(read_question("permenpanrb no 30 th 2014 masih berlaku?"), revoked)
+    assert not verdict_fits(read_question("permen 91 masih berlaku?"), revoked)  # its "no" is about 30/2014
+    assert verdict_fits(read_question("proposal unpsa dibantu bahasa inggrisnya?"), english)
+    assert not verdict_fits(read_question("proposal kipp boleh pakai bahasa inggris?"), english)  # about UNPSA

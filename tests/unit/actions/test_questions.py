@@ -607,3 +607,12 @@ async def test_when_asked_of_the_last_answer_is_answered_by_its_month_and_year(k
     reply = texts(dispatcher)
     assert "Oktober 2022" in reply and "Sumber:" in reply
     assert not reply.startswith("Ya")
+
+
+async def test_a_verdict_about_another_regulation_is_not_shown(kb) -> None:
+    """ "permen 91 masih berlaku?" finds the entry on 30/2014, which 91/2021 revoked: its "no" is not about 91."""
+    dispatcher, _ = await ask(kb, "permen 91 masih berlaku?", "ask_institutionalisation")
+    assert answered_ids(dispatcher) == ["pelembagaan-permen-30-2014"]
+    assert texts(dispatcher).startswith("PermenPANRB 30/2014")
+    asked_of_it, _ = await ask(kb, "permen 30/2014 masih dipakai ga?", "ask_institutionalisation")
+    assert texts(asked_of_it).startswith("Tidak berlaku lagi:")

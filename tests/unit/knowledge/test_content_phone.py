@@ -39,7 +39,7 @@ def test_first_paragraph_is_short_and_stands_alone(entry) -> None:
         ("kipp-wajib-ikut", "Ya,"),
         ("replikasi-boleh-meniru", "Ya,"),
         ("kipp-2024-ditiadakan", "Tidak,"),
-        ("pelembagaan-permen-30-2014", "Tidak."),
+        ("pelembagaan-permen-30-2014", "Tidak berlaku lagi:"),  # "masih berlaku?" and "sudah dicabut?" alike
         ("umum-bukan-aplikasi", "Tidak."),
         ("kipp-usia-inovasi", "Tergantung"),
         ("kipp-pernah-menang", "Tergantung"),
