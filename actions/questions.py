@@ -60,6 +60,9 @@ INTENT_TOPICS: dict[str, frozenset[str]] = {
 TOPIC_PARENTS = {"sinovik": "kipp", "unpsa": "kipp", "jipp": "replikasi"}
 # When the NLU calls a question out of scope, only a clear knowledge-base match overrides it.
 OUT_OF_SCOPE_OVERRIDE = 0.3
+# Below this score an entry's opening "Ya," / "Tidak," is not shown: "mpp buka hari sabtu?" matched an MPP
+# rule at 0.2 and was answered "Ya, ...". The weakest right verdict on the officer set scored 0.28.
+VERDICT_MIN_SCORE = 0.25
 # Runner-up entries this close to the answer are offered as "related" buttons under it.
 RELATED_MARGIN = 0.05
 # Retrieval reads the start of very long messages; officers paste whole documents sometimes.
@@ -385,8 +388,11 @@ class ActionAnswerQuestion(Action):
             lead=lead,
             buttons=[entry_button(e) for e in related] or None,
             question=f"{question.text} {year}" if year else question.text,
-            # A verdict about another regulation or programme than the one asked of would say the opposite.
-            verdict=verdict_fits(question, best.entry) and not asks_open_question(question.text),
+            # A verdict about another regulation or programme than the one asked of, or found by a weak match,
+            # may say the opposite of the facts: the answer then speaks without it.
+            verdict=best.score >= VERDICT_MIN_SCORE
+            and verdict_fits(question, best.entry)
+            and not asks_open_question(question.text),
         )
         return best.entry
 

@@ -616,3 +616,10 @@ async def test_a_verdict_about_another_regulation_is_not_shown(kb) -> None:
     assert texts(dispatcher).startswith("PermenPANRB 30/2014")
     asked_of_it, _ = await ask(kb, "permen 30/2014 masih dipakai ga?", "ask_institutionalisation")
     assert texts(asked_of_it).startswith("Tidak berlaku lagi:")
+
+
+async def test_a_verdict_found_by_a_weak_match_is_not_shown(kb) -> None:
+    """Nothing says when MPPs open; an MPP rule matched by "mpp" alone must not answer "Ya"."""
+    dispatcher, _ = await ask(kb, "mpp buka hari sabtu?", "ask_mpp")
+    reply = texts(dispatcher)
+    assert not reply.startswith(("Ya", "Tidak"))
