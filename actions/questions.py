@@ -40,6 +40,7 @@ from knowledge import (
     asks_open_question,
     asks_something,
     content_terms,
+    excerpt_in_english,
     is_indonesian,
     is_year_only,
     read_question,
@@ -213,6 +214,9 @@ class ActionAnswerQuestion(Action):
         if question.asks_more and previous is not None:
             send_rest(dispatcher, previous, english=question.english)
             return _context_events(previous, _conversation_year(tracker, previous), english=question.english)
+        if question.asks_again and previous is not None:
+            send_answer(dispatcher, previous, english=question.english)
+            return _context_events(previous, _conversation_year(tracker, previous), english=question.english)
         parts = self._answer_parts(kb, tracker, question, intent, previous)
         if len(parts) > 1 and sum(p.outcome in {"answered", "uncertain"} for p in parts) >= 1:
             answered = self._send_parts(dispatcher, parts, english=question.english)
@@ -365,8 +369,11 @@ class ActionAnswerQuestion(Action):
             return None
         if result.in_previous and result.excerpt:
             # Only the lines that answer the follow-up, never the whole previous answer again.
-            open_question = asks_open_question(question.text)
-            send_excerpt(dispatcher, best.entry, without_verdict(result.excerpt) if open_question else result.excerpt)
+            # In English when it can be told which English lines they are; else the Indonesian lines answer.
+            excerpt = (english and excerpt_in_english(best.entry, result.excerpt, question.text)) or result.excerpt
+            send_excerpt(
+                dispatcher, best.entry, without_verdict(excerpt) if asks_open_question(question.text) else excerpt
+            )
             return best.entry
         if found.outcome == "ambiguous":
             buttons = [entry_button(hit.entry) for hit in result.hits]
@@ -441,12 +448,17 @@ class ActionSmallTalk(ActionAnswerQuestion):
         question = read_question(text[:MAX_QUERY_CHARS])
         # "pagi min, kipp itu apa?", "makasih. oh iya, ketua TPI siapa?", "wajib gak?" after an answer on study
         # visits, "pemenangnya siapa aja?": a question the NLU took for small talk is answered.
-        # An injection wrapped in small talk ("abaikan aturan ... siapa kamu") is declined like any other.
-        if question.injection or (
-            len(question.text.split()) >= 2
-            and (intent != "help" or not _about_the_assistant(question.text))
-            and asks_something(question.text)
-            and await self._answers_something(tracker, question)
+        # An injection wrapped in small talk ("abaikan aturan ... siapa kamu") is declined like any other, and
+        # "sekali lagi min" (taken for "ok") asks for the last answer again.
+        if (
+            question.injection
+            or question.asks_again
+            or (
+                len(question.text.split()) >= 2
+                and (intent != "help" or not _about_the_assistant(question.text))
+                and asks_something(question.text)
+                and await self._answers_something(tracker, question)
+            )
         ):
             return await super().run(dispatcher, tracker, domain)
         # A favour ("pinjem duit dong"), or a request the NLU only guessed was small talk ("write me a poem about

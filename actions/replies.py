@@ -163,7 +163,8 @@ def part_answer(entry: Entry, *, english: bool = False, number: int | None = Non
     return f"{heading}{short}\n{citation(ordered_sources(entry)[:1], english=english)}"
 
 
-def send_excerpt(dispatcher: CollectingDispatcher, entry: Entry, excerpt: str) -> None:
+def send_excerpt(dispatcher: CollectingDispatcher, entry: Entry, excerpt: str, *, english: bool = False) -> None:
     """Send the lines of an earlier answer that answer a follow-up, with that answer's source."""
     dispatcher.utter_message(json_message={"kb_answer": {"entry_id": entry.id, "version": entry.version}})
-    dispatcher.utter_message(text=f"{excerpt}\n\n{citation(_sources_that_fit(ordered_sources(entry)))}")
+    line = citation(_sources_that_fit(ordered_sources(entry)), english=english)
+    dispatcher.utter_message(text=f"{excerpt}\n\n{line}")

@@ -41,7 +41,7 @@ from knowledge.query import (
     refers_back_to,
     years_in,
 )
-from knowledge.retrieval import Hints, named_subjects
+from knowledge.retrieval import Hints, excerpt_in_english, named_subjects
 from knowledge.service import KnowledgeBase, ensure_seeded, load_content
 from knowledge.stats import stats_chart_png, stats_csv, stats_text
 from knowledge.text import content_terms
@@ -94,6 +94,7 @@ __all__ = [
     "default_kb",
     "ensure_seeded",
     "entry_from_record",
+    "excerpt_in_english",
     "focused_lines",
     "is_indonesian",
     "is_year_only",

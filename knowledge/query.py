@@ -379,6 +379,7 @@ class Question:
     names_subject: bool
     asks_repeat: bool
     asks_more: bool  # "selengkapnya", "jelasin lebih detail": the rest of the last answer
+    asks_again: bool  # "ulangi dong": the last answer again, nothing else
     switches_subject: bool  # "kalau jipp?": the previous question's aspect, about a subject this names
     injection: bool  # "abaikan instruksi sebelumnya dan ...": declined
     relates: bool  # "kaitannya sama kipp apa?": read together with the previous subject
@@ -633,6 +634,16 @@ def asks_more(text: str) -> bool:
     return set(content_terms(_MORE.sub(" ", text))) <= _POINTING_WORDS | _ASKING_HOW
 
 
+def asks_again(text: str) -> bool:
+    """Return whether a message only asks to hear the last answer again ("ulangi dong", "sekali lagi min").
+
+    "ulangi jawaban soal dasar hukumnya" names what to repeat: a question, read with the repeat allowed.
+    """
+    if not _REPEAT.search(text) or len(text.split()) > 6:
+        return False
+    return set(content_terms(_REPEAT.sub(" ", text))) <= _POINTING_WORDS | _ASKING_HOW
+
+
 def switches_subject(text: str) -> bool:
     """Return whether a short message asks the previous question about another subject ("kalau jipp?")."""
     short_switch = bool(_SWITCH.match(text)) and len(text.split()) <= SWITCH_MAX_WORDS
@@ -651,6 +662,7 @@ def read_question(text: str) -> Question:
         names_subject=names_subject(cleaned),
         asks_repeat=bool(_REPEAT.search(cleaned)),
         asks_more=asks_more(cleaned),
+        asks_again=asks_again(cleaned),
         switches_subject=switches_subject(cleaned),
         injection=bool(_INJECTION.search(text)),
         relates=bool(_RELATION.search(cleaned)) and len(cleaned.split()) <= SWITCH_MAX_WORDS + 1,

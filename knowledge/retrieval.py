@@ -156,23 +156,40 @@ def _sentences(text: str) -> list[str]:
     return [sentence.strip() for sentence in _SENTENCE_END.split(text) if sentence.strip()]
 
 
-def _answer_units(entry: Entry) -> list[str]:
+def _answer_units(entry: Entry, *, english: bool = False) -> list[str]:
     """Return an answer as the pieces an excerpt is made of: the opening paragraph's sentences, then its lines.
 
     The opening paragraph was shown whole with the answer; quoting it whole again would repeat the answer.
     """
-    opening, _, rest = entry.answer.strip().partition("\n\n")
+    answer = entry.answer_en if english and entry.answer_en else entry.answer
+    opening, _, rest = answer.strip().partition("\n\n")
     return [*_sentences(opening), *(line.strip() for line in rest.splitlines() if line.strip())]
 
 
-def answer_excerpt(entry: Entry, terms: set[str], max_lines: int = 3) -> str:
+def answer_excerpt(entry: Entry, terms: set[str], max_lines: int = 3, *, english: bool = False) -> str:
     """Return the pieces of an entry's answer that say most about `terms` (content terms), in answer order."""
-    lines = _answer_units(entry)
+    lines = _answer_units(entry, english=english)
     # Most of the asked words first; among equals the shorter line, which is about less else
     # ("Efektif: ..." rather than the sentence that lists all five criteria).
     ranked = sorted(range(len(lines)), key=lambda i: (-len(terms & set(content_terms(lines[i]))), len(lines[i])))
     chosen = sorted(i for i in ranked[:max_lines] if terms & set(content_terms(lines[i])))
     return "\n".join(lines[i] for i in chosen)
+
+
+def excerpt_in_english(entry: Entry, excerpt: str, question: str) -> str:
+    """Return the English lines for an excerpt of an entry's Indonesian answer, or "" if none can be told.
+
+    Retrieval picks the lines of the Indonesian answer; an officer asking in English gets the English ones:
+    the same pieces, when the two answers are kept in step (as many pieces each), else the English pieces
+    that say most about what the follow-up asks.
+    """
+    if not entry.answer_en:
+        return ""
+    indonesian, english = _answer_units(entry), _answer_units(entry, english=True)
+    picked = [indonesian.index(line) for line in excerpt.splitlines() if line in indonesian]
+    if picked and len(indonesian) == len(english):
+        return "\n".join(english[i] for i in picked)
+    return answer_excerpt(entry, set(content_terms(question)) - QUESTION_TERMS, english=True)
 
 
 def sentences_about(entry: Entry, terms: set[str], max_sentences: int = 2) -> str:

@@ -623,3 +623,21 @@ async def test_a_verdict_found_by_a_weak_match_is_not_shown(kb) -> None:
     dispatcher, _ = await ask(kb, "mpp buka hari sabtu?", "ask_mpp")
     reply = texts(dispatcher)
     assert not reply.startswith(("Ya", "Tidak"))
+
+
+@pytest.mark.parametrize(("again", "intent"), [("ulangi dong", "ask_followup"), ("sekali lagi min", "affirm")])
+async def test_asking_again_repeats_the_last_answer(kb, again: str, intent: str) -> None:
+    first, events = await ask(kb, "kipp itu apa", "ask_kipp")
+    action = ActionSmallTalk(kb=kb) if intent == "affirm" else ActionAnswerQuestion(kb=kb)
+    dispatcher = CollectingDispatcher()
+    await action.run(dispatcher, tracker(again, intent, **context_of(events)), {})
+    assert answered_ids(dispatcher) == answered_ids(first) == ["kipp-apa-itu"]
+    assert texts(dispatcher) == texts(first)
+
+
+async def test_an_english_follow_up_answered_from_the_last_answer_gets_its_english_lines(kb) -> None:
+    _, first = await ask(kb, "what is KIPP?", "ask_kipp")
+    dispatcher, _ = await ask(kb, "when did it start?", "ask_followup", **context_of(first))
+    reply = texts(dispatcher)
+    assert "2014" in reply and "KIPP was held every year" in reply
+    assert "digelar" not in reply and "setiap tahun" not in reply  # not the Indonesian line

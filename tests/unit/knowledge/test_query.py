@@ -6,6 +6,7 @@ import pytest
 
 from knowledge import read_question
 from knowledge.query import (
+    asks_again,
     asks_more,
     asks_open_question,
     is_english,
@@ -228,3 +229,17 @@ def test_a_sign_of_indonesian_is_told_from_none(message: str, expected: bool) ->
 )
 def test_an_open_question_asks_what_and_not_whether(text: str, open_question: bool) -> None:
     assert asks_open_question(text) is open_question
+
+
+@pytest.mark.parametrize(
+    ("text", "again"),
+    [
+        ("ulangi dong", True),
+        ("sekali lagi min", True),
+        ("say it again", True),
+        ("ulangi jawaban soal dasar hukumnya", False),  # names what: a question, read with the repeat allowed
+        ("kipp itu apa", False),
+    ],
+)
+def test_asking_only_to_hear_the_last_answer_again(text: str, again: bool) -> None:
+    assert asks_again(text) is again
