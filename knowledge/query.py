@@ -41,8 +41,8 @@ _LEAD_IN = re.compile(
 # Thanks and sign-offs at the end of a message.
 _TRAILER = re.compile(
     r"[\s,.!;:]*(?:(?:terima\s*kasih|trima\s*kasih|makasih|makasi|mksh|trims|thx|thanks|thank\s+you|tks|tq|ty"
-    rf"|tolong\s+dibantu|mohon\s+(?:bantuannya|pencerahannya|infonya|penjelasannya)|please|pls)"
-    rf"(?:\s+(?:banyak|ya|yaa|sebelumnya|much|a\s+lot|{_POLITE}))*[\s,.!🙏]*)+$",
+    rf"|(?:tolong|mohon|bisa|minta)\s+dibantu|mohon\s+(?:bantuannya|pencerahannya|infonya|penjelasannya)|please|pls)"
+    rf"(?:\s+(?:banyak|ya|yaa|sebelumnya|much|a\s+lot|{_POLITE}))*[\s,.!?🙏]*)+$",
     re.IGNORECASE,
 )
 # A clause that only describes who is asking ("sy staf baru di bagian organisasi", "kami dari dinas kesehatan").
@@ -55,7 +55,8 @@ _PERSONAL = re.compile(
 )
 # Who said or asked it, before what was heard: "td pimpinan nanya soal ...", "narasumber bilang ada istilah ...".
 _HEARD = re.compile(
-    r"^.*?\b(?:nanya|nanyain|tanya|menanyakan|nyebut|menyebut|bilang|ngomongin|bahas|membahas|cerita|sebut)\w*"
+    r"^.*?\b(?:nanya|nanyain|tanya|menanyakan|nyebut|menyebut|bilang|ngomongin|bahas|membahas|cerita|sebut"
+    r"|share|ngeshare|sharing|posting|kirim|nulis|menulis)\w*"
     r"(?:\s+(?:soal|tentang|ttg|masalah|mengenai|ada|istilah|kata))*\s+",
     re.IGNORECASE,
 )

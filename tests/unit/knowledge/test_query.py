@@ -43,6 +43,12 @@ from knowledge.text import content_terms, tokens
         ),
         # Background that is the point of the question stays.
         ("inovasi kami baru 8 bulan, udah bisa ikut kipp?", "inovasi kami baru 8 bulan, udah bisa ikut kipp?"),
+        # What was shared in a chat group, and a "can you help?" tag, are wrapping too.
+        (
+            "halo min, maaf ganggu malam2, td di grup wa ada yg share soal jipp, itu sebenernya apa ya?",
+            "jipp, itu sebenernya apa ya?",
+        ),
+        ("kak, atasan sy nanya kapan kipp 2025 ditutup, bisa dibantu?", "atasan sy nanya kapan kipp 2025 ditutup"),
         # A question that says next to nothing on its own ("caranya gimana?") is about the context before it.
         (
             "selamat sore, kami di kecamatan pengen inovasinya awet walau camatnya ganti. caranya gimana ya?",
