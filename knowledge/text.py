@@ -174,6 +174,34 @@ def fold(text: str) -> str:
     return text
 
 
+# The programme's own long words, often typed one letter off ("sinovk", "replkasi", "pelembagan", "mal pelayan
+# publik"). A word one edit away from one of them, and no dictionary word itself, is read as it.
+_OFTEN_MISTYPED = ("sinovik", "replikasi", "pelembagaan", "jippnas", "kompetisi", "pelayanan", "inovasi")
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _one_edit(word: str) -> set[str]:
+    """Return the words one deletion, swap of neighbours, replacement or insertion away from `word`."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deleted = {a + b[1:] for a, b in splits if b}
+    swapped = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    replaced = {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    inserted = {a + c + b for a, b in splits for c in _LETTERS}
+    return deleted | swapped | replaced | inserted
+
+
+@lru_cache(maxsize=1)
+def _mistyped() -> dict[str, str]:
+    dictionary = _get_stemmer().delegatedStemmer.dictionary
+    known = set(SLANG) | STOP_WORDS | set(_OFTEN_MISTYPED)
+    return {
+        variant: word
+        for word in _OFTEN_MISTYPED
+        for variant in _one_edit(word)
+        if len(variant) >= 5 and variant not in known and not dictionary.contains(variant)
+    }
+
+
 def tokens(text: str) -> list[str]:
     """Split into folded tokens with slang expanded; digits and words are separated ("91/2021" -> 91 2021)."""
     return list(_tokens(text))
@@ -187,7 +215,7 @@ def _tokens(text: str) -> tuple[str, ...]:
         # "permennya", "juklaknya": an abbreviation with the possessive ending is still the abbreviation.
         if token not in SLANG and token.endswith("nya") and token[:-3] in SLANG:
             token = token[:-3]
-        token = SLANG.get(token, token)
+        token = SLANG.get(token, _mistyped().get(token, token))
         if token:
             out.extend(token.split())
     return tuple(out)

@@ -123,3 +123,17 @@ def test_a_root_word_with_the_possessive_is_not_read_as_a_colloquial_verb() -> N
 def test_an_aim_is_not_a_target() -> None:
     # "tujuan dibangunnya mpp" asks why MPPs exist, not how many were targeted.
     assert content_terms("tujuan") != content_terms("target")
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("sinovk itu apa", ["sinovik", "itu", "apa"]),
+        ("replkasi inovsai", ["replikasi", "inovasi"]),
+        ("pelembagan", ["pelembagaan"]),
+        ("pelayan restoran", ["pelayan", "restoran"]),  # a dictionary word stays itself
+        ("kip", ["kip"]),  # too short to guess: KIP is also a student card
+    ],
+)
+def test_the_programmes_own_words_typed_one_letter_off_are_read_as_meant(typed: str, read: list[str]) -> None:
+    assert tokens(typed) == read
