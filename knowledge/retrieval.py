@@ -500,16 +500,17 @@ class KnowledgeIndex:
         total = sum(weights.values())
         if not total:
             return np.ones(len(self.entries))
-        covered = np.zeros(len(self.entries))
+        covered: Scores = np.zeros(len(self.entries))
         for term, weight in weights.items():
             if term in self._knowing:
                 covered[self._knowing[term]] += weight
-        return covered / total
+        share: Scores = covered / total
+        return share
 
     def _apply_hints(
         self, scores: Scores, topics: frozenset[str], year: str | None, facts: frozenset[str] = frozenset()
     ) -> Scores:
-        weights = np.where(np.isin(self._topics, list(topics)), TOPIC_BOOST, 1.0)
+        weights: Scores = np.where(np.isin(self._topics, list(topics)), TOPIC_BOOST, 1.0)
         if facts:
             weights *= np.array([FACT_BOOST if facts & entry_facts else 1.0 for entry_facts in self._facts])
         if year:
