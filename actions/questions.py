@@ -369,8 +369,11 @@ class ActionAnswerQuestion(Action):
             return None
         if result.in_previous and result.excerpt:
             # Only the lines that answer the follow-up, never the whole previous answer again.
-            # In English when it can be told which English lines they are; else the Indonesian lines answer.
-            excerpt = (english and excerpt_in_english(best.entry, result.excerpt, question.text)) or result.excerpt
+            # In English when it can be told which English lines they are; else the English answer itself.
+            excerpt = excerpt_in_english(best.entry, result.excerpt, question.text) if english else result.excerpt
+            if not excerpt:
+                send_answer(dispatcher, best.entry, english=True, question=question.text)
+                return best.entry
             send_excerpt(
                 dispatcher, best.entry, without_verdict(excerpt) if asks_open_question(question.text) else excerpt
             )

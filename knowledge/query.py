@@ -571,7 +571,10 @@ def asks_open_question(text: str) -> bool:
     """Return whether a message asks only what, who, how, when... and not whether ("syaratnya apa?", "bedanya?")."""
     if is_yes_no(text) or _WHETHER.search(text):
         return False
-    return bool(_WH_WORD.search(text) or _RELATION.search(text))
+    # "kelompoknya?", "dasar hukumnya?": the thing itself, asked for.
+    words = re.findall(r"\w+", text)
+    asks_for_it = 0 < len(words) <= 2 and words[-1].lower().endswith("nya")
+    return bool(_WH_WORD.search(text) or _RELATION.search(text)) or asks_for_it
 
 
 def asks_something(text: str) -> bool:

@@ -185,11 +185,18 @@ def excerpt_in_english(entry: Entry, excerpt: str, question: str) -> str:
     """
     if not entry.answer_en:
         return ""
-    indonesian, english = _answer_units(entry), _answer_units(entry, english=True)
-    picked = [indonesian.index(line) for line in excerpt.splitlines() if line in indonesian]
-    if picked and len(indonesian) == len(english):
-        return "\n".join(english[i] for i in picked)
+    # The same pieces (sentences of the opening, lines of the rest), or the same whole lines.
+    for split in (_answer_units, _answer_lines):
+        indonesian, english = split(entry), split(entry, english=True)
+        picked = [indonesian.index(line) for line in excerpt.splitlines() if line in indonesian]
+        if picked and len(indonesian) == len(english):
+            return "\n".join(english[i] for i in picked)
     return answer_excerpt(entry, set(content_terms(question)) - QUESTION_TERMS, english=True)
+
+
+def _answer_lines(entry: Entry, *, english: bool = False) -> list[str]:
+    answer = entry.answer_en if english and entry.answer_en else entry.answer
+    return [line.strip() for line in answer.splitlines() if line.strip()]
 
 
 def sentences_about(entry: Entry, terms: set[str], max_sentences: int = 2) -> str:
@@ -269,9 +276,9 @@ def detail_in(entry: Entry, follow_up: str, max_lines: int = 2) -> str:
             found = [line for line in lines if looks.search(line) and specific <= set(content_terms(line)) | {""}]
             if found:
                 return "\n".join(found[:max_lines])
-    # "sejak kapan?" of an answer that dates things by year only ("... sejak 2022"): the lines with a year.
+    # "sejak kapan?" of an answer that dates a start by year only ("... sejak 2022"): the lines that do.
     if _WHEN.search(follow_up) and specific <= _WHEN_WORDS:
-        found = [line for line in lines if years_in(line)]
+        found = [unit for unit in _answer_units(entry) if years_in(unit) and _STARTED.search(unit)]
         if found:
             return "\n".join(found[:max_lines])
     # "trus 2023?" after an answer that goes year by year (or covers that year among others): that year's line.
@@ -289,7 +296,10 @@ def detail_in(entry: Entry, follow_up: str, max_lines: int = 2) -> str:
 
 
 _WHEN = re.compile(r"\b(?:kapan|kpn|when|since\s+when)\b", re.IGNORECASE)
-_WHEN_WORDS = frozenset({"sejak", "mulai", "awal", "sampai", "hingga"})  # "sejak kapan", "mulai kapan"
+_WHEN_WORDS = frozenset({"sejak", "mulai", "awal", "sampai", "hingga", "ada"})  # "sejak kapan (ada)", "mulai kapan"
+_STARTED = re.compile(
+    r"\b(?:sejak|mulai|dimulai|pertama|dicanangkan|diluncurkan|dibentuk|didirikan|since|began|started|launched)\b", re.I
+)
 
 
 _ASK_NEXT = (
@@ -755,6 +765,7 @@ class KnowledgeIndex:
         aspect_titled = in_context.confident and own_terms <= self._title_terms[self._index_of(in_context)]
         if excerpt and own_terms and not written_for_it and aspect_titled:
             excerpt = ""
+
         # ...unless it asks again what that answer was about ("langkahnya apa aja?" after the steps).
         asks_anew = own_terms <= set(content_terms(previous.title))
         if previous_fits_best and excerpt and not asks_anew and not hints.repeat:

@@ -229,6 +229,8 @@ def test_a_sign_of_indonesian_is_told_from_none(message: str, expected: bool) ->
         ("apa bener di kipp 2025 masyarakat ikut menilai inovasi?", False),
         ("kelompok khusus dulu bisa didaftarin sama siapa aja?", False),
         ("replikasi inovasi", False),  # asks nothing in particular
+        ("kelompoknya?", True),
+        ("dasar hukumnya?", True),
         ("what is the difference between replication and adoption?", True),
         ("is replication the same as adoption?", False),
     ],

@@ -394,3 +394,10 @@ def test_sejak_kapan_after_an_answer_dated_by_year_gets_the_lines_with_the_year(
     assert detail_in(hubs, "sejak kapan?") == "Sumatera Utara memiliki Hub JIPP sejak 2022."
     assert detail_in(hubs, "mulai kapan ya") == "Sumatera Utara memiliki Hub JIPP sejak 2022."
     assert detail_in(hubs, "pendampingnya kapan dipilih?") == ""  # asks about something the lines do not date
+    aims = active_entry(
+        "kipp-tujuan",
+        title="Tujuan KIPP",
+        questions=("tujuan kipp",),
+        answer="KIPP bertujuan menjaring inovasi.\n\n• Pada 2023 temanya reformasi birokrasi berdampak.",
+    )
+    assert detail_in(aims, "sejak kapan ada?") == ""  # a year, but not when anything began
