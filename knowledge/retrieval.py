@@ -156,13 +156,17 @@ def _sentences(text: str) -> list[str]:
     return [sentence.strip() for sentence in _SENTENCE_END.split(text) if sentence.strip()]
 
 
+def _answer_text(entry: Entry, *, english: bool = False) -> str:
+    """Return the entry's answer in English when asked and written, else in Indonesian."""
+    return entry.answer_en if english and entry.answer_en else entry.answer
+
+
 def _answer_units(entry: Entry, *, english: bool = False) -> list[str]:
     """Return an answer as the pieces an excerpt is made of: the opening paragraph's sentences, then its lines.
 
     The opening paragraph was shown whole with the answer; quoting it whole again would repeat the answer.
     """
-    answer = entry.answer_en if english and entry.answer_en else entry.answer
-    opening, _, rest = answer.strip().partition("\n\n")
+    opening, _, rest = _answer_text(entry, english=english).strip().partition("\n\n")
     return [*_sentences(opening), *(line.strip() for line in rest.splitlines() if line.strip())]
 
 
@@ -195,8 +199,7 @@ def excerpt_in_english(entry: Entry, excerpt: str, question: str) -> str:
 
 
 def _answer_lines(entry: Entry, *, english: bool = False) -> list[str]:
-    answer = entry.answer_en if english and entry.answer_en else entry.answer
-    return [line.strip() for line in answer.splitlines() if line.strip()]
+    return [line.strip() for line in _answer_text(entry, english=english).splitlines() if line.strip()]
 
 
 def sentences_about(entry: Entry, terms: set[str], max_sentences: int = 2) -> str:
