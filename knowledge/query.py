@@ -189,6 +189,8 @@ _SWITCH = re.compile(
 SWITCH_MAX_WORDS = 5
 # "kaitannya sama kipp apa?", "bedanya dengan replikasi?": about the previous subject and the one named.
 _RELATION = re.compile(r"\b(?:kait\w*|hubungan\w*|bed[ae]\w*|perbedaan\w*|banding\w*|relation\w*|differen\w*)\b", re.I)
+# "alasan kipp 2024 ditiadakan": the reason is asked, not whether it happened.
+_REASON = re.compile(r"\b(?:alasan\w*|penyebab\w*|sebabnya|latar\s+belakang\w*|reasons?)\b", re.I)
 _ENGLISH_WORDS = frozenset(
     {
         "what",
@@ -574,7 +576,7 @@ def asks_open_question(text: str) -> bool:
     # "kelompoknya?", "dasar hukumnya?": the thing itself, asked for.
     words = re.findall(r"\w+", text)
     asks_for_it = 0 < len(words) <= 2 and words[-1].lower().endswith("nya")
-    return bool(_WH_WORD.search(text) or _RELATION.search(text)) or asks_for_it
+    return bool(_WH_WORD.search(text) or _RELATION.search(text) or _REASON.search(text)) or asks_for_it
 
 
 def asks_something(text: str) -> bool:

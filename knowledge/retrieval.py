@@ -217,8 +217,20 @@ _ASKED_VALUE = (
     ),
     # A day and month ("3 Juni"), or a month and year ("diresmikan pada Oktober 2022").
     (
-        re.compile(r"\b(?:kapan|kpn|when|tanggal|tgl)\b", re.I),
+        re.compile(
+            r"(?<!dari\s)(?<!dr\s)(?<!sampai\s)(?<!sampe\s)(?<!smp\s)(?<!hingga\s)\b(?:kapan|kpn|when|tanggal|tgl)\b",
+            re.I,
+        ),
         re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\b|\b(?:{_MONTHS})\s+(?:19|20)\d\d\b", re.I),
+    ),
+    # "dihitung dari kapan?": the point a span runs from or to ("dari tanggal penutupan pendaftaran"), or a date.
+    (
+        re.compile(r"\b(?:dari|dr|sampai|sampe|smp|hingga)\s+(?:kapan|kpn)\b", re.I),
+        re.compile(
+            rf"\b(?:dari|sejak|sampai|hingga|ke)\s+(?:tanggal|tgl|awal|akhir|penutupan|pembukaan|batas)\b"
+            rf"|\b\d{{1,2}}\s+(?:{_MONTHS})\b|\b(?:{_MONTHS})\s+(?:19|20)\d\d\b",
+            re.I,
+        ),
     ),
     (re.compile(r"\b(?:tahun|thn)\s+(?:berapa|brp)\b|\bwhat\s+year\b", re.I), re.compile(r"\b(?:19|20)\d\d\b")),
     (re.compile(r"\b(?:berapa|brp)\s+(?:kali|banyak|jumlah)\b|\bhow\s+(?:many|often)\b", re.I), re.compile(r"\b\d+\b")),
@@ -296,6 +308,21 @@ def detail_in(entry: Entry, follow_up: str, max_lines: int = 2) -> str:
         if found:
             return "\n".join(found[:max_lines])
     return ""
+
+
+_ASKS_LEGAL_BASIS = re.compile(
+    r"\b(?:dasar\s*(?:hukum|aturan|regulasi)\w*|payung\s*hukum\w*|aturannya|regulasinya|legal\s+basis)\b", re.I
+)
+# A regulation named by its number: "PermenPANRB 91/2021", "Perpres 89/2021", "Nomor 7 Tahun 2021".
+_RULE_NUMBER = re.compile(
+    r"\b(?:Permen\w*|Perpres|Kepmen\w*|Keputusan\s+Men\w*|PP|UU|Perda|Perkada|Pedoman\s+Men\w*)\s+"
+    r"(?:Nomor\s+)?(?P<number>\d{1,3})(?:/|\s+Tahun\s+)(?P<year>(?:19|20)\d\d)\b"
+)
+
+
+def _rule_numbers(text: str) -> set[tuple[str, str]]:
+    """Return the (number, year) of every regulation `text` names by number."""
+    return {(match["number"], match["year"]) for match in _RULE_NUMBER.finditer(text)}
 
 
 _WHEN = re.compile(r"\b(?:kapan|kpn|when|since\s+when)\b", re.IGNORECASE)
@@ -699,8 +726,11 @@ class KnowledgeIndex:
         if hints.relates:
             # An entry titled with both subjects ("Hubungan OAOI dengan KIPP") answers it...
             named = set(content_terms(text)) - QUESTION_TERMS - set(content_terms(previous.title))
+            # The other side is the last answer's subject, not its details: "bedanya sama adopsi?" after the
+            # Bali replication example compares replication, not Bali, with adoption.
+            subject = " ".join(sorted(set(content_terms(previous.title)) & SUBJECT_WORDS))
             both = self._rank(
-                self.scores(f"{text} {subject_terms(previous, text)}") * self._speaks_of(previous, named),
+                self.scores(f"{text} {subject or TOPIC_SUBJECTS[previous.topic]}") * self._speaks_of(previous, named),
                 limit,
                 used_context=True,
                 exclude=previous.id,
@@ -769,6 +799,18 @@ class KnowledgeIndex:
         if excerpt and own_terms and not written_for_it and aspect_titled:
             excerpt = ""
 
+        # "dasar hukumnya?" after the five criteria: the regulation that answer names (PermenPANRB 91/2021), not
+        # the legal basis of the subject an aspect entry is titled with (KIPP's), unless that is its subject too.
+        legal_basis = self._named_rule(previous) if _ASKS_LEGAL_BASIS.search(text) else ""
+        if (
+            legal_basis
+            and in_context.best
+            and _rule_numbers(legal_basis).isdisjoint(_rule_numbers(self._named_rule(in_context.best.entry)))
+            and self._titled_apart(previous, in_context)
+            and not hints.repeat
+        ):
+            return _excerpt_of(previous, previous_score, legal_basis)
+
         # ...unless it asks again what that answer was about ("langkahnya apa aja?" after the steps).
         asks_anew = own_terms <= set(content_terms(previous.title))
         if previous_fits_best and excerpt and not asks_anew and not hints.repeat:
@@ -803,7 +845,10 @@ class KnowledgeIndex:
         if plain.confident and plain_is_new and (same_subject or clear):
             return plain
         # "ditetapkan kapan?" after the answer on PermenPANRB 91/2021: the rest of that answer says it.
+        # "tugasnya?" after "Apa itu Hub JIPP", whose phrasings ask the hubs' tasks: its opening says them.
         if said_before:
+            if not excerpt and own_terms and written_for_it and not hints.repeat:
+                excerpt = _answer_text(previous).strip().split("\n\n")[0]
             return _excerpt_of(previous, previous_score, excerpt, confident=False)
         # A question that the last answer matches best, and whose lines share most of its words: those lines.
         if about_previous and not hints.repeat:
@@ -847,6 +892,18 @@ class KnowledgeIndex:
             return np.array([1.0 if wanted <= terms else 0.0 for terms in self._title_terms])
         return np.array([1.0 if wanted <= vocab else 0.5 for vocab in self._vocab])
 
+    @staticmethod
+    def _named_rule(entry: Entry) -> str:
+        """Return the first sentence or line of an answer that names a regulation by number, or ""."""
+        return next((unit for unit in _answer_units(entry) if _RULE_NUMBER.search(unit)), "")
+
+    def _titled_apart(self, previous: Entry, result: SearchResult) -> bool:
+        """Whether the best hit's title names a subject and none that the last answer's title names."""
+        own = set(content_terms(previous.title)) & SUBJECT_WORDS
+        own |= {SUBJECT_PARENTS[subject] for subject in own if subject in SUBJECT_PARENTS}
+        named = self._title_terms[self._index_of(result)] & SUBJECT_WORDS
+        return bool(named) and not named & own
+
     def _index_of(self, result: SearchResult) -> int:
         assert result.best is not None
         return self._position[result.best.entry.id]
@@ -857,10 +914,7 @@ class KnowledgeIndex:
         "tujuannya apa?" after "Apa itu One Agency One Innovation (OAOI)" is OAOI's aim, not "Tujuan KIPP";
         after "Apa itu OPSI", an entry on KIPP is the same subject (OPSI is part of KIPP).
         """
-        own = set(content_terms(previous.title)) & SUBJECT_WORDS
-        own |= {SUBJECT_PARENTS[subject] for subject in own if subject in SUBJECT_PARENTS}
-        named = self._title_terms[self._index_of(result)] & SUBJECT_WORDS
-        return bool(own) and bool(named) and not named & own
+        return bool(set(content_terms(previous.title)) & SUBJECT_WORDS) and self._titled_apart(previous, result)
 
     def _titled_elsewhere(self, subjects: frozenset[str]) -> npt.NDArray[np.bool_]:
         """Return which entries' titles name a subject, none of them among `subjects` (none when it is empty)."""

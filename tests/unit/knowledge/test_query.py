@@ -224,6 +224,8 @@ def test_a_sign_of_indonesian_is_told_from_none(message: str, expected: bool) ->
         ("kelompok replikasi di kipp 2025 syaratnya apa", True),
         ("bedanya replikasi sama adopsi", True),
         ("kipp 2024 kenapa ga ada?", True),
+        ("alasan kipp 2024 ditiadakan", True),
+        ("apa penyebab mpp kami sepi", True),
         ("replikasi sama dengan adopsi ya?", False),
         ("inovasi kami apa harus dibikinin perbup biar dianggap melembaga?", False),
         ("apa bener di kipp 2025 masyarakat ikut menilai inovasi?", False),

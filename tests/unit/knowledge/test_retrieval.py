@@ -401,3 +401,50 @@ def test_sejak_kapan_after_an_answer_dated_by_year_gets_the_lines_with_the_year(
         answer="KIPP bertujuan menjaring inovasi.\n\n• Pada 2023 temanya reformasi birokrasi berdampak.",
     )
     assert detail_in(aims, "sejak kapan ada?") == ""  # a year, but not when anything began
+
+
+def test_legal_basis_after_an_answer_that_names_its_regulation_is_that_regulation(kb) -> None:
+    # The five criteria are set by PermenPANRB 91/2021; KIPP's own regulation (7/2021) is another subject's basis.
+    hints = Hints(previous=kb.entry("kipp-kriteria-inovasi"), follow_up=True, may_follow_up=True)
+
+    result = kb.search("dasar hukumnya?", hints)
+
+    assert result.in_previous and "PermenPANRB 91/2021" in result.excerpt
+
+
+def test_legal_basis_stays_with_an_entry_on_the_same_regulation(kb) -> None:
+    # "Apa itu pelembagaan" names PermenPANRB 91/2021 in passing; the entry on that regulation answers better.
+    hints = Hints(previous=kb.entry("pelembagaan-apa"), follow_up=True, may_follow_up=True)
+
+    result = kb.search("dasar hukumnya?", hints)
+
+    assert not result.in_previous
+    assert "91/2021" in result.best.entry.title
+
+
+def test_a_follow_up_the_last_answer_was_written_for_gets_its_opening(kb) -> None:
+    # "tugasnya?" after "Apa tugas Hub JIPP": no line says "tugas", but the entry's phrasings ask it.
+    previous = kb.entry("jipp-hub-fungsi")
+    hints = Hints(previous=previous, follow_up=True, may_follow_up=True, guess=True)
+
+    result = kb.search("tugasnya?", hints)
+
+    assert result.in_previous and result.excerpt == previous.answer.split("\n\n")[0].strip()
+
+
+@pytest.mark.parametrize("follow_up", ["dihitung dari kapan?", "ngitungnya dr kapan smp kapan tuh?"])
+def test_from_when_asks_the_point_a_span_is_counted_from(kb, follow_up: str) -> None:
+    hints = Hints(previous=kb.entry("kipp-usia-inovasi"), follow_up=True, may_follow_up=True)
+
+    result = kb.search(follow_up, hints)
+
+    assert result.in_previous and "dari tanggal penutupan pendaftaran" in result.excerpt
+
+
+def test_a_comparison_after_an_example_compares_the_examples_subject(kb) -> None:
+    # After the Bali replication example, "bedanya sama adopsi?" compares replication with adoption.
+    hints = Hints(previous=kb.entry("replikasi-contoh-bali"), follow_up=True, may_follow_up=True, relates=True)
+
+    result = kb.search("bedanya sama adopsi?", hints)
+
+    assert result.best.entry.id == "replikasi-sama-dengan-adopsi"
