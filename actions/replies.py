@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.direct import without_verdict
-from knowledge import Entry, Source, focused_lines
+from knowledge import Entry, Source, focused_lines, for_the_asked_year
 
 # Titles show on Telegram buttons; long ones are cut so a phone shows them whole.
 MAX_BUTTON_TITLE = 60
@@ -105,10 +105,15 @@ def split_answer(body: str, limit: int = SHORT_ANSWER_CHARS) -> tuple[str, str]:
 
 
 def focused_answer(body: str, question: str = "", limit: int = SHORT_ANSWER_CHARS) -> tuple[str, str]:
-    """Split like `split_answer`, then bring forward the lines of the rest that say what `question` asked."""
+    """Split like `split_answer`, then bring forward the lines of the rest that say what `question` asked.
+
+    Of a year-by-year list, the lines of the year asked take the place of the other years' lines.
+    """
     short, rest = split_answer(body, limit)
+    short, asked_year = for_the_asked_year(question, short, rest)
+    short = "\n".join([short, *asked_year])
     extra = focused_lines(question, short, rest, FOCUSED_ANSWER_CHARS - len(short)) if question else []
-    return "\n".join([short, *extra]), rest
+    return "\n".join([short, *(line for line in extra if line not in short)]), rest
 
 
 def answer_body(entry: Entry, *, english: bool = False) -> str:

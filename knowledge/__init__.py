@@ -29,7 +29,7 @@ from knowledge.conversation_owner import ConversationStore, RasaConversations
 from knowledge.documents import DocumentStore, StoredDocument
 from knowledge.editions import EditionStore, KippEdition, read_editions_file
 from knowledge.errors import ContentError, KnowledgeUnavailable, Problem, VersionConflict
-from knowledge.focus import focused_lines
+from knowledge.focus import focused_lines, for_the_asked_year
 from knowledge.privacy import SenderSelector, purge_if_due
 from knowledge.query import (
     Question,
@@ -96,6 +96,7 @@ __all__ = [
     "entry_from_record",
     "excerpt_in_english",
     "focused_lines",
+    "for_the_asked_year",
     "is_indonesian",
     "is_year_only",
     "kb_info",

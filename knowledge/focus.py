@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from knowledge.retrieval import QUESTION_TERMS, gives_asked_value
+from knowledge.query import years_in
+from knowledge.retrieval import QUESTION_TERMS, gives_asked_value, led_by_another_year
 from knowledge.text import STOP_WORDS, content_terms, tokens
 
 # "apa aja", "mana saja", "sebutkan", "what are": the officer wants the whole list, not its heading.
@@ -21,6 +22,20 @@ _ASKS_LIST = re.compile(
 )
 _LIST_ITEM = re.compile(r"^\s*(?:[•\-*]|\d{1,2}[.)])\s+")
 MAX_FOCUSED_LINES = 2
+
+
+def for_the_asked_year(question: str, shown: str, rest: str) -> tuple[str, list[str]]:
+    """Return `shown` without its lines about other years than `question` names, and `rest`'s lines about them.
+
+    "peserta kipp 2022 brp" shows the 2022 line of a year-by-year list instead of the 2020 and 2021 lines
+    that happen to come first. A question that names no year changes nothing.
+    """
+    years = {int(year) for year in years_in(question)}
+    if not years:
+        return shown, []
+    kept = [line for line in shown.split("\n") if not led_by_another_year(line, years)]
+    asked = [line.strip() for line in rest.splitlines() if led_by_another_year(line, years) is False]
+    return "\n".join(kept).strip(), asked[:MAX_FOCUSED_LINES]
 
 
 def focused_lines(question: str, shown: str, rest: str, budget: int) -> list[str]:

@@ -170,13 +170,41 @@ def _answer_units(entry: Entry, *, english: bool = False) -> list[str]:
     return [*_sentences(opening), *(line.strip() for line in rest.splitlines() if line.strip())]
 
 
-def answer_excerpt(entry: Entry, terms: set[str], max_lines: int = 3, *, english: bool = False) -> str:
-    """Return the pieces of an entry's answer that say most about `terms` (content terms), in answer order."""
+# A line of a year-by-year list: "• 2020: ...", "• 2017 dan 2018: ...", "2014–2019: ...".
+_YEAR_LED = re.compile(
+    r"^\s*(?:[•\-*]\s*)?(?P<first>(?:19|20)\d\d)(?:\s*(?:[–-]|dan|and|&)\s*(?P<last>(?:19|20)\d\d))?\s*:"
+)
+
+
+def led_by_another_year(line: str, years: set[int]) -> bool | None:
+    """None for a line not led by a year; else whether its year (or span) misses all of `years`."""
+    led = _YEAR_LED.match(line)
+    if not led:
+        return None
+    first = int(led["first"])
+    last = int(led["last"] or first)
+    return not any(first <= year <= last for year in years)
+
+
+def answer_excerpt(
+    entry: Entry, terms: set[str], max_lines: int = 3, *, english: bool = False, year: str | None = None
+) -> str:
+    """Return the pieces of an entry's answer that say most about `terms` (content terms), in answer order.
+
+    With the conversation's `year`, pieces that name it come first among equals, and a line of a year-by-year
+    list about another year is left out when a piece about that year is chosen: "yg lolos brp?" in a talk
+    about KIPP 2022 gets 2022's figures, not 2020's.
+    """
     lines = _answer_units(entry, english=english)
-    # Most of the asked words first; among equals the shorter line, which is about less else
-    # ("Efektif: ..." rather than the sentence that lists all five criteria).
-    ranked = sorted(range(len(lines)), key=lambda i: (-len(terms & set(content_terms(lines[i]))), len(lines[i])))
+    # Most of the asked words first; among equals one naming the year, then the shorter line, which is
+    # about less else ("Efektif: ..." rather than the sentence that lists all five criteria).
+    ranked = sorted(
+        range(len(lines)),
+        key=lambda i: (-len(terms & set(content_terms(lines[i]))), year not in years_in(lines[i]), len(lines[i])),
+    )
     chosen = sorted(i for i in ranked[:max_lines] if terms & set(content_terms(lines[i])))
+    if year and any(year in years_in(lines[i]) for i in chosen):
+        chosen = [i for i in chosen if not led_by_another_year(lines[i], {int(year)})]
     return "\n".join(lines[i] for i in chosen)
 
 
@@ -787,7 +815,7 @@ class KnowledgeIndex:
         own_terms = set(content_terms(text)) - QUESTION_TERMS
         # Words no entry uses ("nyusul", "pakai") cannot point anywhere: what the known words say decides.
         said_before = self._said_in(own_terms, previous_index)
-        excerpt = answer_excerpt(previous, own_terms) if said_before else ""
+        excerpt = answer_excerpt(previous, own_terms, year=hints.year) if said_before else ""
         if excerpt and not gives_asked_value(text, excerpt):
             excerpt = ""  # "presentasinya kapan?": a line that names the presentations but gives no date
         # A passing mention in the last answer loses to an entry of the subject titled with what is asked:

@@ -641,3 +641,14 @@ async def test_an_english_follow_up_answered_from_the_last_answer_gets_its_engli
     reply = texts(dispatcher)
     assert reply.startswith("It began in 2014")  # the sentence of the English answer that says so
     assert "Dimulai" not in reply  # not the Indonesian one
+
+
+async def test_a_year_asked_of_a_year_by_year_answer_shows_that_years_line_not_the_first_ones(kb) -> None:
+    """ "peserta kipp 2022 brp": the 2022 line of the 2020–2025 figures, not the 2020 and 2021 lines first."""
+    dispatcher, events = await ask(kb, "peserta kipp 2022 brp", "ask_kipp")
+    reply = texts(dispatcher)
+    assert "1.917 lolos administrasi" in reply
+    assert "• 2020:" not in reply and "• 2021:" not in reply
+    # The conversation's year keeps choosing the lines of a follow-up on the same answer.
+    follow_up, _ = await ask(kb, "yg lolos administrasi?", "ask_followup", **context_of(events))
+    assert "1.917 lolos" in texts(follow_up) and "2.250 lolos" not in texts(follow_up)

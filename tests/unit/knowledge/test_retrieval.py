@@ -7,7 +7,7 @@ import re
 import pytest
 
 from knowledge import Hints, KnowledgeBase, queries
-from knowledge.retrieval import KnowledgeIndex, detail_in
+from knowledge.retrieval import KnowledgeIndex, answer_excerpt, detail_in
 from knowledge.text import content_terms, normalize
 from tests.factories import active_entry, entry_data
 
@@ -448,3 +448,14 @@ def test_a_comparison_after_an_example_compares_the_examples_subject(kb) -> None
     result = kb.search("bedanya sama adopsi?", hints)
 
     assert result.best.entry.id == "replikasi-sama-dengan-adopsi"
+
+
+def test_an_excerpt_in_a_talk_about_one_year_leaves_out_the_lines_of_other_years(kb) -> None:
+    figures = kb.entry("kipp-statistik-terkini")
+    lolos = set(content_terms("lolos"))
+
+    excerpt = answer_excerpt(figures, lolos, year="2025")
+
+    assert "2.116 lolos administrasi" in excerpt
+    assert "• 2020:" not in excerpt and "• 2022:" not in excerpt
+    assert "• 2020:" in answer_excerpt(figures, lolos)  # without a year, every year's line may answer
