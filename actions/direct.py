@@ -210,6 +210,9 @@ def direct_line(question: Question, entry: Entry) -> str | None:
 _FLAT_VERDICT = re.compile(
     r"^\s*(?:(?:ya|tidak|yes|no)\s*[,.:]|tidak\s+berlaku\s+lagi\s*:|no\s+longer\s+in\s+force\s*:)\s*", re.IGNORECASE
 )
+# A short head that answers both "harus satu lokasi?" and "boleh beberapa lokasi?" before the rule that says so:
+# "Tidak harus satu lokasi: ...", "Tidak lewat email atau cetak; hanya lewat SINOVIK: ...", "Not required: ...".
+_VERDICT_HEAD = re.compile(r"^\s*(?:tidak|bukan|boleh|bisa|wajib|not|no)\b[^:.\n]{0,60}:\s+(?=\S)", re.IGNORECASE)
 # A regulation a question names ("permen 91", "perpres 89", "30/2014") and the first one an answer's verdict is about.
 _REGULATION_NAMED = re.compile(
     r"\b(?:permen\w*|perpres|kepmen\w*|pedoman|peraturan)\s*(?:panrb\s*|menpan\w*\s*|rb\s*)?(?:no\.?\s*|nomor\s*)?(\d{1,3})\b"
@@ -241,9 +244,10 @@ def without_verdict(body: str) -> str:
 
     "bedanya replikasi sama adopsi?" answered "Ya, pada dasarnya: replikasi adalah ..." reads as a yes to a
     question nobody asked; "Pada dasarnya: replikasi adalah ..." answers it. "Tergantung ..." and "Belum dapat
-    kami pastikan ..." stay: they say something about the answer itself.
+    kami pastikan ..." stay: they say something about the answer itself. So does a short verdict head written to
+    read right for either polarity ("Tidak harus satu lokasi: menurut Perpres 89/2021 ..."): what follows says it.
     """
-    match = _FLAT_VERDICT.match(body)
+    match = _FLAT_VERDICT.match(body) or _VERDICT_HEAD.match(body)
     if match is None or match.end() >= len(body):
         return body
     rest = body[match.end() :]

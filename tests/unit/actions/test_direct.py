@@ -90,9 +90,18 @@ def test_a_figure_the_sources_disagree_on_depends_on_the_source() -> None:
         ("Ya. Semangat OAOI adalah satu inovasi setahun.", "Semangat OAOI adalah satu inovasi setahun."),
         ("Tergantung tingkatnya: Top 99 sekali masih boleh.", "Tergantung tingkatnya: Top 99 sekali masih boleh."),
         ("Yayasan boleh ikut.", "Yayasan boleh ikut."),
+        (
+            "Tidak harus satu lokasi: menurut Perpres 89/2021 layanan MPP boleh tersebar.",
+            "Menurut Perpres 89/2021 layanan MPP boleh tersebar.",
+        ),
+        ("Not required: a regulation is not a requirement.", "A regulation is not a requirement."),
+        (
+            "Belum dapat kami pastikan: sumber kami tidak mencatatnya.",
+            "Belum dapat kami pastikan: sumber kami tidak mencatatnya.",
+        ),
     ],
 )
-def test_an_answer_to_an_open_question_drops_only_a_flat_verdict(answer: str, shown: str) -> None:
+def test_an_answer_to_an_open_question_drops_only_a_verdict(answer: str, shown: str) -> None:
     assert without_verdict(answer) == shown
 
 

@@ -652,3 +652,22 @@ async def test_a_year_asked_of_a_year_by_year_answer_shows_that_years_line_not_t
     # The conversation's year keeps choosing the lines of a follow-up on the same answer.
     follow_up, _ = await ask(kb, "yg lolos administrasi?", "ask_followup", **context_of(events))
     assert "1.917 lolos" in texts(follow_up) and "2.250 lolos" not in texts(follow_up)
+
+
+@pytest.mark.parametrize(
+    ("question", "intent", "wrong_opening"),
+    [
+        ("mpp hrs satu gedung ga", "ask_mpp", "Ya"),
+        ("mpp boleh di 2 lokasi?", "ask_mpp", "Tidak,"),
+        ("pelembagaan inovasi bisa tanpa perbup ga", "ask_institutionalisation", "Tidak,"),
+        ("replikasi boleh dimodifikasi ga", "ask_replication", "Tidak,"),
+        ("replikasi bisa tanpa studi tiru?", "ask_replication", "Tidak,"),
+        ("proposal kipp hrs lewat admin lokal dulu ya?", "ask_kipp", "Tidak,"),
+    ],
+)
+async def test_a_yes_no_question_of_either_polarity_gets_an_opening_that_reads_right(
+    kb, question: str, intent: str, wrong_opening: str
+) -> None:
+    """A verdict entry is asked both ways ("harus satu gedung?", "boleh beberapa lokasi?"): "Ya," fits only one."""
+    dispatcher, _ = await ask(kb, question, intent)
+    assert not texts(dispatcher).startswith(wrong_opening)
