@@ -398,11 +398,7 @@ class ActionAnswerQuestion(Action):
             lead=lead,
             buttons=[entry_button(e) for e in related] or None,
             question=f"{question.text} {year}" if year else question.text,
-            # A verdict about another regulation or programme than the one asked of, or found by a weak match,
-            # may say the opposite of the facts: the answer then speaks without it.
-            verdict=best.score >= VERDICT_MIN_SCORE
-            and verdict_fits(question, best.entry)
-            and not asks_open_question(question.text),
+            verdict=_shows_verdict(question, best),
         )
         return best.entry
 
@@ -417,7 +413,10 @@ class ActionAnswerQuestion(Action):
             if part.outcome in {"answered", "uncertain"} and best and best.entry.id not in seen:
                 seen.add(best.entry.id)
                 first = first or best.entry
-                sections.append(part_answer(best.entry, english=english, number=number, question=part.part))
+                verdict = _shows_verdict(read_question(part.part), best)
+                sections.append(
+                    part_answer(best.entry, english=english, number=number, question=part.part, verdict=verdict)
+                )
             elif not (best and best.entry.id in seen):
                 sections.append(f"{number}. " + TEXTS[english]["unanswered_part"].format(part=_short(part.part)))
         if first is not None:
@@ -508,6 +507,17 @@ def _same_subject(entry: Entry, other: Entry) -> bool:
     """Whether two entries are about one subject: the same topic, or one a part of the other (SINOVIK of KIPP)."""
     topics = {entry.topic, other.topic}
     return len(topics) == 1 or any(TOPIC_PARENTS.get(topic) in topics for topic in topics)
+
+
+def _shows_verdict(question: Question, hit: Hit) -> bool:
+    """Whether an answer may open with its entry's yes or no for this question.
+
+    A verdict about another regulation or programme than the one asked of, or found by a weak match, may say
+    the opposite of the facts; a question that asks what rather than whether ("syaratnya apa?") asked none.
+    """
+    return (
+        hit.score >= VERDICT_MIN_SCORE and verdict_fits(question, hit.entry) and not asks_open_question(question.text)
+    )
 
 
 def _year(text: str) -> str | None:

@@ -159,9 +159,15 @@ def send_rest(dispatcher: CollectingDispatcher, entry: Entry, *, english: bool =
     dispatcher.utter_message(text=f"{body}\n\n{citation(ordered_sources(entry), english=english)}")
 
 
-def part_answer(entry: Entry, *, english: bool = False, number: int | None = None, question: str = "") -> str:
-    """Return one part of a multi-part reply: the direct answer and its own (first) source."""
-    short, rest = split_answer(answer_body(entry, english=english), limit=PART_ANSWER_CHARS)
+def part_answer(
+    entry: Entry, *, english: bool = False, number: int | None = None, question: str = "", verdict: bool = True
+) -> str:
+    """Return one part of a multi-part reply: the direct answer and its own (first) source.
+
+    Without `verdict`, an opening "Ya," or "Tidak," is left out, as in `send_answer`.
+    """
+    body = answer_body(entry, english=english)
+    short, rest = split_answer(body if verdict else without_verdict(body), limit=PART_ANSWER_CHARS)
     if question:
         short = "\n".join([short, *focused_lines(question, short, rest, FOCUSED_PART_CHARS - len(short))])
     heading = f"{number}. {entry.title}\n" if number is not None else ""

@@ -671,3 +671,11 @@ async def test_a_yes_no_question_of_either_polarity_gets_an_opening_that_reads_r
     """A verdict entry is asked both ways ("harus satu gedung?", "boleh beberapa lokasi?"): "Ya," fits only one."""
     dispatcher, _ = await ask(kb, question, intent)
     assert not texts(dispatcher).startswith(wrong_opening)
+
+
+async def test_a_part_that_asks_what_gets_no_yes_or_no_while_a_yes_no_part_keeps_it(kb) -> None:
+    """Each part of a message is judged on its own, as a single question is."""
+    open_part, _ = await ask(kb, "syarat ikut kipp apa aja dan proposal dikirim lewat mana", "ask_kipp")
+    assert "\nTidak, " not in texts(open_part) and "\nYa, " not in texts(open_part)
+    yes_no_part, _ = await ask(kb, "kipp 2024 ada gak, trus kipp 2025 temanya apa?", "ask_kipp")
+    assert "\nTidak, KIPP tidak diselenggarakan pada 2024" in texts(yes_no_part)
