@@ -273,6 +273,11 @@ _ASKED_VALUE = (
         re.compile(r"^\W*(?:kenapa|mengapa|knp|why|alasannya|sebabnya)\b", re.I),
         re.compile(r"\b(?:karena|sebab|alasan|agar|supaya|diganti|digantikan|menggantinya|because|replaced)\b", re.I),
     ),
+    # "alamat websitenya?", "linknya apa?": a web address ("sinovik.menpan.go.id").
+    (
+        re.compile(r"\b(?:alamat\s+)?(?:web(?:site|situs)?\w*|situs\w*|laman\w*|link\w*|tautan\w*|url)\b", re.I),
+        re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:go\.id|or\.id|ac\.id|id|org|com|net|int)\b", re.I),
+    ),
     # "penyerahannya dimana?": a named place ("di Semarang", "di Kabupaten Belu"), or online.
     (
         re.compile(r"\b(?:di\s?mana|dmn|where)\b", re.I),
@@ -315,8 +320,10 @@ def detail_in(entry: Entry, follow_up: str, max_lines: int = 2) -> str:
     lines = [line.strip() for line in entry.answer.splitlines() if line.strip()]
     specific = {t for t in content_terms(follow_up) if t not in QUESTION_TERMS and t not in STOP_WORDS}
     for asked, looks in _ASKED_VALUE:
-        if asked.search(follow_up) and len(specific) <= 1:
-            found = [line for line in lines if looks.search(line) and specific <= set(content_terms(line)) | {""}]
+        # The words that ask for the value ("alamat website") are not something else the follow-up asks.
+        rest = specific - set(content_terms(" ".join(asked.findall(follow_up))))
+        if asked.search(follow_up) and len(rest) <= 1:
+            found = [line for line in lines if looks.search(line) and rest <= set(content_terms(line)) | {""}]
             if found:
                 return "\n".join(found[:max_lines])
     # "sejak kapan?" of an answer that dates a start by year only ("... sejak 2022"): the lines that do.
@@ -338,6 +345,7 @@ def detail_in(entry: Entry, follow_up: str, max_lines: int = 2) -> str:
     return ""
 
 
+_HOW_MANY = re.compile(r"\b(?:berapa|brp|how\s+many)\b", re.IGNORECASE)
 _ASKS_LEGAL_BASIS = re.compile(
     r"\b(?:dasar\s*(?:hukum|aturan|regulasi)\w*|payung\s*hukum\w*|aturannya|regulasinya|legal\s+basis)\b", re.I
 )
@@ -843,6 +851,15 @@ class KnowledgeIndex:
         asks_anew = own_terms <= set(content_terms(previous.title))
         if previous_fits_best and excerpt and not asks_anew and not hints.repeat:
             return _excerpt_of(previous, previous_score, excerpt)
+        # "maksimal brp proposal?" after the replication group, whose line says "maksimal 5 proposal per
+        # instansi": a line of the last answer holds every word the follow-up asks, and the figure it asks.
+        covering = [
+            line
+            for line in excerpt.splitlines()
+            if own_terms <= set(content_terms(line)) and _HOW_MANY.search(text) and re.search(r"\d", line)
+        ]
+        if covering and len(own_terms) >= 2 and not asks_anew and not hints.repeat:
+            return _excerpt_of(previous, previous_score, "\n".join(covering))
         # A follow-up that says almost nothing on its own ("yg 2025?", "contohnya?") is read in context.
         says_little = len([t for t in content_terms(text) if not t.isdigit()]) < 2
         if in_context.confident and hints.follow_up and says_little:

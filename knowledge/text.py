@@ -97,8 +97,8 @@ _VOWELS = frozenset("aeiou")
 def _formal_verb(word: str) -> str:
     """Rewrite a colloquial verb in its formal shape, which Sastrawi knows how to stem.
 
-    Officers write "nyusun", "ngajuin", "diserahin", "ngelola", "ngitung", "ditetapinnya": the Jakarta nasal
-    prefix, the -in suffix (for -kan or -i) and the possessive after it. Each formal shape the word could be
+    Officers write "nyusun", "ngajuin", "diserahin", "resmiin", "ngelola", "ngitung", "ditetapinnya": the Jakarta
+    nasal prefix, the -in suffix (for -kan or -i) and the possessive after it. Each formal shape the word could be
     ("menyusun", "mengelola", "menghitung", "ditetapkannya") is tried in turn, and the first one that stems to
     a dictionary root is kept. A root word that merely starts like one ("nyaman", "nyata", "ngeri") is left
     alone; so is a word no shape explains.
@@ -118,9 +118,10 @@ def _formal_shapes(word: str) -> list[str]:
     ending = ""
     if word.endswith("nya") and len(word) > 7:  # "ditetapinnya", "ngitungnya": the verb, then the possessive
         stems, ending = [word[:-3]], "nya"
-    if stems[0].endswith("in") and stems[0].startswith(("ny", "ng", "di", "n")) and len(stems[0]) > 6:
+    if stems[0].endswith("in") and len(stems[0]) > 6:
         base = stems[0][:-2]
-        stems = [base + "kan", base + "i"]  # "ngajuin" is mengajukan, "nanganin" menangani
+        # "ngajuin" is mengajukan, "nanganin" menangani, "resmiin" resmikan, "kirimin" kirimkan
+        stems = [base + "kan", base + "i"]
     shapes: list[str] = []
     for verb in stems:
         if verb.startswith("nge") and len(verb) > 5 and verb[3] not in _VOWELS:

@@ -82,6 +82,9 @@ def test_a_stop_word_listed_twice_is_refused(tmp_path: Path) -> None:
         ("milih", "memilih"),
         ("ngitungnya", "menghitungnya"),
         ("ngerekomendasiin", "merekomendasikan"),
+        ("resmiin", "diresmikan"),
+        ("kirimin", "dikirimkan"),
+        ("tanyain", "ditanyakan"),
     ],
 )
 def test_colloquial_verbs_stem_like_their_formal_forms(colloquial: str, formal: str) -> None:
@@ -90,6 +93,7 @@ def test_colloquial_verbs_stem_like_their_formal_forms(colloquial: str, formal: 
 
 def test_root_words_that_look_colloquial_are_kept() -> None:
     assert content_terms("nyaman") == ["nyaman"] and content_terms("nyata") == ["nyata"]
+    assert content_terms("pasien yakin") == ["pasien", "yakin"]  # -in is part of the word
 
 
 def test_an_abbreviation_with_a_possessive_ending_is_still_the_abbreviation() -> None:

@@ -459,3 +459,23 @@ def test_an_excerpt_in_a_talk_about_one_year_leaves_out_the_lines_of_other_years
     assert "2.116 lolos administrasi" in excerpt
     assert "• 2020:" not in excerpt and "• 2022:" not in excerpt
     assert "• 2020:" in answer_excerpt(figures, lolos)  # without a year, every year's line may answer
+
+
+@pytest.mark.parametrize(
+    ("previous_id", "follow_up", "said"),
+    [
+        ("kipp-kelompok-replikasi", "maksimal brp proposal?", "maksimal 5 proposal"),  # every asked word, a figure
+        ("sinovik-apa-itu", "alamat websitenya?", "sinovik.menpan.go.id"),  # a web address
+        ("mpp-ntt-sudah-punya", "siapa yg resmiin?", "diresmikan"),  # "resmiin" is resmikan
+    ],
+)
+def test_a_follow_up_the_last_answer_says_exactly_is_answered_from_that_line(
+    kb, previous_id: str, follow_up: str, said: str
+) -> None:
+    # Read as a new question by the NLU, as "maksimal brp proposal?" was (ask_kipp), yet short and subject-less.
+    previous = kb.entry(previous_id)
+    hints = Hints(previous=previous, topics=frozenset({previous.topic}), may_follow_up=True, guess=True)
+
+    result = kb.search(follow_up, hints)
+
+    assert result.in_previous and said in result.excerpt
