@@ -172,7 +172,8 @@ def _answer_units(entry: Entry, *, english: bool = False) -> list[str]:
 
 # A line of a year-by-year list: "• 2020: ...", "• 2017 dan 2018: ...", "2014–2019: ...".
 _YEAR_LED = re.compile(
-    r"^\s*(?:[•\-*]\s*)?(?P<first>(?:19|20)\d\d)(?:\s*(?:[–-]|dan|and|&)\s*(?P<last>(?:19|20)\d\d))?\s*:"
+    r"^\s*(?:[•\-*]\s*)?(?P<first>(?:19|20)\d\d)(?:\s*(?:[–-]|dan|and|&)\s*(?P<last>(?:19|20)\d\d))?"
+    r"(?:\s*\([^)]*\))?\s*:"  # "• 2024 (Incheon, 26 Juni 2024): ..."
 )
 
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from knowledge import Hints, KnowledgeBase, queries
-from knowledge.retrieval import KnowledgeIndex, answer_excerpt, detail_in
+from knowledge.retrieval import KnowledgeIndex, answer_excerpt, detail_in, led_by_another_year
 from knowledge.text import content_terms, normalize
 from tests.factories import active_entry, entry_data
 
@@ -479,3 +479,10 @@ def test_a_follow_up_the_last_answer_says_exactly_is_answered_from_that_line(
     result = kb.search(follow_up, hints)
 
     assert result.in_previous and said in result.excerpt
+
+
+def test_a_year_by_year_line_may_name_where_before_its_colon() -> None:
+    assert led_by_another_year("• 2024 (Incheon, 26 Juni 2024): SIDIK", {2019}) is True
+    assert led_by_another_year("• 2024 (Incheon, 26 Juni 2024): SIDIK", {2024}) is False
+    assert led_by_another_year("• 2017 dan 2018: Top 40", {2018}) is False
+    assert led_by_another_year("Menurut Perpres 89/2021 ...", {2024}) is None
