@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from knowledge import Entry, Question, named_subjects, years_in
+from knowledge import Entry, Question, content_terms, named_subjects, years_in
 
 _ALREADY_DIRECT = re.compile(
     r"^\s*(?:ya|tidak|belum|bukan|boleh|bisa|tergantung|benar|betul|sudah|wajib|yes|no|not|it depends|depends)\b",
@@ -222,6 +222,16 @@ _REGULATION_NAMED = re.compile(
 _REGULATION_NUMBER = re.compile(r"\b(\d{1,3})\s*/\s*(?:19|20)\d\d\b|\b[Nn]omor\s+(\d{1,3})\s+[Tt]ahun\b")
 
 
+# The verb after a modal: what the question asks whether one may or must do ("bisa ngajuin?", "boleh ikut?").
+_MODAL_VERB = re.compile(
+    r"\b(?:bisa|bs|boleh|blh|harus|hrs|wajib|perlu|dapat|can|may|must|should)\s+([a-z]{4,})\b", re.I
+)
+
+# Verbs that say little on their own ("harus dibikinin perbup", "bs diikutin"): the words after them decide.
+_LIGHT_VERBS = frozenset({"bikin", "buat", "ikut", "pakai", "punya", "ada", "jadi", "masuk", "dapat", "kasih"})
+_FLAT_NO = re.compile(r"^\s*(?:tidak|no)\s*[,.:]", re.IGNORECASE)
+
+
 def verdict_fits(question: Question, entry: Entry) -> bool:
     """Return whether an entry's opening yes or no is about what the question asks, as far as can be told.
 
@@ -236,7 +246,16 @@ def verdict_fits(question: Question, entry: Entry) -> bool:
     if asked and first is not None and (first.group(1) or first.group(2)) not in asked:
         return False
     about, entry_about = named_subjects(question.text), named_subjects(entry.title)
-    return not (about and entry_about and not about & entry_about)
+    if about and entry_about and not about & entry_about:
+        return False
+    # "kabupaten kami blm punya, bisa ngajuin?" asks whether it may propose (aju); a "Tidak" from an entry that
+    # never speaks of proposing was written for another yes/no ("target MPP 2024 tercapai?"). Wrongly shown, a
+    # "no" turns an officer away, so a "no" must be about the asked verb.
+    if not _FLAT_NO.match(entry.answer):
+        return True
+    done = {term for word in _MODAL_VERB.findall(question.text) for term in content_terms(word)} - _LIGHT_VERBS
+    said = set(content_terms(" ".join((entry.title, *entry.questions, entry.answer))))
+    return done <= said
 
 
 def without_verdict(body: str) -> str:

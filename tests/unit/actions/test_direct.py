@@ -105,6 +105,24 @@ def test_an_answer_to_an_open_question_drops_only_a_verdict(answer: str, shown: 
     assert without_verdict(answer) == shown
 
 
+def test_a_no_must_be_about_what_the_question_asks_to_do() -> None:
+    target = active_entry(
+        "mpp-target-2024",
+        title="Apakah target MPP di semua kabupaten/kota tercapai?",
+        questions=("target mpp 2024 tercapai?", "semua kabupaten udah punya mpp?"),
+        answer="Tidak, target MPP di seluruh kabupaten/kota pada 2024 belum tercapai.",
+    )
+    proposing = active_entry(
+        "mpp-usul",
+        title="Cara mengusulkan MPP",
+        questions=("cara ngusulin mpp",),
+        answer="Tidak, usulan MPP tidak diajukan provinsi: pemerintah kabupaten/kota yang mengajukan.",
+    )
+    assert not verdict_fits(read_question("kabupaten kami blm punya, bisa ngajuin?"), target)  # not about proposing
+    assert verdict_fits(read_question("provinsi bisa ngajuin mpp?"), proposing)
+    assert verdict_fits(read_question("semua kabupaten bisa punya mpp?"), target)  # "punya" says little alone
+
+
 def test_a_verdict_about_another_regulation_or_programme_does_not_fit() -> None:
     revoked = active_entry(
         "pelembagaan-permen-30-2014",
