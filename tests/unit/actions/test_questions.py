@@ -663,6 +663,8 @@ async def test_a_year_asked_of_a_year_by_year_answer_shows_that_years_line_not_t
         ("replikasi boleh dimodifikasi ga", "ask_replication", "Tidak,"),
         ("replikasi bisa tanpa studi tiru?", "ask_replication", "Tidak,"),
         ("proposal kipp hrs lewat admin lokal dulu ya?", "ask_kipp", "Tidak,"),
+        ("kipp 2021 presentasinya online?", "ask_kipp", "Tidak,"),
+        ("juklak kipp 2023 bentuknya pedoman menteri ya?", "ask_kipp", "Tidak,"),
     ],
 )
 async def test_a_yes_no_question_of_either_polarity_gets_an_opening_that_reads_right(
