@@ -713,7 +713,7 @@ class KnowledgeIndex:
         scores = self._penalise_unnamed_definition(text, self.scores(text))
         if hints.yes_no:
             scores = scores * np.where(self._opens_with_verdict, VERDICT_BOOST, 1.0)
-        scores = scores * self._named_elsewhere(text)
+        scores = scores * self._named_elsewhere(text) * self._one_group_unasked(text)
         plain = self._rank(self._apply_hints(scores, hints.topics, hints.year, hints.facts), limit)
         if hints.doubtful:
             plain = self._require_focus(text, plain)
@@ -974,6 +974,16 @@ class KnowledgeIndex:
     def _named_elsewhere(self, text: str) -> Scores:
         """Lower entries whose title names only subjects other than the ones the question names."""
         return np.where(self._titled_elsewhere(named_subjects(text)), OTHER_SUBJECT_PENALTY, 1.0)
+
+    def _one_group_unasked(self, text: str) -> Scores:
+        """Lower entries titled with one KIPP group when the question asks about groups without naming one.
+
+        "kipp 2025 kelompoknya apa" asks for the groups, not about the replication group alone.
+        """
+        asked = set(content_terms(text))
+        if "kelompok" not in asked or asked & _GROUP_WORDS:
+            return np.ones(len(self.entries))
+        return np.array([OTHER_YEAR_PENALTY if title & _GROUP_WORDS else 1.0 for title in self._title_terms])
 
     def _undated(self, previous: Entry, text: str) -> Scores:
         """Lower entries titled with a year neither the message nor the last answer's title names: narrower."""

@@ -486,3 +486,10 @@ def test_a_year_by_year_line_may_name_where_before_its_colon() -> None:
     assert led_by_another_year("• 2024 (Incheon, 26 Juni 2024): SIDIK", {2024}) is False
     assert led_by_another_year("• 2017 dan 2018: Top 40", {2018}) is False
     assert led_by_another_year("Menurut Perpres 89/2021 ...", {2024}) is None
+
+
+@pytest.mark.parametrize("question", ["kipp 2025 kelompoknya apa", "kelompoknya kipp 2021 apa?"])
+def test_asking_about_groups_without_naming_one_finds_the_groups_not_one_group(kb, question: str) -> None:
+    result = kb.search(question, Hints(topics=frozenset({"kipp"})))
+
+    assert result.best.entry.id == "kipp-kelompok"
