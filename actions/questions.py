@@ -37,6 +37,7 @@ from knowledge import (
     Question,
     QuestionRecord,
     SearchResult,
+    asking_core,
     asks_open_question,
     asks_something,
     content_terms,
@@ -347,6 +348,16 @@ class ActionAnswerQuestion(Action):
             guess=True,
         )
         result = kb.search(text, hints)
+        # Background before the question may blur it ("di kantor kami lagi rame soal kipp, sebenernya kipp itu
+        # tujuannya apa ya?"): when that finds nothing clear, the asking clauses alone may, provided they find
+        # one of the candidates the whole message found (background that is the point, "inovasi kami baru 8
+        # bulan, udah bisa ikut?", points elsewhere than the bare question).
+        core = asking_core(text) if whole is None and not result.confident and not result.in_previous else ""
+        if core:
+            on_its_own = kb.search(core, hints)
+            candidates = {hit.entry.id for hit in result.hits}
+            if on_its_own.confident and on_its_own.best and on_its_own.best.entry.id in candidates:
+                result = on_its_own
         if result.in_previous and result.excerpt:
             return _Answered(part=text, result=result, outcome="answered")
         if result.in_previous and previous is not None:

@@ -33,6 +33,7 @@ from knowledge.focus import focused_lines, for_the_asked_year
 from knowledge.privacy import SenderSelector, purge_if_due
 from knowledge.query import (
     Question,
+    asking_core,
     asks_open_question,
     asks_something,
     is_indonesian,
@@ -87,6 +88,7 @@ __all__ = [
     "StoredDocument",
     "UnansweredGroup",
     "VersionConflict",
+    "asking_core",
     "asks_open_question",
     "asks_something",
     "content_terms",

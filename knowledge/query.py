@@ -27,7 +27,7 @@ _LEAD_IN = re.compile(
     r"|(?:mohon\s+)?maaf(?:\s+(?:mengganggu|ganggu|sebelumnya|ya|nih))*|sori|sorry|excuse me|dear"
     r"|(?:nanya|tanya|bertanya)\s+(?:mulu|terus|lagi)|(?:semoga|smoga)\s+sehat(?:\s+selalu)?"
     r"|mohon\s+(?:pencerahan|bantuan|info|arahan)(?:nya)?|nyuwun\s+sewu|hoyong\s+naros|bade\s+naros"
-    r"|(?:mohon\s+)?(?:mau|ingin|pengen|pingin|izin|ijin|numpang|boleh|mo|saya\s+mau|sy\s+mau)\s+"
+    r"|(?:mohon\s+)?(?:mau|ingin|pengen|pingin|izin|ijin|numpang|boleh|mo|(?:saya|sy|aku|kami)\s+mau)\s+"
     r"(?:tanya|bertanya|nanya|menanyakan|konsul(?:tasi)?)(?:\s+(?:dong|nih|ya|sedikit|dikit|lagi))*"
     r"(?:\s+(?:\d+|dua|tiga|empat|beberapa)\s+(?:hal|pertanyaan|poin))?"
     r"|(?:terima\s*kasih|makasih|makasi|thanks|thank\s+you)(?:\s+(?:banyak|ya|infonya|atas\s+\w+|kemarin))*"
@@ -35,6 +35,7 @@ _LEAD_IN = re.compile(
     r"|(?:izin|ijin)(?=\s+(?:pak|bu|min|kak|bapak|ibu)\b|\s*,)"
     r"|(?:can|may)\s+i\s+ask(?:\s+(?:something|a question))?|quick question|i\s+have\s+a\s+question"
     rf"|{_POLITE}(?:\s*/\s*{_POLITE})*(?=\s*[,:])"  # "mas/mbak, ...", "min: ..."
+    rf"|{_POLITE}(?=\s+(?:saya|sy|aku|kami|kmi|gue|gw)\b)"  # "min sy newbie nih, ...", "kak aku bingung ..."
     rf")\b(?:\s*/?\s*{_POLITE}\b)*\s*[,.!?:;\-]*)+",
     re.IGNORECASE,
 )
@@ -50,7 +51,8 @@ _PERSONAL = re.compile(
     r"^\s*(?:perkenalkan,?\s+(?:nama\s+)?(?:saya|sy)\b.*|(?:nama\s+)?(?:saya|sy)\s+\w+\s+dari\b.*"
     r"|(?:saya|sy|aku|kami|kmi|abdi|i|i'm|we|we're)\s+(?:ini\s+)?(?:adalah\s+|am\s+|are\s+)?"
     r"(?:staf|staff|pegawai|asn|pns|petugas|operator|admin|analis|kasubag|kasubbag|kabag|kasi|kepala|sekretaris"
-    r"|baru|orang|bertugas|kerja|bekerja|dari|dr|di|ti|ditugaskan|ditugasi|disuruh|diminta|lagi|sedang|new|work|from)\b)",
+    r"|baru|orang|bertugas|kerja|bekerja|dari|dr|di|ti|ditugaskan|ditugasi|disuruh|diminta|lagi|sedang|new|work|from"
+    r"|newbie|pemula|awam|bingung|penasaran|ragu)\b)",
     re.IGNORECASE,
 )
 # Who said or asked it, before what was heard: "td pimpinan nanya soal ...", "narasumber bilang ada istilah ...".
@@ -427,6 +429,21 @@ def _question_clauses(clauses: list[str]) -> list[str]:
         heard = _HEARD.sub("", clauses[first - 1]).strip()
         return [heard or clauses[first - 1], *clauses[first : last + 1]]
     return clauses[: last + 1]
+
+
+def asking_core(text: str) -> str:
+    """Return the clauses of a question from the first that asks, when background comes before them, else "".
+
+    "di kantor kami lagi rame soal kipp, sebenernya kipp itu tujuannya apa ya?" -> "sebenernya kipp itu
+    tujuannya apa ya?": what to try when the background's words blur the question. Only when the asking part
+    says enough on its own (two content words).
+    """
+    clauses = [clause for clause in _CLAUSE_END.split(text.strip()) if clause.strip()]
+    asking = [index for index, clause in enumerate(clauses) if _asks(clause)]
+    if not asking or asking[0] == 0:
+        return ""
+    core = " ".join(clauses[asking[0] :])
+    return core if len(set(_content_words(core)) - _VAGUE_WORDS) >= 2 else ""
 
 
 def strip_chatter(text: str) -> str:

@@ -681,3 +681,12 @@ async def test_a_part_that_asks_what_gets_no_yes_or_no_while_a_yes_no_part_keeps
     assert "\nTidak, " not in texts(open_part) and "\nYa, " not in texts(open_part)
     yes_no_part, _ = await ask(kb, "kipp 2024 ada gak, trus kipp 2025 temanya apa?", "ask_kipp")
     assert "\nTidak, KIPP tidak diselenggarakan pada 2024" in texts(yes_no_part)
+
+
+async def test_background_that_blurs_a_question_is_set_aside_when_the_question_alone_is_clear(kb) -> None:
+    message = "di kantor kami lagi rame soal kipp, sebenernya kipp itu tujuannya apa ya?"
+    dispatcher, _ = await ask(kb, message, "ask_kipp")
+    assert answered_ids(dispatcher) == ["kipp-tujuan"]
+    # Background that is the point still counts: the age decides, not "can we join" in general.
+    aged, _ = await ask(kb, "inovasi kami baru 8 bulan, udah bisa ikut kipp?", "ask_kipp")
+    assert answered_ids(aged) == ["kipp-usia-inovasi"]

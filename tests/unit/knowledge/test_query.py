@@ -6,6 +6,7 @@ import pytest
 
 from knowledge import read_question
 from knowledge.query import (
+    asking_core,
     asks_again,
     asks_more,
     asks_open_question,
@@ -58,6 +59,10 @@ from knowledge.text import content_terms, tokens
             "kami di bappeda lagi nyusun rencana aksi replikasi. formatnya gimana?",
             "kami di bappeda lagi nyusun rencana aksi replikasi. formatnya gimana?",
         ),
+        # An address before "saya/aku", and a clause that only says how the asker feels or how new they are.
+        ("min sy newbie nih, ATM itu singkatan apa sih? hehe", "ATM itu singkatan apa sih?"),
+        ("kak aku bingung bgt, replikasi itu apa?", "replikasi itu apa?"),
+        ("kak aku mau nanya, sinovik itu apa", "sinovik itu apa"),
     ],
 )
 def test_greetings_thanks_and_personal_context_are_set_aside(message: str, question: str) -> None:
@@ -253,3 +258,18 @@ def test_an_open_question_asks_what_and_not_whether(text: str, open_question: bo
 )
 def test_asking_only_to_hear_the_last_answer_again(text: str, again: bool) -> None:
     assert asks_again(text) is again
+
+
+@pytest.mark.parametrize(
+    ("message", "core"),
+    [
+        (
+            "di kantor kami lagi rame soal kipp, sebenernya kipp itu tujuannya apa ya?",
+            "sebenernya kipp itu tujuannya apa ya?",
+        ),
+        ("kipp itu tujuannya apa ya?", ""),  # nothing before the question
+        ("direktur pengen inovasinya awet. gimana caranya?", ""),  # the asking part says nothing on its own
+    ],
+)
+def test_the_asking_core_leaves_out_background_before_the_question(message: str, core: str) -> None:
+    assert asking_core(message) == core
