@@ -48,6 +48,7 @@ YEAR_BOOST = 1.25
 OTHER_YEAR_PENALTY = 0.8
 # "aturan mpp yg berlaku?": an entry titled with another subject ("Dasar hukum KIPP") answers something else.
 OTHER_SUBJECT_PENALTY = 0.75
+NAMED_ELSEWHERE_PENALTY = 0.6  # the question names a subject; the entry's title names only others
 # The subjects a title or question can name for that check (with SUBJECT_PARENTS: "hub" is JIPP's).
 # "permenpanrb" names a kind of document, not a subject; "kelompok replikasi" is a KIPP group (GROUP_PHRASE).
 CORE_SUBJECTS = frozenset({"kipp", "jipp", "mpp", "sinovik", "unpsa", "oaoi", "replikasi", "pelembagaan"})
@@ -973,7 +974,7 @@ class KnowledgeIndex:
 
     def _named_elsewhere(self, text: str) -> Scores:
         """Lower entries whose title names only subjects other than the ones the question names."""
-        return np.where(self._titled_elsewhere(named_subjects(text)), OTHER_SUBJECT_PENALTY, 1.0)
+        return np.where(self._titled_elsewhere(named_subjects(text)), NAMED_ELSEWHERE_PENALTY, 1.0)
 
     def _one_group_unasked(self, text: str) -> Scores:
         """Lower entries titled with one KIPP group when the question asks about groups without naming one.

@@ -502,3 +502,10 @@ def test_a_leader_by_title_is_a_leader(kb) -> None:
     )
 
     assert result.confident and result.best.entry.id == "pelembagaan-cara"
+
+
+def test_an_entry_titled_only_with_another_subject_does_not_confidently_answer(kb) -> None:
+    # "tahun depan daftarnya" matches the next-KIPP entry well, but the question is about UNPSA.
+    result = kb.search("kalo unpsa tahun depan daftarnya gimana?", Hints(topics=frozenset({"kipp", "unpsa"})))
+
+    assert not (result.confident and result.best.entry.id == "kipp-edisi-berikutnya")
