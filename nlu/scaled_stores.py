@@ -5,12 +5,14 @@ lives outside them: the conversations in PostgreSQL (Rasa's `SQLTrackerStore`, w
 from the database, so no process keeps a copy another could make stale) and the per-conversation lock in
 Redis (Rasa's `RedisLockStore`, so two workers never run turns of one chat at once and turns keep their
 order). Rasa's stock stores take host, port, database and password as separate keys; these subclasses
-take the one URL an operator sets (TRACKER_DATABASE_URL, REDIS_URL). The one other change: a database error
+take the one URL an operator sets (TRACKER_DATABASE_URL, REDIS_URL). Other changes: a database error
 while loading or saving a conversation raises `TrackerStoreUnavailable` (nlu/tracker_store.py), which passes
 through Rasa's `FailSafeTrackerStore`, so the REST channel apologises instead of answering from an empty
 tracker and silently not saving the turn, as in the embedded default; and a turn waiting for a conversation's
 lock renews its own ticket, so a lock left by a worker killed mid-turn expires without taking the waiting
-turn's ticket with it (see `UrlRedisLockStore._acquire_lock`).
+turn's ticket with it (see `UrlRedisLockStore._acquire_lock`); and workers starting together on a new
+database create Rasa's table one after the other, instead of the loser of the race sitting out Rasa's 5 s
+retry and starting late (see `_create_tables`).
 
 Used from nlu/endpoints.scaled.yml; runs inside the Rasa server and imports only Rasa and SQLAlchemy.
 """
@@ -29,14 +31,14 @@ from urllib.parse import urlsplit
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.utils.endpoints import EndpointConfig
-from sqlalchemy import func, or_, select
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, func, or_, select
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from nlu.tracker_store import TrackerStoreUnavailable
@@ -48,6 +50,9 @@ _STORED = "_klinik_stored_events"
 # Conversations this process just looked for and found no event of, remembered so that saving the tracker Rasa
 # then creates needs no count; a few thousand at most (a lookup that is never followed by a save is forgotten).
 _MAX_REMEMBERED_NEW = 4096
+
+# The PostgreSQL advisory lock under which a starting worker creates Rasa's tables (any constant agreed by all).
+_CREATE_TABLES_LOCK = 731_301_113
 
 # Rasa's ticket lock (rasa.core.lock.TicketLock) kept in its own JSON format, a list of JSON-encoded tickets,
 # changed by Lua scripts that Redis runs whole. A ticket whose `expires` has passed is dropped, as Rasa does.
@@ -124,6 +129,7 @@ class UrlSQLTrackerStore(SQLTrackerStore):
             raise ValueError("UrlSQLTrackerStore needs database_url (TRACKER_DATABASE_URL)")
         kwargs.pop("host", None)  # Rasa passes the endpoint's `url` key, unused here
         url = make_url(database_url)
+        _create_tables(url)
         super().__init__(
             domain=domain,
             dialect=url.drivername,
@@ -212,6 +218,27 @@ class UrlSQLTrackerStore(SQLTrackerStore):
                 connection.execute(self.SQLEvent.__table__.insert(), [_row(tracker.sender_id, e) for e in new])
         setattr(tracker, _STORED, len(tracker.events))
         self._new_conversations.pop(tracker.sender_id, None)
+
+
+def _create_tables(url: URL) -> None:
+    """Create Rasa's `events` table if it is missing, one worker at a time (a PostgreSQL advisory lock).
+
+    Rasa's `SQLTrackerStore` creates it as it starts; two workers starting together on a new database both
+    try, the loser gets a unique-key error from PostgreSQL's catalogue, and Rasa then sleeps 5 s before it
+    tries again, so that worker comes up 5 s late (and cold) while the first already serves. Here the
+    second waits for the first to finish and finds the table there; Rasa's own step then has nothing to do.
+    A database that cannot be reached is left to Rasa's loop, which waits for it.
+    """
+    engine = create_engine(url, future=True, **create_engine_kwargs(url))
+    try:
+        with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(select(func.pg_advisory_xact_lock(_CREATE_TABLES_LOCK)))
+            SQLTrackerStore.Base.metadata.create_all(connection)
+    except SQLAlchemyError as exc:
+        logger.warning("could not create the conversation tables yet (%s); Rasa will retry", type(exc).__name__)
+    finally:
+        engine.dispose()
 
 
 def _row(sender_id: str, event: Event) -> dict[str, Any]:

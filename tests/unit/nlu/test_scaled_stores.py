@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import rasa.core.tracker_store
 import sqlalchemy as sa
 from rasa.core.lock_store import RedisLockStore
 from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
@@ -18,7 +20,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.engine import make_url
 
-from nlu.scaled_stores import UrlRedisLockStore, UrlSQLTrackerStore
+from nlu.scaled_stores import _CREATE_TABLES_LOCK, UrlRedisLockStore, UrlSQLTrackerStore
 from nlu.tracker_store import TrackerStoreUnavailable
 from settings import PROJECT_ROOT
 from tools.scratch_stores import scratch_stores
@@ -65,6 +67,38 @@ async def test_a_database_error_ends_the_turn_instead_of_an_empty_tracker(domain
         await safe.retrieve("tg-1")
     with pytest.raises(TrackerStoreUnavailable):
         await safe.save(tracker)
+
+
+def _wait_for_a_blocked_query(connection: sa.engine.Connection) -> None:
+    """Return once some session waits for a lock (the starting worker waits for the one creating the tables)."""
+    deadline = time.monotonic() + 60
+    while not connection.execute(sa.text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar():
+        assert time.monotonic() < deadline, "the starting store never waited for the tables being created"
+        time.sleep(0.05)
+
+
+def test_a_worker_starting_while_another_creates_the_tables_waits_for_it_instead_of_sleeping(
+    domain: Domain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers on a new database: the second must not lose the race and sit out Rasa's 5 s retry sleep."""
+    slept: list[float] = []
+    monkeypatch.setattr(rasa.core.tracker_store, "sleep", slept.append)  # Rasa's retry loop sleeps here
+    with scratch_stores(POSTGRES, REDIS_URL, label="unit") as stores:
+        engine = sa.create_engine(stores.tracker_database_url)
+        try:
+            with engine.connect() as first, engine.connect() as observer:
+                creating = first.begin()  # a worker halfway through creating the tables, as ours does it
+                first.execute(sa.select(sa.func.pg_advisory_xact_lock(_CREATE_TABLES_LOCK)))
+                SQLTrackerStore.Base.metadata.create_all(first)
+                with ThreadPoolExecutor(1) as pool:
+                    second = pool.submit(UrlSQLTrackerStore, domain, database_url=stores.tracker_database_url)
+                    _wait_for_a_blocked_query(observer)
+                    creating.commit()
+                    store = second.result(timeout=60)
+            store.engine.dispose()
+        finally:
+            engine.dispose()
+    assert slept == []
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
