@@ -5,7 +5,9 @@ Bot API stand-in on loopback, runs the real application (`bot.app.build_applicat
 against the assistant at `rasa_url`, lets every chat send one question at the same moment, and measures
 from the moment each update is available to the bot to the moment the bot's first reply message for that
 chat reaches the stand-in. For comparison it also sends the same burst straight to Rasa's REST channel, so
-the bot's own share of the latency can be told apart from the assistant's.
+the bot's own share of the latency can be told apart from the assistant's. Given a `cpu_sampler`, it also
+reports the CPU each process spent per chat during the burst: on a 2-core machine the burst is CPU-bound, so
+these shares, not any one process's latency, say where cutting helps.
 
     python -m tools.bench_telegram --rasa-url http://127.0.0.1:5005 --chats 40  # RASA_TOKEN from settings
 """
@@ -20,6 +22,7 @@ import math
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -95,7 +98,12 @@ async def _rasa_direct(rasa_url: str, rasa_token: str, chats: int, run_id: int) 
 
 
 async def run_telegram_bench(
-    rasa_url: str, chats: int = 40, *, rasa_token: str, timeout: float = 120.0
+    rasa_url: str,
+    chats: int = 40,
+    *,
+    rasa_token: str,
+    timeout: float = 120.0,
+    cpu_sampler: Callable[[], dict[str, float]] | None = None,
 ) -> dict[str, Any]:
     """Measure update-to-reply latency for `chats` chats each sending one question at once.
 
@@ -104,12 +112,14 @@ async def run_telegram_bench(
         rasa_token: The shared token its REST channel expects.
         chats: How many private chats ask at the same moment.
         timeout: How long to wait for all answers before reporting the missing ones.
+        cpu_sampler: Returns the CPU seconds used so far by each process of interest (by name); sampled as
+            the burst starts and once every chat is answered.
 
     Returns:
         `chats`, `answered` (chats whose first reply was an answer, not an apology), `all_answered`,
         `median_ms`, `p95_ms` and `max_ms` from update to first reply message, `order_lag_ms` (see
         `arrival_order_lag`) for the first `first_chats` chats, and the same burst sent straight to Rasa as
-        `rasa_direct_median_ms` / `rasa_direct_p95_ms`.
+        `rasa_direct_median_ms` / `rasa_direct_p95_ms`; with `cpu_sampler`, `cpu_ms_per_chat` (name -> ms).
     """
     run_id = int(time.time())
     base_chat = run_id % 1_000_000 * 1000  # fresh conversations on every run
@@ -130,6 +140,7 @@ async def run_telegram_bench(
             telegram.push_text(warm_up, QUESTIONS[0])
             await telegram.wait_for_sent(warm_up, timeout=timeout)
 
+            cpu_before = cpu_sampler() if cpu_sampler else {}
             mark = telegram.mark()
             pushed = {
                 base_chat + i: telegram.push_text(base_chat + i, QUESTIONS[i % len(QUESTIONS)]) for i in range(chats)
@@ -140,6 +151,7 @@ async def run_telegram_bench(
                 )
             except TimeoutError:
                 logger.warning("Not every chat was answered within %.0f s", timeout)
+            cpu_after = cpu_sampler() if cpu_sampler else {}
 
             latencies: list[float] = []
             answered_at: dict[int, float] = {}  # chat -> seconds from the first update to its first answer
@@ -158,6 +170,10 @@ async def run_telegram_bench(
     direct_summary = _summary(direct)
     result["rasa_direct_median_ms"] = direct_summary["median_ms"]
     result["rasa_direct_p95_ms"] = direct_summary["p95_ms"]
+    if cpu_sampler:
+        result["cpu_ms_per_chat"] = {
+            name: round((seconds - cpu_before.get(name, 0.0)) * 1000 / chats, 1) for name, seconds in cpu_after.items()
+        }
     return result
 
 
