@@ -118,6 +118,9 @@ class Settings:
     sender_rate_per_minute: float = 60.0
     sender_burst: int = 20
     sender_max_in_flight: int = 3
+    # "typing…" shows only when an answer takes longer than this: a quick answer needs none, and on a busy
+    # machine each action is a Bot API call that delays the answers (TYPING_DELAY_SECONDS; 0 shows it at once).
+    typing_delay_seconds: float = 1.0
     kb_refresh_seconds: float = 2.0
     telegram_bot_token: str = field(default="", repr=False)
     telegram_api_base_url: str = DEFAULT_TELEGRAM_API_BASE_URL
@@ -214,6 +217,7 @@ class Settings:
             ),
             sender_rate_per_minute=_float(env, "SENDER_RATE_PER_MINUTE", cls.sender_rate_per_minute, problems),
             sender_burst=_int(env, "SENDER_BURST", cls.sender_burst, problems),
+            typing_delay_seconds=_float(env, "TYPING_DELAY_SECONDS", cls.typing_delay_seconds, problems),
             sender_max_in_flight=_int(env, "SENDER_MAX_IN_FLIGHT", cls.sender_max_in_flight, problems),
             kb_refresh_seconds=_float(env, "KB_REFRESH_SECONDS", cls.kb_refresh_seconds, problems),
             telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),

@@ -58,17 +58,19 @@ class Delivered:
 
 
 class Typing:
-    """Show "typing…" in a chat until the block ends, refreshing it while the assistant works.
+    """Show "typing…" in a chat once the assistant has worked for `delay` seconds, until the block ends.
 
-    The first action is sent concurrently with the request to the assistant, so it costs no latency. On exit
-    an action still in flight is awaited briefly: if it reached Telegram after the answer, the chat would show
-    "typing…" for five more seconds.
+    A quick answer shows none: the answer itself says the bot is there, and in a burst every action is one
+    more Bot API call ahead of the answers. A slow one shows "typing…", sent concurrently with the request
+    to the assistant and refreshed while it works. On exit an action still in flight is awaited briefly: if
+    it reached Telegram after the answer, the chat would show "typing…" for five more seconds.
     """
 
-    def __init__(self, bot: ExtBot[Any], target: Target) -> None:
+    def __init__(self, bot: ExtBot[Any], target: Target, delay: float = 0.0) -> None:
         """Prepare the indicator for `target` (nothing is sent until the block starts)."""
         self._bot = bot
         self._target = target
+        self._delay = delay
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -89,7 +91,12 @@ class Typing:
                 await asyncio.wait_for(self._task, TYPING_SETTLE_SECONDS)
 
     async def _run(self) -> None:
-        """Send a typing action now and every few seconds until stopped."""
+        """Send a typing action after the delay and every few seconds after it, until stopped."""
+        if self._delay > 0:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self._delay)
+            if self._stop.is_set():
+                return
         while True:
             try:
                 await self._bot.send_chat_action(

@@ -308,9 +308,10 @@ async def relay(
 ) -> None:
     """Send `text` to the assistant as this conversation and deliver its reply.
 
-    While the assistant works the chat shows "typing…". If the assistant cannot be reached the user gets a
-    fixed apology; nothing is kept in a broken state, so the next message simply tries again. When the
-    assistant returns no message at all, `fallback` (if any) is sent so the user is not left waiting.
+    While the assistant works (past TYPING_DELAY_SECONDS) the chat shows "typing…". If the assistant cannot be
+    reached the user gets a fixed apology; nothing is kept in a broken state, so the next message simply tries
+    again. When the assistant returns no message at all, `fallback` (if any) is sent so the user is not left
+    waiting.
     """
     target = _target(update)
     chat = update.effective_chat
@@ -320,7 +321,7 @@ async def relay(
     started = time.perf_counter()
     logger.debug("Relaying for %s: %r", sender, text)
     try:
-        async with Typing(context.bot, target):
+        async with Typing(context.bot, target, context.bot_data.settings.typing_delay_seconds):
             messages = await context.bot_data.rasa.send_message(sender, text)
     except RasaBusy:
         logger.info("Assistant asked %s to slow down", sender)

@@ -201,7 +201,8 @@ async def wait_until_quiet(telegram: FakeTelegram, chat_id: int, after: int, qui
 
 async def test_start_greets_with_the_topic_keyboard_and_registers_the_menu(telegram, rasa_stack) -> None:
     chat = new_chat()
-    async with bot_running(telegram, rasa_stack.rasa_url):
+    # "typing…" at once (by default it waits for an answer slower than a second, which /start is not).
+    async with bot_running(telegram, rasa_stack.rasa_url, TYPING_DELAY_SECONDS="0"):
         telegram.push_text(chat, "/start")
         greeting = await wait_for_keyboard(telegram, chat)
 

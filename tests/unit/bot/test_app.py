@@ -143,6 +143,19 @@ async def test_typing_is_refreshed_while_a_slow_answer_is_awaited(monkeypatch) -
     assert 3 <= count == bot.send_chat_action.await_count  # refreshed, and stopped with the block
 
 
+async def test_typing_waits_for_its_delay_and_is_never_sent_for_a_quicker_answer() -> None:
+    quick, slow = AsyncMock(), AsyncMock()
+    async with Typing(quick, Target(1), delay=0.5):
+        await asyncio.sleep(0.01)
+    async with Typing(slow, Target(1), delay=0.05):
+        for _ in range(500):  # wait for the action rather than for a fixed time: timers fire late when busy
+            if slow.send_chat_action.await_count:
+                break
+            await asyncio.sleep(0.01)
+    quick.send_chat_action.assert_not_awaited()
+    slow.send_chat_action.assert_awaited_once()
+
+
 async def test_a_slow_assistant_does_not_block_another_chat(monkeypatch) -> None:
     from types import SimpleNamespace
 

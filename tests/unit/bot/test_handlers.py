@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 import httpx
@@ -47,11 +47,19 @@ async def test_text_is_relayed_and_the_reply_rendered(context, assistant) -> Non
 
 
 async def test_typing_is_shown_while_the_assistant_works(context) -> None:
+    context.bot_data.settings = replace(context.bot_data.settings, typing_delay_seconds=0)
     await handlers.on_text(update(context.bot, message=text_message(1001, "halo")), context)
     context.bot.send_chat_action.assert_awaited_with(1001, ChatAction.TYPING, message_thread_id=None)
     # "typing…" was sent before the answer.
     names = [c[0] for c in context.bot.method_calls if c[0] in {"send_chat_action", "send_message"}]
     assert names == ["send_chat_action", "send_message"]
+
+
+async def test_a_quick_answer_shows_no_typing(context) -> None:
+    """The default waits TYPING_DELAY_SECONDS (1 s) before "typing…"; the stand-in assistant answers at once."""
+    await handlers.on_text(update(context.bot, message=text_message(1001, "halo")), context)
+    assert sent_texts(context.bot) == ["jawaban untuk halo"]
+    context.bot.send_chat_action.assert_not_awaited()
 
 
 async def test_a_failing_typing_action_does_not_stop_the_answer(context) -> None:
