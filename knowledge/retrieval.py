@@ -657,7 +657,7 @@ class KnowledgeIndex:
         found = self._search(text, hints, limit)
         if hints.yes_no:
             found = self._direct_verdict(found)
-        return self._in_year(found, hints.year, text) if hints.previous is not None else found
+        return self._in_year(found, hints, text) if hints.previous is not None else found
 
     def _direct_verdict(self, result: SearchResult) -> SearchResult:
         """Between two answers too close to tell apart, answer a yes/no question with the more direct one.
@@ -690,14 +690,15 @@ class KnowledgeIndex:
         rows = self._doc_words[[first + self._position[one.id], first + self._position[other.id]]]
         return float(rows[0].multiply(rows[1]).sum())
 
-    def _in_year(self, result: SearchResult, year: str | None, text: str) -> SearchResult:
+    def _in_year(self, result: SearchResult, hints: Hints, text: str) -> SearchResult:
         """Answer with the entry that asks the same question for the conversation's year, when there is one.
 
         "presentasinya kapan?" in a conversation about KIPP 2020 is "Jadwal KIPP 2020", even when the words
         match "Jadwal KIPP 2022" a little better: the year boost only weighs, this decides. Only inside a
-        conversation: a single question's own year already weighs as much as it should (measured).
+        conversation: a single question's own year already weighs as much as it should (measured). When that
+        entry is the answer just given, which did not say it, neither answers: choices, not a repeat.
         """
-        best = result.best
+        year, best = hints.year, result.best
         if year is None or best is None or result.in_previous or not result.confident:
             return result
         index = self._index_of(result)
@@ -708,6 +709,9 @@ class KnowledgeIndex:
         if other is None:
             return result
         hit = Hit(entry=self.entries[other], score=best.score)
+        if hints.previous is not None and hit.entry.id == hints.previous.id and not hints.repeat:
+            others = tuple(h for h in result.hits if h.entry.id != hit.entry.id)
+            return SearchResult(hits=others, confident=False, used_context=True)
         return replace(result, hits=(hit, *(h for h in result.hits if h.entry.id != hit.entry.id)), uncertain=False)
 
     def _search(self, text: str, hints: Hints, limit: int) -> SearchResult:

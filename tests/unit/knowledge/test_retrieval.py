@@ -509,3 +509,13 @@ def test_an_entry_titled_only_with_another_subject_does_not_confidently_answer(k
     result = kb.search("kalo unpsa tahun depan daftarnya gimana?", Hints(topics=frozenset({"kipp", "unpsa"})))
 
     assert not (result.confident and result.best.entry.id == "kipp-edisi-berikutnya")
+
+
+def test_the_conversations_year_never_brings_back_the_answer_just_given(kb) -> None:
+    # The 2023 schedule gives no presentation date; "Jadwal KIPP 2023" again would repeat it, 2022's is not 2023.
+    previous = kb.entry("kipp-jadwal-2023")
+    hints = Hints(previous=previous, topics=frozenset({"kipp"}), year="2023", may_follow_up=True, guess=True)
+
+    result = kb.search("presentasinya kapan?", hints)
+
+    assert not (result.best and result.best.entry.id == previous.id and not result.in_previous)
