@@ -29,7 +29,7 @@ from knowledge.conversation_owner import ConversationStore, RasaConversations
 from knowledge.documents import DocumentStore, StoredDocument
 from knowledge.editions import EditionStore, KippEdition, read_editions_file
 from knowledge.errors import ContentError, KnowledgeUnavailable, Problem, VersionConflict
-from knowledge.focus import focused_lines, for_the_asked_year
+from knowledge.focus import focused_lines, for_the_asked_year, not_about_other_years
 from knowledge.privacy import SenderSelector, purge_if_due
 from knowledge.query import (
     Question,
@@ -105,6 +105,7 @@ __all__ = [
     "kipp_editions",
     "load_content",
     "named_subjects",
+    "not_about_other_years",
     "purge_if_due",
     "read_content_dir",
     "read_editions_file",

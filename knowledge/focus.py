@@ -24,6 +24,12 @@ _LIST_ITEM = re.compile(r"^\s*(?:[•\-*]|\d{1,2}[.)])\s+")
 MAX_FOCUSED_LINES = 2
 
 
+def not_about_other_years(question: str, lines: list[str]) -> list[str]:
+    """Return `lines` without the lines of a year-by-year list about years other than `question` names."""
+    years = {int(year) for year in years_in(question)}
+    return [line for line in lines if not (years and led_by_another_year(line, years))]
+
+
 def for_the_asked_year(question: str, shown: str, rest: str) -> tuple[str, list[str]]:
     """Return `shown` without its lines about other years than `question` names, and `rest`'s lines about them.
 

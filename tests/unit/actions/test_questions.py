@@ -690,3 +690,11 @@ async def test_background_that_blurs_a_question_is_set_aside_when_the_question_a
     # Background that is the point still counts: the age decides, not "can we join" in general.
     aged, _ = await ask(kb, "inovasi kami baru 8 bulan, udah bisa ikut kipp?", "ask_kipp")
     assert answered_ids(aged) == ["kipp-usia-inovasi"]
+
+
+async def test_a_list_asked_for_one_year_brings_forward_only_that_years_lines(kb) -> None:
+    """ "what are the kipp 2025 groups?" asks for a list, but of 2025: the other years' lines stay behind "More"."""
+    dispatcher, _ = await ask(kb, "what are the kipp 2025 groups?", "ask_kipp")
+    reply = texts(dispatcher)
+    assert "• 2025: two groups, general and replication." in reply
+    assert "• 2014–2019" not in reply and "• 2022 and 2023" not in reply
