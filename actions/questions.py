@@ -44,6 +44,7 @@ from knowledge import (
     excerpt_in_english,
     is_indonesian,
     is_year_only,
+    named_subjects,
     read_question,
     refers_back_to,
     years_in,
@@ -265,7 +266,10 @@ class ActionAnswerQuestion(Action):
         if previous is None or not question.names_subject:
             return previous
         follows = question.switches_subject or question.relates or refers_back_to(question, previous)
-        return previous if follows else None
+        # "tahun brp jadi hub?" after the NTT hub: a short question naming only the subject just discussed.
+        named = named_subjects(question.text)
+        same = len(question.text.split()) <= FOLLOW_UP_MAX_WORDS and named <= named_subjects(previous.title)
+        return previous if follows or same else None
 
     def _answer_parts(
         self,

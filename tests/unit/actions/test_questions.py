@@ -698,3 +698,11 @@ async def test_a_list_asked_for_one_year_brings_forward_only_that_years_lines(kb
     reply = texts(dispatcher)
     assert "• 2025: two groups, general and replication." in reply
     assert "• 2014–2019" not in reply and "• 2022 and 2023" not in reply
+
+
+async def test_a_short_question_naming_only_the_subject_just_discussed_keeps_the_conversation(kb) -> None:
+    """ "tahun brp jadi hub?" after the NTT hub names "hub", the subject of that answer: still a follow-up."""
+    _, first = await ask(kb, "hub jipp ntt", "ask_replication")
+    dispatcher, _ = await ask(kb, "tahun brp jadi hub?", "ask_replication", **context_of(first))
+    reply = texts(dispatcher)
+    assert "NTT" in reply and "2022" in reply
