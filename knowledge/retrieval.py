@@ -23,7 +23,7 @@ from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from knowledge.query import GROUP_PHRASE, SUBJECT_PARENTS, SUBJECT_WORDS, is_year_only, years_in
-from knowledge.text import STOP_WORDS, content_terms, fold, tokens
+from knowledge.text import PLACES, STOP_WORDS, content_terms, fold, tokens
 from knowledge.types import Entry, Hit, SearchResult
 
 logger = logging.getLogger(__name__)
@@ -347,6 +347,7 @@ def detail_in(entry: Entry, follow_up: str, max_lines: int = 2) -> str:
     return ""
 
 
+_THERE = re.compile(r"\b(?:di\s?sana|di\s?situ|sana|situ|there)\b", re.IGNORECASE)
 _HOW_MANY = re.compile(r"\b(?:berapa|brp|how\s+many)\b", re.IGNORECASE)
 _ASKS_LEGAL_BASIS = re.compile(
     r"\b(?:dasar\s*(?:hukum|aturan|regulasi)\w*|payung\s*hukum\w*|aturannya|regulasinya|legal\s+basis)\b", re.I
@@ -719,6 +720,8 @@ class KnowledgeIndex:
         if hints.yes_no:
             scores = scores * np.where(self._opens_with_verdict, VERDICT_BOOST, 1.0)
         scores = scores * self._named_elsewhere(text) * self._one_group_unasked(text)
+        if hints.previous is None:  # in a conversation the place may be the last answer's ("disana")
+            scores = scores * self._placed_elsewhere(text)
         plain = self._rank(self._apply_hints(scores, hints.topics, hints.year, hints.facts), limit)
         if hints.doubtful:
             plain = self._require_focus(text, plain)
@@ -979,6 +982,17 @@ class KnowledgeIndex:
     def _named_elsewhere(self, text: str) -> Scores:
         """Lower entries whose title names only subjects other than the ones the question names."""
         return np.where(self._titled_elsewhere(named_subjects(text)), NAMED_ELSEWHERE_PENALTY, 1.0)
+
+    def _placed_elsewhere(self, text: str) -> Scores:
+        """Lower entries titled with a place the question does not name.
+
+        "jumlah top inovasi kipp 2019" does not ask about NTT's Top Inovasi; "coaching clinic disana" points
+        at a place, just not by name.
+        """
+        if _THERE.search(text):
+            return np.ones(len(self.entries))
+        asked = set(content_terms(text))
+        return np.array([OTHER_YEAR_PENALTY if (title & PLACES) - asked else 1.0 for title in self._title_terms])
 
     def _one_group_unasked(self, text: str) -> Scores:
         """Lower entries titled with one KIPP group when the question asks about groups without naming one.

@@ -35,7 +35,9 @@ class _LexiconLoader(yaml.BaseLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _load_lexicon(path: Path) -> tuple[dict[str, str], frozenset[str], dict[str, tuple[str, ...]]]:
+def _load_lexicon(
+    path: Path,
+) -> tuple[dict[str, str], frozenset[str], dict[str, tuple[str, ...]], frozenset[str]]:
     """Read the word lists content people keep in lexicon.yml; a malformed file stops the start with its name."""
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LexiconLoader)
@@ -47,15 +49,17 @@ def _load_lexicon(path: Path) -> tuple[dict[str, str], frozenset[str], dict[str,
         if len(stop_words) != len(data["stop_words"]):
             raise ValueError("stop_words: a word is listed more than once")
         concepts = {str(k): tuple(str(w) for w in v) for k, v in data["concepts"].items()}
+        places = frozenset(str(w) for w in data.get("places") or ())
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(
             f"{path}: needs the mappings 'slang' and 'concepts' and the list 'stop_words' ({exc!r})"
         ) from exc
-    return slang, stop_words, concepts
+    return slang, stop_words, concepts, places
 
 
-# Informal spellings -> knowledge-base forms; fillers with no topic; words folded onto one concept.
-SLANG, STOP_WORDS, CONCEPTS = _load_lexicon(LEXICON_FILE)
+# Informal spellings -> knowledge-base forms; fillers with no topic; words folded onto one concept; the
+# places entries may be about (an entry titled with a place answers for that place only).
+SLANG, STOP_WORDS, CONCEPTS, PLACES = _load_lexicon(LEXICON_FILE)
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 

@@ -11,7 +11,7 @@ from knowledge.text import LEXICON_FILE, _load_lexicon, content_terms, tokens
 
 
 def test_the_shipped_lexicon_loads_with_every_list() -> None:
-    slang, stop_words, concepts = _load_lexicon(LEXICON_FILE)
+    slang, stop_words, concepts, _ = _load_lexicon(LEXICON_FILE)
 
     assert slang["gmn"] == "bagaimana" and slang["kak"] == ""
     assert {"yang", "dong"} <= stop_words
@@ -20,7 +20,7 @@ def test_the_shipped_lexicon_loads_with_every_list() -> None:
 
 def test_every_word_is_lower_case_as_it_is_after_folding() -> None:
     """A capitalised word in the file could never match: text is folded to lower case before lookup."""
-    slang, stop_words, concepts = _load_lexicon(LEXICON_FILE)
+    slang, stop_words, concepts, _ = _load_lexicon(LEXICON_FILE)
     words = [*slang, *stop_words, *concepts, *(w for variants in concepts.values() for w in variants)]
 
     assert [w for w in words if w != text.fold(w).strip() or " " in w] == []
@@ -30,7 +30,7 @@ def test_words_that_yaml_would_read_as_booleans_stay_words(tmp_path: Path) -> No
     lexicon = tmp_path / "lexicon.yml"
     lexicon.write_text("slang:\n  no: nomor\n  on: pada\nstop_words:\n  - yes\nconcepts:\n  tahap: [off, 2]\n")
 
-    slang, stop_words, concepts = _load_lexicon(lexicon)
+    slang, stop_words, concepts, _ = _load_lexicon(lexicon)
 
     assert slang == {"no": "nomor", "on": "pada"}
     assert stop_words == frozenset({"yes"})

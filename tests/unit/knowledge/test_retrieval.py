@@ -519,3 +519,12 @@ def test_the_conversations_year_never_brings_back_the_answer_just_given(kb) -> N
     result = kb.search("presentasinya kapan?", hints)
 
     assert not (result.best and result.best.entry.id == previous.id and not result.in_previous)
+
+
+def test_an_entry_about_one_place_does_not_answer_a_question_that_names_no_place(kb) -> None:
+    asked_about_kipp = Hints(topics=frozenset({"kipp", "sinovik", "unpsa", "klinik", "umum"}), year="2019")
+    assert kb.search("jumlah top inovasi kipp 2019", asked_about_kipp).best.entry.id != "umum-ntt-inovasi"
+    assert kb.search("brp top inovasi ntt", Hints()).best.entry.id == "umum-ntt-inovasi"
+    # "disana" points at a place without naming it.
+    there = kb.search("contoh inovasi yg dibahas waktu coaching clinic disana apa?", Hints())
+    assert there.best.entry.id == "klinik-sumut"
