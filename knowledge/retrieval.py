@@ -992,7 +992,8 @@ class KnowledgeIndex:
         if _THERE.search(text):
             return np.ones(len(self.entries))
         asked = set(content_terms(text))
-        return np.array([OTHER_YEAR_PENALTY if (title & PLACES) - asked else 1.0 for title in self._title_terms])
+        places = [title & PLACES for title in self._title_terms]
+        return np.array([OTHER_YEAR_PENALTY if named and not named & asked else 1.0 for named in places])
 
     def _one_group_unasked(self, text: str) -> Scores:
         """Lower entries titled with one KIPP group when the question asks about groups without naming one.
