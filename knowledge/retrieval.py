@@ -359,6 +359,17 @@ _RULE_NUMBER = re.compile(
 )
 
 
+_YEAR_SPAN = re.compile(r"\b((?:19|20)\d\d)\s*[–-]\s*((?:19|20)\d\d)\b")
+
+
+def _years_covered(title: str) -> set[str]:
+    """Return the years a title names, a span counting every year in it ("Jumlah peserta KIPP 2020–2025")."""
+    years = set(years_in(title))
+    for first, last in _YEAR_SPAN.findall(title):
+        years |= {str(year) for year in range(int(first), int(last) + 1)}
+    return years
+
+
 def _rule_numbers(text: str) -> set[tuple[str, str]]:
     """Return the (number, year) of every regulation `text` names by number."""
     return {(match["number"], match["year"]) for match in _RULE_NUMBER.finditer(text)}
@@ -523,7 +534,7 @@ class KnowledgeIndex:
             for term in vocab:
                 knowing.setdefault(term, []).append(row)
         self._knowing = {term: np.array(rows) for term, rows in knowing.items()}
-        self._title_years = [set(years_in(e.title)) for e in self.entries]
+        self._title_years = [_years_covered(e.title) for e in self.entries]
         self._years_seen: dict[str, tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]] = {}
         self._topics = np.array([e.topic for e in self.entries])
         self._facts = [set(e.facts) for e in self.entries]

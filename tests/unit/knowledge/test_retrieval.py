@@ -528,3 +528,11 @@ def test_an_entry_about_one_place_does_not_answer_a_question_that_names_no_place
     # "disana" points at a place without naming it.
     there = kb.search("contoh inovasi yg dibahas waktu coaching clinic disana apa?", Hints())
     assert there.best.entry.id == "klinik-sumut"
+
+
+def test_a_title_spanning_years_counts_every_year_in_it() -> None:
+    from knowledge.retrieval import _years_covered
+
+    assert _years_covered("Jumlah peserta KIPP 2020–2025") == {"2020", "2021", "2022", "2023", "2024", "2025"}
+    assert _years_covered("Jadwal KIPP 2022") == {"2022"}
+    assert _years_covered("Dasar hukum JIPP, PermenPANRB 89/2020") == set()
