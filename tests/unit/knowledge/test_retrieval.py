@@ -7,7 +7,7 @@ import re
 import pytest
 
 from knowledge import Hints, KnowledgeBase, queries
-from knowledge.retrieval import KnowledgeIndex, answer_excerpt, detail_in, led_by_another_year
+from knowledge.retrieval import KnowledgeIndex, _years_covered, answer_excerpt, detail_in, led_by_another_year
 from knowledge.text import content_terms, normalize
 from tests.factories import active_entry, entry_data
 
@@ -531,8 +531,6 @@ def test_an_entry_about_one_place_does_not_answer_a_question_that_names_no_place
 
 
 def test_a_title_spanning_years_counts_every_year_in_it() -> None:
-    from knowledge.retrieval import _years_covered
-
     assert _years_covered("Jumlah peserta KIPP 2020–2025") == {"2020", "2021", "2022", "2023", "2024", "2025"}
     assert _years_covered("Jadwal KIPP 2022") == {"2022"}
     assert _years_covered("Dasar hukum JIPP, PermenPANRB 89/2020") == set()
