@@ -181,7 +181,32 @@ def fold(text: str) -> str:
 
 # The programme's own long words, often typed one letter off ("sinovk", "replkasi", "pelembagan", "mal pelayan
 # publik"). A word one edit away from one of them, and no dictionary word itself, is read as it.
-_OFTEN_MISTYPED = ("sinovik", "replikasi", "pelembagaan", "jippnas", "kompetisi", "pelayanan", "inovasi")
+_OFTEN_MISTYPED = (
+    "sinovik",
+    "replikasi",
+    "pelembagaan",
+    "jippnas",
+    "kompetisi",
+    "pelayanan",
+    "inovasi",
+    # The words officers ask with, typed fast on a phone ("prtama kali diadakn").
+    "pertama",
+    "diadakan",
+    "berapa",
+    "jumlah",
+    "syarat",
+    "pendaftaran",
+    "penghargaan",
+    "pemenang",
+    "proposal",
+    "peserta",
+    "kategori",
+    "kelompok",
+    "pedoman",
+    "finalis",
+    "presentasi",
+    "penilaian",
+)
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 

@@ -137,6 +137,8 @@ def test_an_aim_is_not_a_target() -> None:
         ("pelembagan", ["pelembagaan"]),
         ("pelayan restoran", ["pelayan", "restoran"]),  # a dictionary word stays itself
         ("kip", ["kip"]),  # too short to guess: KIP is also a student card
+        ("kpan kipp prtama kali diadakn", ["kapan", "kipp", "pertama", "kali", "diadakan"]),  # the asking words too
+        ("brp jmlh pesrta", ["berapa", "jumlah", "peserta"]),
     ],
 )
 def test_the_programmes_own_words_typed_one_letter_off_are_read_as_meant(typed: str, read: list[str]) -> None:
