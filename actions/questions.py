@@ -284,6 +284,7 @@ class ActionAnswerQuestion(Action):
             return []
         answered: list[_Answered] = []
         context = previous
+        subject: Entry | None = None  # the first part's answer: what the message is about
         for part in question.parts[:MAX_PARTS]:
             part_question = read_question(part)
             # A part is first read on its own; only one that cannot stand alone ("kalau 2025", "kalau jipp",
@@ -301,12 +302,21 @@ class ActionAnswerQuestion(Action):
             # not the lines of the part before it that happen to share a word.
             if context is not None and needs_context and (not answered_alone or leans):
                 in_context = self._search(kb, tracker, part, intent, context, part_question, whole=question)
+                # "pelembagaan itu apa, contohnya apa, dasar hukumnya apa?": read with the part before (the
+                # examples) it finds those examples again, or strays, so it is read with the message's first subject.
+                reading = in_context.result.best
+                astray = reading is not None and (
+                    reading.entry.id == context.id or not _same_subject(reading.entry, context)
+                )
+                if subject is not None and subject.id != context.id and astray:
+                    in_context = self._search(kb, tracker, part, intent, subject, part_question, whole=question)
                 # ...and the part before's own answer again is no reading of this part when it has one of its own.
                 again = in_context.result.best is not None and in_context.result.best.entry.id == context.id
                 if in_context.outcome in {"answered", "uncertain"} and not (again and answered_alone):
                     found = in_context
             if found.outcome in {"answered", "uncertain"} and found.result.best:
                 context = found.result.best.entry
+                subject = subject or context
             answered.append(found)
         # Several parts that all land on one entry were one question after all.
         distinct = {

@@ -706,3 +706,11 @@ async def test_a_short_question_naming_only_the_subject_just_discussed_keeps_the
     dispatcher, _ = await ask(kb, "tahun brp jadi hub?", "ask_replication", **context_of(first))
     reply = texts(dispatcher)
     assert "NTT" in reply and "2022" in reply
+
+
+async def test_a_later_part_that_strays_is_read_with_the_messages_first_subject(kb) -> None:
+    """The legal basis asked after the examples is institutionalisation's, not KIPP's."""
+    message = "pelembagaan itu apa, contohnya apa, dasar hukumnya apa?"
+    dispatcher, _ = await ask(kb, message, "ask_institutionalisation")
+    third = texts(dispatcher).split("\n3. ")[1]
+    assert "PermenPANRB 91/2021" in third and "Payung hukum KIPP" not in third
