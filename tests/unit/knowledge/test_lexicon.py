@@ -20,8 +20,8 @@ def test_the_shipped_lexicon_loads_with_every_list() -> None:
 
 def test_every_word_is_lower_case_as_it_is_after_folding() -> None:
     """A capitalised word in the file could never match: text is folded to lower case before lookup."""
-    slang, stop_words, concepts, _ = _load_lexicon(LEXICON_FILE)
-    words = [*slang, *stop_words, *concepts, *(w for variants in concepts.values() for w in variants)]
+    slang, stop_words, concepts, places = _load_lexicon(LEXICON_FILE)
+    words = [*slang, *stop_words, *concepts, *(w for variants in concepts.values() for w in variants), *places]
 
     assert [w for w in words if w != text.fold(w).strip() or " " in w] == []
 
