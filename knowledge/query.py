@@ -470,8 +470,15 @@ def strip_chatter(text: str) -> str:
     return text if any(ch.isalnum() for ch in text) else original
 
 
+_DOT_NUMBERED = re.compile(r"^\s*1\.\s+\D")
+_DOT_NUMBER = re.compile(r"(?:^|\s+)([1-9])\.\s+(?=[^\W\d])")
+
+
 def split_parts(text: str) -> list[str]:
     """Split a message into the questions it asks; pieces that ask nothing join their neighbour."""
+    # "1. apa itu sinovik 2. siapa admin lokal": a list numbered "1." from its start is numbered "1)".
+    if _DOT_NUMBERED.match(text):
+        text = _DOT_NUMBER.sub(r" \1) ", text)
     pieces = [piece.strip(" ,.;:-?") for piece in _PART_BOUNDARY.split(text)]
     parts: list[str] = []
     for piece in pieces:

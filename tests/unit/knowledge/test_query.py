@@ -85,6 +85,8 @@ def test_pure_small_talk_is_kept_whole(message: str) -> None:
         ("amati, tiru, modifikasi itu apa?", ["amati, tiru, modifikasi itu apa"]),
         # A numbered list of questions; a full stop after a number is not a list ("pasal 3. isinya apa?").
         ("1) kategori kipp 2021 brp 2) presentasi brp menit?", ["kategori kipp 2021 brp", "presentasi brp menit"]),
+        ("1. apa itu sinovik 2. siapa admin lokal", ["apa itu sinovik", "siapa admin lokal"]),
+        ("top 9. itu apa", ["top 9. itu apa"]),  # a number with a full stop is a list only from "1." on
         ("permenpan 91/2021 pasal 3. isinya apa?", ["permenpan 91/2021 pasal 3. isinya apa"]),
         # A first piece that asks nothing is the context of the question after it.
         ("udh identifikasi, trus berikutnya ngapain?", ["udh identifikasi berikutnya ngapain"]),
