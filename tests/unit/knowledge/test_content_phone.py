@@ -38,7 +38,7 @@ def test_first_paragraph_is_short_and_stands_alone(entry) -> None:
         ("kipp-bumn-bumd", "Ya,"),
         ("kipp-wajib-ikut", "Ya,"),
         ("replikasi-boleh-meniru", "Ya,"),
-        ("kipp-2024-ditiadakan", "Tidak,"),
+        ("kipp-2024-ditiadakan", "Tidak diselenggarakan pada 2024, diganti"),  # "ada?" and "diganti?" alike
         ("pelembagaan-permen-30-2014", "Tidak berlaku lagi:"),  # "masih berlaku?" and "sudah dicabut?" alike
         ("umum-bukan-aplikasi", "Tidak."),
         ("kipp-usia-inovasi", "Tergantung"),
