@@ -39,7 +39,7 @@ def for_the_asked_year(question: str, shown: str, rest: str) -> tuple[str, list[
     years = {int(year) for year in years_in(question)}
     if not years:
         return shown, []
-    kept = [line for line in shown.split("\n") if not led_by_another_year(line, years)]
+    kept = not_about_other_years(question, shown.split("\n"))
     asked = [line.strip() for line in rest.splitlines() if led_by_another_year(line, years) is False]
     return "\n".join(kept).strip(), asked[:MAX_FOCUSED_LINES]
 

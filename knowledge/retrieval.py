@@ -539,6 +539,9 @@ class KnowledgeIndex:
         self._topics = np.array([e.topic for e in self.entries])
         self._facts = [set(e.facts) for e in self.entries]
         self._title_terms = [set(content_terms(e.title)) for e in self.entries]
+        # Per entry, the places and the KIPP groups its title names (each search weighs them).
+        self._title_places = [title & PLACES for title in self._title_terms]
+        self._titled_with_group = np.array([bool(title & _GROUP_WORDS) for title in self._title_terms])
         # Which core subjects each title names (a row per entry, a column per subject in CORE_SUBJECTS order).
         title_subjects = [named_subjects(e.title) for e in self.entries]
         self._title_subjects = np.array([[s in named for s in _CORE_ORDER] for named in title_subjects], dtype=bool)
@@ -1003,8 +1006,7 @@ class KnowledgeIndex:
         if _THERE.search(text):
             return np.ones(len(self.entries))
         asked = set(content_terms(text))
-        places = [title & PLACES for title in self._title_terms]
-        return np.array([OTHER_YEAR_PENALTY if named and not named & asked else 1.0 for named in places])
+        return np.array([OTHER_YEAR_PENALTY if named and not named & asked else 1.0 for named in self._title_places])
 
     def _one_group_unasked(self, text: str) -> Scores:
         """Lower entries titled with one KIPP group when the question asks about groups without naming one.
@@ -1014,7 +1016,7 @@ class KnowledgeIndex:
         asked = set(content_terms(text))
         if "kelompok" not in asked or asked & _GROUP_WORDS:
             return np.ones(len(self.entries))
-        return np.array([OTHER_YEAR_PENALTY if title & _GROUP_WORDS else 1.0 for title in self._title_terms])
+        return np.where(self._titled_with_group, OTHER_YEAR_PENALTY, 1.0)
 
     def _undated(self, previous: Entry, text: str) -> Scores:
         """Lower entries titled with a year neither the message nor the last answer's title names: narrower."""
