@@ -8,7 +8,9 @@ age of an innovation (facts K-17), so its verdict is computed here from the stat
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
+from actions.flows.answers import read_kipp_history
 from knowledge import Entry, Question, content_terms, named_subjects, years_in
 
 _ALREADY_DIRECT = re.compile(
@@ -181,11 +183,256 @@ def _disputed(question: Question, body: str) -> str | None:
     return "Tergantung sumbernya: sumber kami menyebut angka yang berbeda."
 
 
+# The rules on an innovation's KIPP track record: K-18 (2020 guide), K-12 (2021), K-15 (2023).
+TRACK_RECORD_FACTS = frozenset({"K-12", "K-15", "K-18"})
+_RECORD_RULE_YEARS = ("2020", "2021", "2023")
+# Where the officer stops telling and starts asking: "top 99 2018 dan 2019, | boleh ikut umum?".
+_ASKING = re.compile(
+    r"\b(?:bisa|bs|boleh|blh|masih|msh|apakah|apa\s+kami|can|could|may|are\s+we|is\s+it|still)\b", re.IGNORECASE
+)
+_RECORDS = frozenset({"entered", "top99_once", "top99_twice", "top_tier"})
+
+
+def stated_record(text: str) -> tuple[str, str] | None:
+    """Return the KIPP track record an officer states before asking, and the rest of the question.
+
+    "pernah masuk top 99 tahun 2018 dan 2019, boleh ikut umum?" -> ("top99_twice", "boleh ikut umum?"). The
+    record is read as the readiness flow reads a typed answer; only the words before the asking part count,
+    so the year asked about ("..., boleh daftar kipp 2025?") is not counted as a second Top 99.
+    """
+    asking = _ASKING.search(text)
+    if asking is None or asking.start() == 0:
+        return None
+    asked = text[asking.start() :]
+    if not set(re.findall(r"[a-z]+", asked.lower())) <= _ASKS_TO_JOIN:
+        return None
+    told = text[: asking.start()]
+    if _NOT_TOP_99.search(told):  # "udah 2x ikut tp blm pernah masuk top 99": entered, never listed
+        return "entered", asked
+    reading = read_kipp_history(told)
+    if reading is None or reading[0] not in _RECORDS:
+        return None
+    # "pernah menang kipp" may mean Top 99 or the top tier: the rule then depends on which (the entry says so).
+    if reading[0] == "top_tier" and not _NAMED_TIER.search(told):
+        return None
+    # Twice is said ("2x", "dua kali") or counted from the years named after "top 99"; "sudah jalan dua tahun"
+    # or the year an innovation started is not a second Top 99.
+    if reading[0] == "top99_once" and _TWICE_SAID.search(told):  # "twice", which the flow's reader leaves out
+        return "top99_twice", asked
+    if reading[0] == "top99_twice" and not _TWICE_SAID.search(told):
+        top_99 = _TOP_99.search(told)
+        if top_99 is None or len(set(years_in(told[top_99.end() :]))) < 2:
+            return None
+    return reading[0], asked
+
+
+# "2x masuk top 99", "dua kali berturut"; not "2 kali ikut", which counts entries, not listings.
+_TWICE_SAID = re.compile(
+    r"\b(?:dua|2)\s?(?:kali|x)\b(?!\s+(?:ikut|ikutan|daftar|mendaftar|coba|mencoba|kirim|gagal|kalah))"
+    r"|\btwice\b|\bberturut",
+    re.IGNORECASE,
+)
+_NOT_TOP_99 = re.compile(
+    r"\b(?:belum|blm|tidak|tdk|ga|gak|nggak|never|not|tak)\s+(?:pernah\s+|prnh\s+)?"
+    r"(?:(?:masuk|lolos|jadi|sampai|sampe|tembus|made|reached|in)\s+(?:ke\s+|it\s+|to\s+|into\s+|the\s+)*)?"
+    r"(?:top\s?99|99\s+besar)\b",
+    re.IGNORECASE,
+)
+_TOP_99 = re.compile(r"\btop\s?99\b|\b99\s+besar\b", re.IGNORECASE)
+
+
+_NAMED_TIER = re.compile(r"\btop\s?(?:45|40|35|25|9|5)\b|terpuji|\bopsi\b|outstanding", re.IGNORECASE)
+
+
+# All an asking part may say for the record to decide it: whether (and in which group) one may enter again.
+# "..., boleh pakai judul yg sama?" asks something else, which the record does not answer.
+_ASKS_TO_JOIN = frozenset(
+    [
+        "bisa",
+        "bs",
+        "boleh",
+        "blh",
+        "masih",
+        "msh",
+        "apakah",
+        "apa",
+        "kami",
+        "kita",
+        "saya",
+        "sy",
+        "aku",
+        "kah",
+        "ya",
+        "ga",
+        "gak",
+        "nggak",
+        "ngga",
+        "tidak",
+        "tdk",
+        "dong",
+        "min",
+        "kak",
+        "pak",
+        "bu",
+        "sih",
+        "ikut",
+        "ikutan",
+        "ikutkan",
+        "diikutkan",
+        "daftar",
+        "mendaftar",
+        "daftarkan",
+        "didaftarkan",
+        "masuk",
+        "lomba",
+        "dilombakan",
+        "ajukan",
+        "diajukan",
+        "mengajukan",
+        "kembali",
+        "ulang",
+        "lagi",
+        "kipp",
+        "kelompok",
+        "umum",
+        "khusus",
+        "replikasi",
+        "lewat",
+        "jalur",
+        "di",
+        "ke",
+        "tahun",
+        "thn",
+        "nya",
+        "can",
+        "could",
+        "may",
+        "we",
+        "still",
+        "it",
+        "is",
+        "are",
+        "join",
+        "enter",
+        "apply",
+        "participate",
+        "compete",
+        "again",
+        "the",
+        "in",
+        "into",
+        "group",
+        "general",
+        "special",
+        "replication",
+    ]
+)
+
+
+def _record_verdict(record: str, asked: str, *, english: bool) -> str | None:
+    """Judge a stated track record against the group rules of 2020, 2021 and 2023 (K-12, K-14, K-15, K-18)."""
+    group = _case_group(asked)
+    later = [year for year in years_in(asked) if year not in _RECORD_RULE_YEARS]
+    if group == "khusus":
+        if record != "top_tier":
+            return (
+                "No: the special group (2020-2023) was only for former Top Terpuji winners."
+                if english
+                else "Tidak: kelompok khusus (2020–2023) hanya untuk inovasi yang pernah meraih Top Terpuji."
+            )
+        if any(int(year) >= 2025 for year in later):
+            return (
+                "No: KIPP 2025 had no special group." if english else "Tidak: KIPP 2025 tidak memakai kelompok khusus."
+            )
+        if english:
+            return "Yes, through the special group (2020-2023), which is for former Top Terpuji winners."
+        return "Ya, lewat kelompok khusus (2020–2023), yang memang untuk mantan Top Terpuji."
+    if group not in (None, "umum"):
+        return None
+    if record == "top_tier" and group is None:  # barred from umum, welcome in khusus (2020-2023)
+        verdict = _TOP_TIER_ANY_GROUP[english]
+    else:
+        verdict = _UMUM_VERDICTS[english][record]
+    if later:  # the same rule in 2020, 2021 and 2023 is the best guide, but another edition's is not recorded
+        year = later[-1]
+        if english:
+            return f"{verdict} The rules on past results for KIPP {year} are not recorded in our sources."
+        return f"{verdict} Ketentuan riwayat untuk KIPP {year} tidak tercatat dalam sumber kami."
+    return verdict
+
+
+_TOP_TIER_ANY_GROUP = {
+    False: "Tergantung kelompoknya: pemenang tingkat teratas (Top Terpuji) tidak boleh lagi di kelompok umum, tetapi "
+    "pada 2020–2023 bisa lewat kelompok khusus (KIPP 2025 tidak memakai kelompok khusus).",
+    True: "It depends on the group: top-tier winners (Top Terpuji) may not enter the general group again, but in "
+    "2020-2023 they could enter the special group (KIPP 2025 had none).",
+}
+_UMUM_VERDICTS = {
+    False: {
+        "entered": "Ya: pernah ikut tanpa menang tidak menghalangi kelompok umum (ketentuan 2020, 2021, 2023).",
+        "top99_once": "Ya: sekali masuk Top 99 masih boleh ikut kelompok umum; batasnya dua kali (ketentuan 2020, "
+        "2021, 2023).",
+        "top99_twice": "Tidak untuk kelompok umum: inovasi yang sudah dua kali masuk Top 99, berturut-turut atau "
+        "tidak, tidak boleh lagi ikut kelompok umum (ketentuan 2020, 2021, 2023).",
+        "top_tier": "Tidak untuk kelompok umum: pemenang tingkat teratas (Top Terpuji) tidak boleh lagi ikut "
+        "kelompok umum; pada 2020–2023 jalurnya kelompok khusus.",
+    },
+    True: {
+        "entered": "Yes: having entered without winning does not bar the general group (2020, 2021, 2023 rules).",
+        "top99_once": "Yes: one Top 99 listing still allows the general group; the limit is two (2020, 2021, 2023 "
+        "rules).",
+        "top99_twice": "No, not in the general group: an innovation listed twice in the Top 99, in a row or not, "
+        "may not enter it again (2020, 2021, 2023 rules).",
+        "top_tier": "No, not in the general group: top-tier winners (Top Terpuji) may not enter it again; in "
+        "2020-2023 the special group was their route.",
+    },
+}
+
+
 def facts_asked(question: Question) -> frozenset[str]:
     """Return the facts a yes/no question about one's own case is about (a stated age: the minimum-age rule)."""
     if question.yes_no and stated_months(question.text) is not None:
         return frozenset({MINIMUM_AGE_FACT})
+    if question.yes_no and stated_record(question.text) is not None:
+        return TRACK_RECORD_FACTS
     return frozenset()
+
+
+def written_for_the_case(question: Question, entries: Sequence[Entry]) -> Entry | None:
+    """Return the candidate written for the officer's stated track record, when the best one was not.
+
+    "top 99 tahun 2018 dan 2019, boleh ikut umum?" may find "Ya, ... asalkan belum dua kali masuk Top 99" first;
+    the entry that opens "Tidak, inovasi yang sudah dua kali masuk Top 99 ..." answers this officer.
+    """
+    record = stated_record(question.text) if question.yes_no and entries else None
+    if record is None or not TRACK_RECORD_FACTS & set(entries[0].facts):
+        return None
+    verdict = _record_verdict(*record, english=question.english)
+    if verdict is None or _polarity(verdict) == _polarity(_body(entries[0], question)):
+        return None
+    return next(
+        (
+            entry
+            for entry in entries[1:]
+            if TRACK_RECORD_FACTS & set(entry.facts)
+            and _polarity(_body(entry, question)) == _polarity(verdict)
+            and _RECORD_WORDS[record[0]].search(_body(entry, question).split(".", 1)[0])
+        ),
+        None,
+    )
+
+
+# What the opening sentence of an entry written for each track record speaks of.
+_RECORD_WORDS = {
+    "entered": re.compile(r"tidak menang|tanpa menang|without winning|did not win|won nothing", re.IGNORECASE),
+    "top99_once": re.compile(r"\bsekali\b|satu kali|\bonce\b|only once", re.IGNORECASE),
+    "top99_twice": re.compile(r"dua kali|\btwice\b", re.IGNORECASE),
+    "top_tier": re.compile(r"terpuji|teratas|top tier|top-tier", re.IGNORECASE),
+}
+
+
+def _body(entry: Entry, question: Question) -> str:
+    return entry.answer_en if question.english and entry.answer_en else entry.answer
 
 
 def direct_line(question: Question, entry: Entry) -> str | None:
@@ -194,7 +441,13 @@ def direct_line(question: Question, entry: Entry) -> str | None:
         months = stated_months(question.text)
         if months is not None:
             return _age_verdict(months, question.text, english=question.english)
+    record = stated_record(question.text) if TRACK_RECORD_FACTS & set(entry.facts) else None
     body = entry.answer_en if question.english and entry.answer_en else entry.answer
+    if record is not None:
+        verdict = _record_verdict(*record, english=question.english)
+        # An entry written for this very case ("Tidak, inovasi yang sudah dua kali masuk Top 99 ...") says it best.
+        if verdict is not None and _polarity(verdict) != _polarity(body):
+            return verdict
     derived = _closed_or_absent(question, body)
     if derived is not None and not re.match(r"\s*(?:tidak|no)\b", body, re.I):
         return derived
@@ -256,6 +509,18 @@ def verdict_fits(question: Question, entry: Entry) -> bool:
     done = {term for word in _MODAL_VERB.findall(question.text) for term in content_terms(word)} - _LIGHT_VERBS
     said = set(content_terms(" ".join((entry.title, *entry.questions, entry.answer))))
     return done <= said
+
+
+_POLARITIES = (
+    ("depends", re.compile(r"^\s*(?:tergantung|belum\s+dapat|it\s+depends|not\s+confirmed)\b", re.IGNORECASE)),
+    ("no", re.compile(r"^\s*(?:tidak|belum|bukan|no|not)\b", re.IGNORECASE)),
+    ("yes", re.compile(r"^\s*(?:ya|boleh|bisa|yes)\b", re.IGNORECASE)),
+)
+
+
+def _polarity(text: str) -> str | None:
+    """Return whether a text opens with a yes, a no or a "depends", or None when it opens with none."""
+    return next((name for name, pattern in _POLARITIES if pattern.match(text)), None)
 
 
 def without_verdict(body: str) -> str:

@@ -25,7 +25,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions._kb import resolve_kb
-from actions.direct import direct_line, facts_asked, verdict_fits, without_verdict
+from actions.direct import direct_line, facts_asked, verdict_fits, without_verdict, written_for_the_case
 from actions.replies import entry_button, part_answer, send_answer, send_excerpt, send_rest
 from knowledge import (
     TOPICS,
@@ -413,8 +413,15 @@ class ActionAnswerQuestion(Action):
                     response="utter_candidates_en" if english else "utter_candidates", buttons=buttons
                 )
             return None
+        if question.yes_no:
+            case = written_for_the_case(question, [hit.entry for hit in result.hits])
+            best = next((hit for hit in result.hits if hit.entry is case), best)
         # An uncertain answer keeps every other candidate a tap away.
-        related = [hit.entry for hit in result.hits[1:] if result.uncertain or best.score - hit.score <= RELATED_MARGIN]
+        related = [
+            hit.entry
+            for hit in result.hits
+            if hit is not best and (result.uncertain or best.score - hit.score <= RELATED_MARGIN)
+        ]
         lead = direct_line(question, best.entry) if question.yes_no else None
         send_answer(
             dispatcher,
@@ -423,7 +430,8 @@ class ActionAnswerQuestion(Action):
             lead=lead,
             buttons=[entry_button(e) for e in related] or None,
             question=f"{question.text} {year}" if year else question.text,
-            verdict=_shows_verdict(question, best),
+            # A line worked out for the officer's own case replaces the entry's general yes or no.
+            verdict=lead is None and _shows_verdict(question, best),
         )
         return best.entry
 

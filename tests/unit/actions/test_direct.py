@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.direct import direct_line, stated_months, verdict_fits, without_verdict
+from actions.direct import direct_line, stated_months, verdict_fits, without_verdict, written_for_the_case
 from knowledge import Entry, read_question
 from tests.factories import active_entry
 
@@ -49,6 +49,47 @@ def test_stated_age_is_read_as_officers_write_it(text: str, months: float | None
 def test_minimum_age_verdict_follows_the_recorded_rules(question: str, opening: str) -> None:
     line = direct_line(read_question(question), entry("Minimal usia inovasi ...", facts=("K-17",)))
     assert line is not None and line.startswith(opening)
+
+
+@pytest.mark.parametrize(
+    ("question", "opening"),
+    [
+        # Facts K-12, K-15, K-18: not Top 99 twice, never a top-tier winner; the years before the question count.
+        ("pernah masuk top 99 tahun 2018 dan 2019, boleh ikut umum?", "Tidak untuk kelompok umum"),
+        ("udh 2x masuk top 99 min, msh bisa daftar?", "Tidak untuk kelompok umum"),
+        ("inovasi kami top 99 2019, bisa ikut kipp lagi?", "Ya"),
+        ("inovasi kami top 45 2019, boleh ikut kelompok umum?", "Tidak untuk kelompok umum"),
+        ("pernah ikut kipp 2022 tp ga menang, boleh ikut lagi?", "Ya"),
+        ("inovasi kami top terpuji 2018, thn 2023 kemarin bisa masuk kelompok khusus?", "Ya, lewat kelompok khusus"),
+        ("kami top 99 sekali, bisa ikut kelompok khusus?", "Tidak: kelompok khusus"),
+        ("our innovation was top 99 in 2017 and 2019, can we join the general group?", "No, not in the general"),
+    ],
+)
+def test_a_stated_track_record_is_judged_by_the_group_rules(question: str, opening: str) -> None:
+    line = direct_line(read_question(question), entry("Tergantung tingkatnya: ...", facts=("K-12", "K-15")))
+    assert line is not None and line.startswith(opening)
+
+
+def test_a_year_asked_about_is_not_counted_as_a_second_top_99() -> None:
+    line = direct_line(
+        read_question("inovasi kami top 99 thn 2021, boleh daftar kipp 2025?"), entry("...", facts=("K-12",))
+    )
+    assert line is not None and line.startswith("Ya")
+    assert "KIPP 2025 tidak tercatat" in line  # the 2025 rules on past results are not in the sources
+
+
+def test_a_track_record_does_not_answer_another_question() -> None:
+    judul = entry("Tidak, satu judul tidak boleh dipakai untuk lebih dari satu proposal.", facts=("K-18",))
+    assert direct_line(read_question("kami pernah ikut kipp, boleh pakai judul yg sama?"), judul) is None
+
+
+def test_the_entry_written_for_the_stated_record_answers_it() -> None:
+    general = entry("Ya, inovasi yang pernah ikut KIPP tetapi tidak menang boleh ikut lagi.", facts=("K-12",))
+    twice = entry("Tidak, inovasi yang sudah dua kali masuk Top 99 tidak boleh lagi ikut kelompok umum.", ("K-12",))
+    winner = entry("Tidak, pemenang teratas (Top Terpuji) tidak boleh lagi ikut kelompok umum.", ("K-12",))
+    asked = read_question("pernah masuk top 99 tahun 2018 dan 2019, boleh ikut umum?")
+    assert written_for_the_case(asked, [general, winner, twice]) is twice  # a "no" for the same reason
+    assert written_for_the_case(read_question("kami top 99 2019, bisa ikut lagi?"), [general, twice]) is None
 
 
 def test_a_closed_registration_is_said_to_be_closed() -> None:
