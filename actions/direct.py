@@ -483,6 +483,9 @@ _MODAL_VERB = re.compile(
 # Verbs that say little on their own ("harus dibikinin perbup", "bs diikutin"): the words after them decide.
 _LIGHT_VERBS = frozenset({"bikin", "buat", "ikut", "pakai", "punya", "ada", "jadi", "masuk", "dapat", "kasih"})
 _FLAT_NO = re.compile(r"^\s*(?:tidak|no)\s*[,.:]", re.IGNORECASE)
+_FLAT_YES = re.compile(r"^\s*(?:ya|yes)\s*[,.:]", re.IGNORECASE)
+# A question whether something is required ("wajib masuk renstra?", "is a perda required?").
+_OBLIGATION = re.compile(r"\b(?:wajib|harus|hrs|perlu|mesti|must|required?|requires|mandatory|obligatory)\b", re.I)
 
 
 def verdict_fits(question: Question, entry: Entry) -> bool:
@@ -504,11 +507,29 @@ def verdict_fits(question: Question, entry: Entry) -> bool:
     # "kabupaten kami blm punya, bisa ngajuin?" asks whether it may propose (aju); a "Tidak" from an entry that
     # never speaks of proposing was written for another yes/no ("target MPP 2024 tercapai?"). Wrongly shown, a
     # "no" turns an officer away, so a "no" must be about the asked verb.
+    said = set(content_terms(" ".join((entry.title, *entry.questions, entry.answer))))
+    # "apakah inovasi wajib masuk renstra opd?" finds "Ya. ... setiap instansi wajib menciptakan minimal satu
+    # inovasi" (One Agency One Innovation), which never speaks of a renstra: its yes is about another duty.
+    if _OBLIGATION.search(question.text) and _FLAT_YES.match(entry.answer) and _unsaid(question, said):
+        return False
     if not _FLAT_NO.match(entry.answer):
         return True
     done = {term for word in _MODAL_VERB.findall(question.text) for term in content_terms(word)} - _LIGHT_VERBS
-    said = set(content_terms(" ".join((entry.title, *entry.questions, entry.answer))))
     return done <= said
+
+
+# Words of a yes/no question that say how it is asked, not what about.
+_ASKING_TERMS = frozenset(
+    content_terms(
+        "apakah apa tidak ya bisa boleh harus wajib perlu dapat ada masih sudah belum can may must does is are"
+    )
+)
+
+
+def _unsaid(question: Question, said: set[str]) -> set[str]:
+    """Return the words a question asks about that an entry never uses (years and asking words aside)."""
+    asked = {term for term in content_terms(question.text) if not term.isdigit()} - _ASKING_TERMS - _LIGHT_VERBS
+    return asked - said
 
 
 _POLARITIES = (

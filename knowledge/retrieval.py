@@ -313,6 +313,31 @@ def gives_asked_value(question: str, text: str) -> bool:
     return all(looks.search(text) for asked, looks in _ASKED_VALUE if asked.search(question))
 
 
+# A follow-up that asks for the items of the last answer and nothing else.
+_LIST_REQUEST = re.compile(
+    r"^\W*(?:(?:coba|tolong|bisa|boleh)\s+)?(?:"
+    r"(?P<words>sebut\w*|rinci\w*|list\w*|daftarnya|uraikan|jabarkan|jabarin)"
+    r"|(?:apa|mana|di\s?mana|dmn|siapa|yg\s+mana|yang\s+mana)\s+(?:aja|saja|ajah|sj)"
+    r"|which\s+(?:ones|are\s+they)|what\s+are\s+they|name\s+them|list\s+them"
+    r")\b(?:\s+(?:dong|donk|ya|yah|sih|min|kak|pak|bu|tuh|itu|semua\w*|please|pls))*\W*$",
+    re.IGNORECASE,
+)
+_LIST_ITEM = re.compile(r"^(?:\d{1,2}[.)]|[•\-*])\s+")
+
+
+def listed_items(lines: list[str]) -> str:
+    """Return the first run of numbered or bulleted lines, else the first line that names several items."""
+    run: list[str] = []
+    for line in lines:
+        if _LIST_ITEM.match(line):
+            run.append(line)
+        elif run:
+            break
+    if len(run) >= 2:
+        return "\n".join(run)
+    return next((line for line in lines if len(re.findall(r"[,;]|\bdan\b|\bserta\b", line)) >= 2), "")
+
+
 def detail_in(entry: Entry, follow_up: str, max_lines: int = 2) -> str:
     """Return the lines of an answer that give what a short follow-up asks of it, or "" if none does.
 
@@ -321,6 +346,10 @@ def detail_in(entry: Entry, follow_up: str, max_lines: int = 2) -> str:
     """
     lines = [line.strip() for line in entry.answer.splitlines() if line.strip()]
     specific = {t for t in content_terms(follow_up) if t not in QUESTION_TERMS and t not in STOP_WORDS}
+    # "apa aja?", "sebutin dong", "dimana aja?" after "kipp 2022 berapa kategori": the items themselves.
+    listing = _LIST_REQUEST.match(follow_up)
+    if listing and not specific - set(content_terms(listing.group("words") or "")):
+        return listed_items(lines)
     for asked, looks in _ASKED_VALUE:
         # The words that ask for the value ("alamat website") are not something else the follow-up asks.
         rest = specific - set(content_terms(" ".join(asked.findall(follow_up))))
@@ -1074,7 +1103,9 @@ class KnowledgeIndex:
         """
         own = set(content_terms(text)) - QUESTION_TERMS
         known = {term for term in own if term in self._idf}
-        return len(own - known) <= 1 and (not known or bool(known & self._vocab[index]))
+        # "brp lama biasanya?" asks a duration: an entry that gives none is no answer, however close its subject.
+        gives = gives_asked_value(text, _answer_text(self.entries[index]))
+        return gives and len(own - known) <= 1 and (not known or bool(known & self._vocab[index]))
 
     def _rank(
         self, scores: Scores, limit: int, *, used_context: bool = False, exclude: str | None = None

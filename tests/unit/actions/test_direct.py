@@ -182,3 +182,10 @@ def test_a_verdict_about_another_regulation_or_programme_does_not_fit() -> None:
     assert not verdict_fits(read_question("permen 91 masih berlaku?"), revoked)  # its "no" is about 30/2014
     assert verdict_fits(read_question("proposal unpsa dibantu bahasa inggrisnya?"), english)
     assert not verdict_fits(read_question("proposal kipp boleh pakai bahasa inggris?"), english)  # about UNPSA
+
+
+def test_a_yes_to_is_it_required_must_be_about_what_is_asked() -> None:
+    oaoi = entry("Ya. Setiap instansi wajib menciptakan minimal satu inovasi pelayanan publik setiap tahun.")
+    # The duty to create an innovation says nothing of a renstra or an OPD.
+    assert not verdict_fits(read_question("apakah inovasi wajib masuk renstra opd?"), oaoi)
+    assert verdict_fits(read_question("apakah instansi wajib menciptakan inovasi tiap tahun?"), oaoi)

@@ -534,3 +534,31 @@ def test_a_title_spanning_years_counts_every_year_in_it() -> None:
     assert _years_covered("Jumlah peserta KIPP 2020–2025") == {"2020", "2021", "2022", "2023", "2024", "2025"}
     assert _years_covered("Jadwal KIPP 2022") == {"2022"}
     assert _years_covered("Dasar hukum JIPP, PermenPANRB 89/2020") == set()
+
+
+@pytest.mark.parametrize(
+    ("previous_id", "follow_up", "items"),
+    [
+        # The count was the answer; the items are what "apa aja?" asks for.
+        ("kipp-kategori-2022", "apa aja?", ["Inklusif", "Ketahanan"]),
+        ("kipp-kriteria-inovasi", "sebutin dong", ["1. Kebaruan", "5. "]),
+        ("mpp-awal", "dimana aja?", ["Batam", "Surabaya"]),
+    ],
+)
+def test_asking_for_the_items_gets_the_items_of_the_last_answer(
+    kb, previous_id: str, follow_up: str, items: list[str]
+) -> None:
+    hints = Hints(previous=kb.entry(previous_id), follow_up=True, may_follow_up=True, guess=True)
+
+    result = kb.search(follow_up, hints)
+
+    assert result.in_previous and all(item in result.excerpt for item in items)
+
+
+def test_a_follow_up_asking_a_value_no_entry_of_the_subject_gives_is_not_guessed(kb) -> None:
+    # No duration of an action plan is recorded: the replication entries are offered, none answers it.
+    hints = Hints(previous=kb.entry("replikasi-rencana-aksi"), follow_up=True, may_follow_up=True, guess=True)
+
+    result = kb.search("brp lama biasanya?", hints)
+
+    assert not result.confident and result.hits
