@@ -435,6 +435,81 @@ def _body(entry: Entry, question: Question) -> str:
     return entry.answer_en if question.english and entry.answer_en else entry.answer
 
 
+# Indonesia's provinces as officers name them: the short form entries use first, then other ways of saying it.
+_PROVINCES: tuple[tuple[str, str], ...] = (
+    ("Jatim", r"jatim|jawa\s+timur|east\s+java"),
+    ("Jateng", r"jateng|jawa\s+tengah|central\s+java"),
+    ("Jabar", r"jabar|jawa\s+barat|west\s+java"),
+    ("DIY", r"diy|yogyakarta|jogja\w*|yogya"),
+    ("Banten", r"banten"),
+    ("DKI", r"dki|jakarta"),
+    ("Sumatera Utara", r"sumut|suma?tera\s+utara|north\s+sumatra"),
+    ("Sumbar", r"sumbar|suma?tera\s+barat|west\s+sumatra"),
+    ("Sumsel", r"sumsel|suma?tera\s+selatan|south\s+sumatra"),
+    ("Riau", r"(?<!kepulauan\s)riau(?!\s+islands)"),
+    ("Kepri", r"kepri|kepulauan\s+riau|riau\s+islands"),
+    ("Jambi", r"jambi"),
+    ("Bengkulu", r"bengkulu"),
+    ("Lampung", r"lampung"),
+    ("Babel", r"babel|bangka\s+belitung"),
+    ("Aceh", r"aceh"),
+    ("Kalbar", r"kalbar|kalimantan\s+barat|west\s+kalimantan"),
+    ("Kalsel", r"kalsel|kalimantan\s+selatan|south\s+kalimantan"),
+    ("Kaltim", r"kaltim|kalimantan\s+timur|east\s+kalimantan"),
+    ("Kalteng", r"kalteng|kalimantan\s+tengah|central\s+kalimantan"),
+    ("Kaltara", r"kaltara|kalimantan\s+utara|north\s+kalimantan"),
+    ("Sulsel", r"sulsel|sulawesi\s+selatan|south\s+sulawesi"),
+    ("Sulawesi Barat", r"sulbar|sulawesi\s+barat|west\s+sulawesi"),
+    ("Sulteng", r"sulteng|sulawesi\s+tengah|central\s+sulawesi"),
+    ("Sultra", r"sultra|sulawesi\s+tenggara|southeast\s+sulawesi"),
+    ("Sulut", r"sulut|sulawesi\s+utara|north\s+sulawesi"),
+    ("Gorontalo", r"gorontalo"),
+    ("Bali", r"bali"),
+    ("NTB", r"ntb|nusa\s+tenggara\s+barat|west\s+nusa\s+tenggara"),
+    ("NTT", r"ntt|nusa\s+tenggara\s+timur|east\s+nusa\s+tenggara"),
+    ("Malut", r"malut|maluku\s+utara|north\s+maluku"),
+    ("Maluku", r"maluku(?!\s+utara)(?!\s+north)"),
+    ("Papua", r"papua\w*"),
+)
+_BY_PROVINCE = re.compile(r"^\s*(?:tergantung\s+provinsi\w*|it\s+depends\s+on\s+the\s+province)\b", re.I)
+_PLANNED = re.compile(r"\b(?:dijadwalkan|direncanakan|rencana|scheduled|planned)\b", re.I)
+
+
+def _province_named(text: str) -> str | None:
+    return next((short for short, said in _PROVINCES if re.search(rf"\b(?:{said})\b", text, re.I)), None)
+
+
+def _province_verdict(question: Question, body: str) -> str | None:
+    """Answer "is our province X?" from an answer that lists the provinces ("Tergantung provinsinya: ...").
+
+    "provinsi sy NTB, udh jd hub jipp blm?" is answered for NTB: the piece of the list that names it (with its
+    year), or, when the list does not name it, that the sources do not record it.
+    """
+    if not _BY_PROVINCE.match(body):
+        return None
+    province = _province_named(question.text)
+    if province is None:
+        return None
+    listed = re.search(rf"\b{re.escape(province)}\b", body)
+    if listed is None:
+        if question.english:
+            return f"Not confirmed: {province} is not on the list in our sources, which is incomplete for 2024."
+        return f"Belum dapat kami pastikan: {province} tidak ada dalam daftar yang tercatat di sumber kami."
+    start = max(body.rfind(mark, 0, listed.start()) for mark in (";", "\n", "•")) + 1
+    ends = [i for mark in (";", "\n", ",", ".") if (i := body.find(mark, listed.end())) != -1]
+    piece = body[start : min(ends, default=len(body))].strip(" ,.")
+    # The year of that piece, also the year of a decree that added it ("KepmenPANRB 305/2024, antara lain ...").
+    years = re.findall(
+        r"(?<!\d)(?:19|20)\d\d(?!\d)", body[max(start, listed.start() - 40) : min(ends, default=len(body))]
+    )
+    when = f" ({years[-1] if years else ''})" if years else ""
+    if _PLANNED.search(piece):
+        return f"It depends: {piece}." if question.english else f"Tergantung: {piece}."
+    if question.english:
+        return f"Yes, {province} is on the list{when}."
+    return f"Ya, {province} ada dalam daftar{when}."
+
+
 def direct_line(question: Question, entry: Entry) -> str | None:
     """Return a direct yes/no/depends line for a yes/no question, or None when the answer opens with one."""
     if MINIMUM_AGE_FACT in entry.facts:
@@ -448,6 +523,9 @@ def direct_line(question: Question, entry: Entry) -> str | None:
         # An entry written for this very case ("Tidak, inovasi yang sudah dua kali masuk Top 99 ...") says it best.
         if verdict is not None and _polarity(verdict) != _polarity(body):
             return verdict
+    by_province = _province_verdict(question, body)
+    if by_province is not None:
+        return by_province
     derived = _closed_or_absent(question, body)
     if derived is not None and not re.match(r"\s*(?:tidak|no)\b", body, re.I):
         return derived

@@ -45,12 +45,15 @@ from knowledge import (
     is_indonesian,
     is_year_only,
     named_subjects,
+    only_chatter,
     read_question,
     refers_back_to,
     years_in,
 )
 
 logger = logging.getLogger(__name__)
+
+_THANKS = re.compile(r"\b(?:terima\s*kasih|makasih?|thanks|thank\s+you)\b", re.IGNORECASE)
 
 # Which knowledge-base topics each question intent points to (a nudge for retrieval, not a filter).
 INTENT_TOPICS: dict[str, frozenset[str]] = {
@@ -184,6 +187,9 @@ class ActionAnswerQuestion(Action):
             return []
         if len(text) > LONG_MESSAGE_CHARS:
             dispatcher.utter_message(response="utter_too_long")
+        if only_chatter(text):  # "apa kabar min?" that the NLU did not take for a greeting: no question in it
+            dispatcher.utter_message(response="utter_you_are_welcome" if _THANKS.search(text) else "utter_greet")
+            return []
         question = read_question(text[:MAX_QUERY_CHARS])
         kb = resolve_kb(self._kb)
         try:

@@ -24,6 +24,8 @@ _LEAD_IN = re.compile(
     r"assalamu'?\s?alaikum(?:\s*(?:wr\.?|warahmatullahi)\s*(?:wb\.?|wabarakatuh)?)?"
     r"|(?:selamat|met|slmt)\s+(?:pagi|siang|sore|malam)"
     r"|pagi|siang|sore|malam|halo+|hallo+|hai+|hi|hello|hey|permisi|punten|salam"
+    # "apa kabar min?" asks after the bot, not for KIPP news ("kabar" is also "news").
+    r"|(?:apa|gimana|gmn|bagaimana)\s+kabar(?:nya)?(?:\s+(?:hari\s+ini|nih|ya))?|how\s+are\s+you(?:\s+doing)?"
     r"|(?:mohon\s+)?maaf(?:\s+(?:mengganggu|ganggu|sebelumnya|ya|nih))*|sori|sorry|excuse me|dear"
     r"|(?:nanya|tanya|bertanya)\s+(?:mulu|terus|lagi)|(?:semoga|smoga)\s+sehat(?:\s+selalu)?"
     r"|mohon\s+(?:pencerahan|bantuan|info|arahan)(?:nya)?|nyuwun\s+sewu|hoyong\s+naros|bade\s+naros"
@@ -181,6 +183,12 @@ _INJECTION = re.compile(
     r"|kamu\s+sekarang\s+(?:adalah|jadi)|anggap\s+(?:kamu|dirimu)|berperanlah|act\s+as|you\s+are\s+now)\b"
     r"|\b(?:katakan|bilang|tulis|jawab)(?:lah)?\s+(?:saja\s+)?(?:bahwa|kalau)\b|\b(?:reply\s+only\s+with|respond\s+only|just\s+say)\b",
     re.IGNORECASE | re.DOTALL,
+)
+# "bikinin pantun ttg inovasi dong": a piece to write, not a question the knowledge base answers.
+_COMPOSE = re.compile(
+    r"\b(?:bikin\w*|buat\w*|tulis\w*|karang\w*|write|compose|make)\s+(?:(?:sebuah|satu|a|an|me|us)\s+)?"
+    r"(?:pantun|puisi|syair|sajak|lagu|lirik|cerpen|dongeng|lelucon|lawakan|jokes?|poem|song|lyrics|rap|haiku)\b",
+    re.IGNORECASE,
 )
 # "kalau jipp?", "how about MPP?": the same question as before, about another subject.
 _SWITCH = re.compile(
@@ -386,7 +394,7 @@ class Question:
     asks_more: bool  # "selengkapnya", "jelasin lebih detail": the rest of the last answer
     asks_again: bool  # "ulangi dong": the last answer again, nothing else
     switches_subject: bool  # "kalau jipp?": the previous question's aspect, about a subject this names
-    injection: bool  # "abaikan instruksi sebelumnya dan ...": declined
+    injection: bool  # "abaikan instruksi sebelumnya dan ...", "bikinin pantun ...": declined
     relates: bool  # "kaitannya sama kipp apa?": read together with the previous subject
     # "tujuan permennya apa?": every subject it names carries "-nya", which points back at one just discussed.
     referred: frozenset[str] = frozenset()
@@ -444,6 +452,11 @@ def asking_core(text: str) -> str:
         return ""
     core = " ".join(clauses[asking[0] :])
     return core if len(set(_content_words(core)) - _VAGUE_WORDS) >= 2 else ""
+
+
+def only_chatter(text: str) -> bool:
+    """Return whether a message is nothing but greetings, thanks or "may I ask" ("apa kabar min?")."""
+    return not _TRAILER.sub("", _LEAD_IN.sub("", text.strip())).strip(" ,.;:-?!")
 
 
 def strip_chatter(text: str) -> str:
@@ -694,7 +707,7 @@ def read_question(text: str) -> Question:
         asks_more=asks_more(cleaned),
         asks_again=asks_again(cleaned),
         switches_subject=switches_subject(cleaned),
-        injection=bool(_INJECTION.search(text)),
+        injection=bool(_INJECTION.search(text) or _COMPOSE.search(text)),
         relates=bool(_RELATION.search(cleaned)) and len(cleaned.split()) <= SWITCH_MAX_WORDS + 1,
         referred=referred_subjects(cleaned),
     )

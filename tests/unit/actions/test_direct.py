@@ -189,3 +189,22 @@ def test_a_yes_to_is_it_required_must_be_about_what_is_asked() -> None:
     # The duty to create an innovation says nothing of a renstra or an OPD.
     assert not verdict_fits(read_question("apakah inovasi wajib masuk renstra opd?"), oaoi)
     assert verdict_fits(read_question("apakah instansi wajib menciptakan inovasi tiap tahun?"), oaoi)
+
+
+@pytest.mark.parametrize(
+    ("question", "line"),
+    [
+        ("provinsi sy NTB, udh jd hub jipp blm?", "Ya, NTB ada dalam daftar (2023)."),
+        ("hub jipp sulawesi barat udah?", "Ya, Sulawesi Barat ada dalam daftar (2024)."),  # the decree's year
+        ("NTT jadi hub jipp gak?", "Tergantung: NTT dijadwalkan bergabung 2022."),
+        ("apakah papua sudah jadi hub JIPP?", "Belum dapat kami pastikan: Papua tidak ada dalam daftar"),
+    ],
+)
+def test_a_province_asked_of_an_answer_that_depends_on_the_province_is_looked_up(question: str, line: str) -> None:
+    hubs = entry(
+        "Tergantung provinsinya: yang tercatat adalah Sumatera Utara (2022) dan 14 provinsi tambahan "
+        "(KepmenPANRB 305/2024, antara lain Sulawesi Barat); NTT dijadwalkan bergabung 2022.\n\n"
+        "• 2023: Jambi, Lampung, Jabar, DIY, NTB, Malut, Kaltim."
+    )
+    answer = direct_line(read_question(question), hubs)
+    assert answer is not None and answer.startswith(line)
