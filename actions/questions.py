@@ -495,7 +495,8 @@ class ActionSmallTalk(ActionAnswerQuestion):
             question.injection
             or question.asks_again
             or (
-                len(question.text.split()) >= 2
+                # "nominasi?" after the 2023 figures: one word, but asked.
+                (len(question.text.split()) >= 2 or question.text.rstrip().endswith("?"))
                 and (intent != "help" or not _about_the_assistant(question.text))
                 and asks_something(question.text)
                 and await self._answers_something(tracker, question)

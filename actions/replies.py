@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.direct import without_verdict
-from knowledge import Entry, Source, focused_lines, for_the_asked_year, not_about_other_years
+from knowledge import Entry, Source, asked_year_first, focused_lines, for_the_asked_year, not_about_other_years
 
 # Titles show on Telegram buttons; long ones are cut so a phone shows them whole.
 MAX_BUTTON_TITLE = 60
@@ -114,7 +114,7 @@ def focused_answer(body: str, question: str = "", limit: int = SHORT_ANSWER_CHAR
     short = "\n".join([short, *asked_year])
     extra = focused_lines(question, short, rest, FOCUSED_ANSWER_CHARS - len(short)) if question else []
     extra = not_about_other_years(question, [line for line in extra if line not in short])
-    return "\n".join([short, *extra]), rest
+    return asked_year_first(question, "\n".join([short, *extra])), rest
 
 
 def answer_body(entry: Entry, *, english: bool = False) -> str:

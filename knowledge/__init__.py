@@ -29,7 +29,7 @@ from knowledge.conversation_owner import ConversationStore, RasaConversations
 from knowledge.documents import DocumentStore, StoredDocument
 from knowledge.editions import EditionStore, KippEdition, read_editions_file
 from knowledge.errors import ContentError, KnowledgeUnavailable, Problem, VersionConflict
-from knowledge.focus import focused_lines, for_the_asked_year, not_about_other_years
+from knowledge.focus import asked_year_first, focused_lines, for_the_asked_year, not_about_other_years
 from knowledge.privacy import SenderSelector, purge_if_due
 from knowledge.query import (
     Question,
@@ -89,6 +89,7 @@ __all__ = [
     "StoredDocument",
     "UnansweredGroup",
     "VersionConflict",
+    "asked_year_first",
     "asking_core",
     "asks_open_question",
     "asks_something",

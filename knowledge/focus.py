@@ -44,6 +44,25 @@ def for_the_asked_year(question: str, shown: str, rest: str) -> tuple[str, list[
     return "\n".join(kept).strip(), asked[:MAX_FOCUSED_LINES]
 
 
+def asked_year_first(question: str, text: str) -> str:
+    """Return `text` opening with its lines about the year asked, when its opening paragraph is about another.
+
+    "kipp 2020 pendaftaran tutup kpn" of the schedule entry that opens "Jadwal KIPP berikutnya belum tercatat
+    ...; KIPP 2025 sudah ditutup ...": "2020: ditutup 10 Mei 2020." answers, so it comes first.
+    """
+    years = {int(year) for year in years_in(question)}
+    opening, _, body = text.partition("\n\n")
+    if not years or not body or {int(year) for year in years_in(opening)} & years:
+        return text
+    lines = body.split("\n")
+    asked = [line for line in lines if led_by_another_year(line.strip(), years) is False]
+    if not asked:
+        return text
+    first = "\n".join(_LIST_ITEM.sub("", line.strip()) for line in asked)
+    others = "\n".join(line for line in lines if line not in asked).strip("\n")
+    return "\n\n".join(part for part in (first, opening, others) if part.strip())
+
+
 def focused_lines(question: str, shown: str, rest: str, budget: int) -> list[str]:
     """Return lines of `rest` that answer what `question` asks and `shown` does not say, within `budget` chars.
 

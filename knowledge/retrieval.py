@@ -391,6 +391,12 @@ _RULE_NUMBER = re.compile(
 _YEAR_SPAN = re.compile(r"\b((?:19|20)\d\d)\s*[–-]\s*((?:19|20)\d\d)\b")
 
 
+# An answer that opens by saying its subject did not take place in a year ("Tidak diselenggarakan pada 2024").
+_NOT_HELD = re.compile(
+    r"^\s*(?:tidak\s+diselenggarakan|ditiadakan|tidak\s+digelar)\s+pada\s+(?P<year>(?:19|20)\d\d)\b", re.I
+)
+
+
 def _years_covered(title: str) -> set[str]:
     """Return the years a title names, a span counting every year in it ("Jumlah peserta KIPP 2020–2025")."""
     years = set(years_in(title))
@@ -577,6 +583,14 @@ class KnowledgeIndex:
         # What each entry was written to answer: the words of its title and phrasings.
         self._asked_terms = [set(content_terms(" ".join((e.title, *e.questions)))) for e in self.entries]
         self._opens_with_verdict = np.array([bool(_VERDICT.match(e.answer)) for e in self.entries])
+        # The years in which a subject did not take place, and the entry that says so ("Tidak diselenggarakan pada
+        # 2024, ..."): a question about that subject in that year is told first.
+        self._absent_in: dict[str, int] = {
+            year: row
+            for row, entry in enumerate(self.entries)
+            if (absent := _NOT_HELD.match(entry.answer)) and named_subjects(entry.title)
+            for year in [absent["year"]]
+        }
         # What each entry defines: the head word of its title ("Formulir SPBE ..." defines a form, not SPBE),
         # a title that is itself "Apa itu X", and its "apa itu X" phrasings.
         self._defined = [
@@ -758,6 +772,21 @@ class KnowledgeIndex:
             return SearchResult(hits=others, confident=False, used_context=True)
         return replace(result, hits=(hit, *(h for h in result.hits if h.entry.id != hit.entry.id)), uncertain=False)
 
+    def _not_held(self, text: str, found: SearchResult) -> SearchResult | None:
+        """Return the entry saying the subject asked about did not take place in the year asked, if it did not.
+
+        "siapa pemenang kipp 2024?" is answered that KIPP was not held in 2024, not with the winners of 2023.
+        """
+        for year in years_in(text):
+            row = self._absent_in.get(year)
+            if row is None or found.best is None or found.best.entry.id == self.entries[row].id:
+                continue
+            if named_subjects(self.entries[row].title) <= named_subjects(text) and year not in found.best.entry.answer:
+                return SearchResult(
+                    hits=(Hit(entry=self.entries[row], score=max(found.best.score, ANSWER_THRESHOLD)),), confident=True
+                )
+        return None
+
     def _search(self, text: str, hints: Hints, limit: int) -> SearchResult:
         scores = self._penalise_unnamed_definition(text, self.scores(text))
         if hints.yes_no:
@@ -768,6 +797,9 @@ class KnowledgeIndex:
         plain = self._rank(self._apply_hints(scores, hints.topics, hints.year, hints.facts), limit)
         if hints.doubtful:
             plain = self._require_focus(text, plain)
+        absent = self._not_held(text, plain) if plain.confident else None
+        if absent is not None:
+            return absent
         previous = hints.previous
         following = next_step(self.entries, text, previous)
         if following is not None:

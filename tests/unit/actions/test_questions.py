@@ -664,6 +664,25 @@ async def test_a_year_asked_of_a_year_by_year_answer_shows_that_years_line_not_t
     assert "1.917 lolos" in texts(follow_up) and "2.250 lolos" not in texts(follow_up)
 
 
+async def test_the_line_of_the_year_asked_comes_before_an_opening_about_another_year(kb) -> None:
+    # The registration entry opens on the next KIPP and KIPP 2025; "kipp 2020 ... kpn" asks 2020's date.
+    dispatcher, _ = await ask(kb, "kipp 2020 pendaftaran tutup kpn", "ask_kipp")
+    assert texts(dispatcher).startswith("2020: ditutup 10 Mei 2020.")
+    dispatcher, _ = await ask(kb, "kpn pendaftaran kipp 2025 ditutup?", "ask_kipp")
+    assert texts(dispatcher).startswith("Jadwal KIPP berikutnya")  # its opening already speaks of 2025
+
+
+async def test_a_question_about_a_year_the_subject_did_not_take_place_is_told_so(kb) -> None:
+    dispatcher, _ = await ask(kb, "siapa pemenang kipp 2024?", "ask_kipp")
+    assert texts(dispatcher).startswith("Tidak diselenggarakan pada 2024")
+
+
+async def test_a_one_word_question_taken_for_small_talk_is_answered_in_context(kb) -> None:
+    _, first = await ask(kb, "kipp 2023 pendaftar brp", "ask_kipp")
+    assert await small_talk(kb, "nominasi?", "affirm", **context_of(first)) == ["answer", "text"]
+    assert await small_talk(kb, "ok?", "affirm", **context_of(first)) == ["utter_affirm_ack"]
+
+
 @pytest.mark.parametrize(
     ("question", "intent", "wrong_opening"),
     [
