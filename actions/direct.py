@@ -510,6 +510,33 @@ def _province_verdict(question: Question, body: str) -> str | None:
     return f"Ya, {province} ada dalam daftar{when}."
 
 
+_BY_YEAR = re.compile(r"^\s*(?:tergantung\s+tahun\w*|it\s+depends\s+on\s+the\s+year)\b", re.IGNORECASE)
+# Where one claim of an answer ends and the next begins ("... KIPP 2023 dan 2025, sedangkan TPI 2020 ...").
+# Not at the stop of an initial: "J.B. Kristiadi", "R. Siti Zuhro".
+_CLAIM_END = re.compile(
+    r"(?<=[a-z0-9)\]]{2})[.;:]\s+|\n+|,\s+|\s+(?:sedangkan|tetapi|namun|while|whereas|but)\s+", re.IGNORECASE
+)
+
+
+def _year_verdict(question: Question, body: str) -> str | None:
+    """Answer "yes" for the year asked when one claim of a year-by-year answer says all the question asks.
+
+    "apakah tpi 2023 diketuai siti zuhro?" of "Tergantung tahunnya: R. Siti Zuhro (BRIN) mengetuai Tim Panel
+    Independen (TPI) KIPP 2023 dan 2025, sedangkan TPI 2020 diketuai J.B. Kristiadi": yes, for 2023. A "no"
+    cannot be told this way (the answer may simply not say), so then the answer's own "depends" stays.
+    """
+    years = years_in(question.text)
+    if not _BY_YEAR.match(body) or len(years) != 1:
+        return None
+    asked = {term for term in content_terms(question.text) if not term.isdigit()} - _ASKING_TERMS - _LIGHT_VERBS
+    if not asked:
+        return None
+    claims = _CLAIM_END.split(body)
+    if any(years[0] in years_in(claim) and asked <= set(content_terms(claim)) for claim in claims):
+        return f"Yes, for {years[0]}." if question.english else f"Ya, untuk {years[0]}."
+    return None
+
+
 def direct_line(question: Question, entry: Entry) -> str | None:
     """Return a direct yes/no/depends line for a yes/no question, or None when the answer opens with one."""
     if MINIMUM_AGE_FACT in entry.facts:
@@ -523,9 +550,9 @@ def direct_line(question: Question, entry: Entry) -> str | None:
         # An entry written for this very case ("Tidak, inovasi yang sudah dua kali masuk Top 99 ...") says it best.
         if verdict is not None and _polarity(verdict) != _polarity(body):
             return verdict
-    by_province = _province_verdict(question, body)
-    if by_province is not None:
-        return by_province
+    by_place_or_year = _province_verdict(question, body) or _year_verdict(question, body)
+    if by_place_or_year is not None:
+        return by_place_or_year
     derived = _closed_or_absent(question, body)
     if derived is not None and not re.match(r"\s*(?:tidak|no)\b", body, re.I):
         return derived
@@ -544,6 +571,8 @@ _FLAT_VERDICT = re.compile(
 # A short head that answers both "harus satu lokasi?" and "boleh beberapa lokasi?" before the rule that says so:
 # "Tidak harus satu lokasi: ...", "Tidak lewat email atau cetak; hanya lewat SINOVIK: ...", "Not required: ...".
 _VERDICT_HEAD = re.compile(r"^\s*(?:tidak|bukan|boleh|bisa|wajib|not|no)\b[^:.\n]{0,60}:\s+(?=\S)", re.IGNORECASE)
+# A first sentence that is only a verdict: "Boleh, bahkan didorong. Bila masalah Anda ..." ("maksudnya apa?").
+_VERDICT_SENTENCE = re.compile(r"^\s*(?:boleh|bisa|yes|no)(?:\s*,[^.:\n]{0,25})?\.\s+(?=\S)", re.IGNORECASE)
 # A regulation a question names ("permen 91", "perpres 89", "30/2014") and the first one an answer's verdict is about.
 _REGULATION_NAMED = re.compile(
     r"\b(?:permen\w*|perpres|kepmen\w*|pedoman|peraturan)\s*(?:panrb\s*|menpan\w*\s*|rb\s*)?(?:no\.?\s*|nomor\s*)?(\d{1,3})\b"
@@ -630,11 +659,14 @@ def without_verdict(body: str) -> str:
     kami pastikan ..." stay: they say something about the answer itself. So does a short verdict head written to
     read right for either polarity ("Tidak harus satu lokasi: menurut Perpres 89/2021 ..."): what follows says it.
     """
-    match = _FLAT_VERDICT.match(body) or _VERDICT_HEAD.match(body)
+    match = _FLAT_VERDICT.match(body) or _VERDICT_HEAD.match(body) or _VERDICT_SENTENCE.match(body)
     if match is None or match.end() >= len(body):
         return body
     rest = body[match.end() :]
-    return rest[0].upper() + rest[1:]
+    rest = rest[0].upper() + rest[1:]
+    # "Ya, boleh, bahkan didorong. Bila ...": what is left may open with a verdict sentence of its own.
+    more = _VERDICT_SENTENCE.match(rest)
+    return rest[more.end() :] if more else rest
 
 
 def opens_directly(text: str) -> bool:

@@ -136,6 +136,12 @@ def test_a_figure_the_sources_disagree_on_depends_on_the_source() -> None:
             "Menurut Perpres 89/2021 layanan MPP boleh tersebar.",
         ),
         ("Not required: a regulation is not a requirement.", "A regulation is not a requirement."),
+        # "stealing with pride itu maksudnya apa?": a first sentence that is only a verdict goes.
+        (
+            "Ya, boleh, bahkan didorong. Bila masalahnya sama, mereplikasi lebih cepat.",
+            "Bila masalahnya sama, mereplikasi lebih cepat.",
+        ),
+        ("Bisa dibaca di SINOVIK. Caranya: masuk.", "Bisa dibaca di SINOVIK. Caranya: masuk."),  # not a verdict
         (
             "Belum dapat kami pastikan: sumber kami tidak mencatatnya.",
             "Belum dapat kami pastikan: sumber kami tidak mencatatnya.",
@@ -208,3 +214,21 @@ def test_a_province_asked_of_an_answer_that_depends_on_the_province_is_looked_up
     )
     answer = direct_line(read_question(question), hubs)
     assert answer is not None and answer.startswith(line)
+
+
+@pytest.mark.parametrize(
+    ("question", "line"),
+    [
+        ("apakah tpi 2023 diketuai siti zuhro?", "Ya, untuk 2023."),
+        ("tpi 2020 diketuai kristiadi ya?", "Ya, untuk 2020."),  # "J.B." is an initial, not the end of a claim
+        ("apakah tpi 2020 diketuai siti zuhro?", None),  # no claim says so for 2020: the answer's "depends" stays
+    ],
+)
+def test_a_year_asked_of_an_answer_that_depends_on_the_year_gets_a_yes_when_one_claim_says_it(
+    question: str, line: str | None
+) -> None:
+    chairs = entry(
+        "Tergantung tahunnya: R. Siti Zuhro (BRIN) mengetuai Tim Panel Independen (TPI) KIPP 2023 dan 2025, "
+        "sedangkan TPI 2020 diketuai J.B. Kristiadi."
+    )
+    assert direct_line(read_question(question), chairs) == line
