@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from actions.flows.answers import read_kipp_history
+from actions.flows.answers import NAMED_TOP_TIER, read_kipp_history
 from knowledge import Entry, Question, content_terms, named_subjects, years_in
 
 _ALREADY_DIRECT = re.compile(
@@ -204,7 +204,7 @@ def stated_record(text: str) -> tuple[str, str] | None:
     if asking is None or asking.start() == 0:
         return None
     asked = text[asking.start() :]
-    if not set(re.findall(r"[a-z]+", asked.lower())) <= _ASKS_TO_JOIN:
+    if {term for term in content_terms(asked) if not term.isdigit()} - _ASKING_TERMS - _JOIN_TERMS:
         return None
     told = text[: asking.start()]
     if _NOT_TOP_99.search(told):  # "udah 2x ikut tp blm pernah masuk top 99": entered, never listed
@@ -241,91 +241,17 @@ _NOT_TOP_99 = re.compile(
 _TOP_99 = re.compile(r"\btop\s?99\b|\b99\s+besar\b", re.IGNORECASE)
 
 
-_NAMED_TIER = re.compile(r"\btop\s?(?:45|40|35|25|9|5)\b|terpuji|\bopsi\b|outstanding", re.IGNORECASE)
+_NAMED_TIER = re.compile(NAMED_TOP_TIER, re.IGNORECASE)
 
 
 # All an asking part may say for the record to decide it: whether (and in which group) one may enter again.
 # "..., boleh pakai judul yg sama?" asks something else, which the record does not answer.
-_ASKS_TO_JOIN = frozenset(
-    [
-        "bisa",
-        "bs",
-        "boleh",
-        "blh",
-        "masih",
-        "msh",
-        "apakah",
-        "apa",
-        "kami",
-        "kita",
-        "saya",
-        "sy",
-        "aku",
-        "kah",
-        "ya",
-        "ga",
-        "gak",
-        "nggak",
-        "ngga",
-        "tidak",
-        "tdk",
-        "dong",
-        "min",
-        "kak",
-        "pak",
-        "bu",
-        "sih",
-        "ikut",
-        "ikutan",
-        "ikutkan",
-        "diikutkan",
-        "daftar",
-        "mendaftar",
-        "daftarkan",
-        "didaftarkan",
-        "masuk",
-        "lomba",
-        "dilombakan",
-        "ajukan",
-        "diajukan",
-        "mengajukan",
-        "kembali",
-        "ulang",
-        "lagi",
-        "kipp",
-        "kelompok",
-        "umum",
-        "khusus",
-        "replikasi",
-        "lewat",
-        "jalur",
-        "di",
-        "ke",
-        "tahun",
-        "thn",
-        "nya",
-        "can",
-        "could",
-        "may",
-        "we",
-        "still",
-        "it",
-        "is",
-        "are",
-        "join",
-        "enter",
-        "apply",
-        "participate",
-        "compete",
-        "again",
-        "the",
-        "in",
-        "into",
-        "group",
-        "general",
-        "special",
-        "replication",
-    ]
+_JOIN_TERMS = frozenset(
+    content_terms(
+        "kami kita saya aku kah ikut ikutan daftar masuk lomba aju kembali ulang lagi kipp kelompok umum khusus "
+        "replikasi lewat jalur tahun can could we still it join enter apply participate compete again group general "
+        "special replication"
+    )
 )
 
 
@@ -544,7 +470,7 @@ def direct_line(question: Question, entry: Entry) -> str | None:
         if months is not None:
             return _age_verdict(months, question.text, english=question.english)
     record = stated_record(question.text) if TRACK_RECORD_FACTS & set(entry.facts) else None
-    body = entry.answer_en if question.english and entry.answer_en else entry.answer
+    body = _body(entry, question)
     if record is not None:
         verdict = _record_verdict(*record, english=question.english)
         # An entry written for this very case ("Tidak, inovasi yang sudah dua kali masuk Top 99 ...") says it best.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from knowledge.query import years_in
-from knowledge.retrieval import QUESTION_TERMS, gives_asked_value, led_by_another_year
+from knowledge.retrieval import LIST_ITEM, QUESTION_TERMS, gives_asked_value, led_by_another_year
 from knowledge.text import STOP_WORDS, content_terms, tokens
 
 # "apa aja", "mana saja", "sebutkan", "what are": the officer wants the whole list, not its heading.
@@ -20,7 +20,6 @@ _ASKS_LIST = re.compile(
     r"|\bwhat\s+are\b|\bwhich\b|\blist\b",
     re.IGNORECASE,
 )
-_LIST_ITEM = re.compile(r"^\s*(?:[•\-*]|\d{1,2}[.)])\s+")
 MAX_FOCUSED_LINES = 2
 
 
@@ -58,7 +57,7 @@ def asked_year_first(question: str, text: str) -> str:
     asked = [line for line in lines if led_by_another_year(line.strip(), years) is False]
     if not asked:
         return text
-    first = "\n".join(_LIST_ITEM.sub("", line.strip()) for line in asked)
+    first = "\n".join(LIST_ITEM.sub("", line.strip()) for line in asked)
     others = "\n".join(line for line in lines if line not in asked).strip("\n")
     return "\n\n".join(part for part in (first, opening, others) if part.strip())
 
@@ -91,7 +90,7 @@ def focused_lines(question: str, shown: str, rest: str, budget: int) -> list[str
     ]
     # A list is asked for and the shown part announces it: the list itself is the answer.
     if _ASKS_LIST.search(question) and not wanted:
-        wanted = [index for index, line in enumerate(lines) if _LIST_ITEM.match(line)]
+        wanted = [index for index, line in enumerate(lines) if LIST_ITEM.match(line)]
     else:
         wanted = wanted[:MAX_FOCUSED_LINES]
     chosen: list[str] = []

@@ -322,14 +322,14 @@ _LIST_REQUEST = re.compile(
     r")\b(?:\s+(?:dong|donk|ya|yah|sih|min|kak|pak|bu|tuh|itu|semua\w*|please|pls))*\W*$",
     re.IGNORECASE,
 )
-_LIST_ITEM = re.compile(r"^(?:\d{1,2}[.)]|[•\-*])\s+")
+LIST_ITEM = re.compile(r"^\s*(?:[•\-*]|\d{1,2}[.)])\s+")
 
 
 def listed_items(lines: list[str]) -> str:
     """Return the first run of numbered or bulleted lines, else the first line that names several items."""
     run: list[str] = []
     for line in lines:
-        if _LIST_ITEM.match(line):
+        if LIST_ITEM.match(line):
             run.append(line)
         elif run:
             break
@@ -585,11 +585,9 @@ class KnowledgeIndex:
         self._opens_with_verdict = np.array([bool(_VERDICT.match(e.answer)) for e in self.entries])
         # The years in which a subject did not take place, and the entry that says so ("Tidak diselenggarakan pada
         # 2024, ..."): a question about that subject in that year is told first.
-        self._absent_in: dict[str, int] = {
-            year: row
-            for row, entry in enumerate(self.entries)
-            if (absent := _NOT_HELD.match(entry.answer)) and named_subjects(entry.title)
-            for year in [absent["year"]]
+        held_not = [(row, _NOT_HELD.match(entry.answer)) for row, entry in enumerate(self.entries)]
+        self._absent_in = {
+            found["year"]: row for row, found in held_not if found and named_subjects(self.entries[row].title)
         }
         # What each entry defines: the head word of its title ("Formulir SPBE ..." defines a form, not SPBE),
         # a title that is itself "Apa itu X", and its "apa itu X" phrasings.

@@ -183,8 +183,10 @@ _LOCAL = re.compile(
     r"\bkipp ?(prov|kab|kota|daerah)\w*|lomba inovasi (daerah|kabupaten|kota|provinsi)"
 )
 _NATIONAL = re.compile(r"nasional|kemenpan|menpan|kementerian panrb")
+# A top tier named as such (not just "menang", which may mean Top 99).
+NAMED_TOP_TIER = r"\btop ?(?:45|40|35|25|9|5)\b|terpuji|\bopsi\b|outstanding"
 _HISTORY_TABLE = (
-    (r"\btop ?(45|40|35|25|9|5)\b|terpuji|\bopsi\b|outstanding", "top_tier"),
+    (NAMED_TOP_TIER, "top_tier"),
     # 2021: Top 15 Replikasi and Top 15 Khusus were finalists next to Top 99; Top 5 was their top tier (§1.11).
     (r"\btop ?15\b|\b15 besar\b", "finalist"),
     (r"top ?99|\b99 besar\b|finalis", "top99"),
