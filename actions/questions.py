@@ -26,7 +26,7 @@ from rasa_sdk.types import DomainDict
 
 from actions._kb import resolve_kb
 from actions.direct import direct_line, facts_asked, verdict_fits, without_verdict, written_for_the_case
-from actions.replies import entry_button, part_answer, send_answer, send_excerpt, send_rest
+from actions.replies import answer_body, entry_button, part_answer, send_answer, send_excerpt, send_rest
 from knowledge import (
     TOPICS,
     Entry,
@@ -48,6 +48,7 @@ from knowledge import (
     only_chatter,
     read_question,
     refers_back_to,
+    unrecorded_year,
     years_in,
 )
 
@@ -428,7 +429,10 @@ class ActionAnswerQuestion(Action):
             for hit in result.hits
             if hit is not best and (result.uncertain or best.score - hit.score <= RELATED_MARGIN)
         ]
-        lead = direct_line(question, best.entry) if question.yes_no else None
+        if question.yes_no:
+            lead = direct_line(question, best.entry)
+        else:  # "siapa ketua TPI tahun 2018?" answered with other years says so first
+            lead = unrecorded_year(question.text, answer_body(best.entry, english=english), english=english)
         send_answer(
             dispatcher,
             best.entry,

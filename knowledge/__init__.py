@@ -29,7 +29,13 @@ from knowledge.conversation_owner import ConversationStore, RasaConversations
 from knowledge.documents import DocumentStore, StoredDocument
 from knowledge.editions import EditionStore, KippEdition, read_editions_file
 from knowledge.errors import ContentError, KnowledgeUnavailable, Problem, VersionConflict
-from knowledge.focus import asked_year_first, focused_lines, for_the_asked_year, not_about_other_years
+from knowledge.focus import (
+    asked_year_first,
+    focused_lines,
+    for_the_asked_year,
+    not_about_other_years,
+    unrecorded_year,
+)
 from knowledge.privacy import SenderSelector, purge_if_due
 from knowledge.query import (
     Question,
@@ -119,6 +125,7 @@ __all__ = [
     "stats_chart_png",
     "stats_csv",
     "stats_text",
+    "unrecorded_year",
     "valid_entry_id",
     "wib",
     "years_in",

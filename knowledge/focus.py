@@ -23,6 +23,40 @@ _ASKS_LIST = re.compile(
 MAX_FOCUSED_LINES = 2
 
 
+# "2014–2023", "2020-2022", "2020 sampai 2023": every year between is spoken of.
+_YEAR_SPAN = re.compile(r"\b((?:19|20)\d\d)\s*(?:[–—-]|s\.?d\.?|sampai|hingga|to|until)\s*((?:19|20)\d\d)\b", re.I)
+# "sejak TA 2018", "since 2014": every year from then on.
+_SINCE_YEAR = re.compile(
+    r"\b(?:sejak|mulai|since|from)\s+(?:(?:ta|tahun(?:\s+anggaran)?|fiscal\s+year)\s+)?((?:19|20)\d\d)\b", re.I
+)
+
+
+def years_spoken_of(text: str) -> set[int]:
+    """Return the years a text speaks of: those it names, those inside a span it names, and after a "sejak"."""
+    years = {int(year) for year in years_in(text)}
+    for start, end in _YEAR_SPAN.findall(text):
+        years |= set(range(int(start), int(end) + 1))
+    for start in _SINCE_YEAR.findall(text):
+        years |= set(range(int(start), max(years | {int(start)}) + 10))
+    return years
+
+
+def unrecorded_year(question: str, answer: str, *, english: bool = False) -> str | None:
+    """Return a line saying the year asked is not recorded, when the answer speaks of other years only.
+
+    "siapa ketua TPI tahun 2018?" finds the chairs of 2020, 2023 and 2025; "siapa pemenang kipp tahun 2012?"
+    finds winners of later years. Shown without a word on it, either reads as the answer for the year asked.
+    """
+    asked = {int(year) for year in years_in(question)}
+    spoken = years_spoken_of(answer)
+    if len(asked) != 1 or not spoken or asked & spoken:
+        return None
+    year = asked.pop()
+    if english:
+        return f"Nothing for {year} is recorded in our sources; what they record:"
+    return f"Untuk {year} tidak tercatat dalam sumber kami; yang tercatat:"
+
+
 def not_about_other_years(question: str, lines: list[str]) -> list[str]:
     """Return `lines` without the lines of a year-by-year list about years other than `question` names."""
     years = {int(year) for year in years_in(question)}

@@ -15,6 +15,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.flows.base import FLOW_TITLES
+from actions.questions import ActionAnswerQuestion
+from knowledge import KnowledgeBase, asks_something
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +67,9 @@ class ActionStartFlow(Action):
 class ActionCancelFlow(Action):
     """Stop the active flow (or the demo) and forget its answers."""
 
+    def __init__(self, kb: KnowledgeBase | None = None) -> None:
+        self._kb = kb  # for a question the NLU took for "batal"; None: the configured knowledge base
+
     def name(self) -> str:
         """Return the action name used in the domain."""
         return "action_cancel_flow"
@@ -82,5 +87,10 @@ class ActionCancelFlow(Action):
         if tracker.get_slot("demo_flow"):
             dispatcher.utter_message(text="Mode demo ditutup.", buttons=FLOW_BUTTONS)
             return [SlotSet("demo_flow", None), SlotSet("demo_step", None)]
+        # With nothing to cancel, a question the NLU took for "batal" ("trus stlh rencana aksinya jadi?") is
+        # answered as a question.
+        text = tracker.latest_message.get("text") or ""
+        if len(text.split()) >= 3 and asks_something(text):
+            return await ActionAnswerQuestion(kb=self._kb).run(dispatcher, tracker, domain)
         dispatcher.utter_message(response="utter_no_active_flow")
         return []

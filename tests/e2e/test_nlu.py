@@ -32,6 +32,9 @@ def parse(agent, text: str) -> dict:
         ("hub jipp di provinsi kami apa tugasnya", "ask_replication"),
         ("biar inovasinya berkelanjutan perlu perda ga", "ask_institutionalisation"),
         ("mal pelayanan publik di kabupaten kami belum ada, gmn ngajuinnya", "ask_mpp"),
+        # Asking about the action plan is a question; asking for one starts the flow.
+        ("apa wajib bikin rencana aksi replikasi?", "ask_replication"),
+        ("tolong susunin rencana aksi replikasi buat kami", "start_replication_plan"),
         ("cara perpanjang paspor online", "out_of_scope"),
         ("kapan kenaikan gaji pns diumumkan", "out_of_scope"),
     ],

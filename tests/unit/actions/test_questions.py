@@ -12,6 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.flows.control import ActionCancelFlow
 from actions.questions import (
     CONTEXT_TTL_SECONDS,
     ActionAnswerEntry,
@@ -744,3 +745,21 @@ async def test_a_later_part_that_strays_is_read_with_the_messages_first_subject(
     dispatcher, _ = await ask(kb, message, "ask_institutionalisation")
     third = texts(dispatcher).split("\n3. ")[1]
     assert "PermenPANRB 91/2021" in third and "Payung hukum KIPP" not in third
+
+
+async def test_a_year_the_answer_does_not_record_is_said_first(kb) -> None:
+    unrecorded, recorded = CollectingDispatcher(), CollectingDispatcher()
+    await ActionAnswerQuestion(kb=kb).run(unrecorded, tracker("siapa ketua TPI tahun 2018?", "ask_kipp"), {})
+    await ActionAnswerQuestion(kb=kb).run(recorded, tracker("siapa ketua TPI tahun 2023?", "ask_kipp"), {})
+    assert texts(unrecorded).startswith("Untuk 2018 tidak tercatat dalam sumber kami")
+    assert "Siti Zuhro" in texts(unrecorded)  # what is recorded still follows
+    assert "tidak tercatat" not in texts(recorded).split("\n")[0] and "Siti Zuhro" in texts(recorded)
+
+
+async def test_a_question_taken_for_cancel_outside_a_flow_is_answered(kb) -> None:
+    asked, bare = CollectingDispatcher(), CollectingDispatcher()
+    await ActionCancelFlow(kb=kb).run(asked, tracker("rencana aksi replikasi itu disusun siapa?", "cancel"), {})
+    await ActionCancelFlow(kb=kb).run(bare, tracker("batal", "cancel"), {})
+    assert "utter_no_active_flow" not in [m.get("response") for m in asked.messages]
+    assert "rencana aksi" in texts(asked).lower() and "Sumber:" in texts(asked)
+    assert bare.messages[0]["response"] == "utter_no_active_flow"
