@@ -67,6 +67,9 @@ INTENT_TOPICS: dict[str, frozenset[str]] = {
 TOPIC_PARENTS = {"sinovik": "kipp", "unpsa": "kipp", "jipp": "replikasi"}
 # When the NLU calls a question out of scope, only a clear knowledge-base match overrides it.
 OUT_OF_SCOPE_OVERRIDE = 0.3
+# A part of a multi-part message may be answered by a candidate of the message's subject this relevant (the
+# knowledge base's own answer threshold), ahead of a closer one about another subject.
+PART_ON_SUBJECT_MIN = 0.2
 # Below this score an entry's opening "Ya," / "Tidak," is not shown: "mpp buka hari sabtu?" matched an MPP
 # rule at 0.2 and was answered "Ya, ...". The weakest right verdict on the officer set scored 0.28.
 VERDICT_MIN_SCORE = 0.25
@@ -317,6 +320,10 @@ class ActionAnswerQuestion(Action):
                 )
                 if subject is not None and subject.id != context.id and astray:
                     in_context = self._search(kb, tracker, part, intent, subject, part_question, whole=question)
+                # "brp MPP sekarang dan dasar hukumnya apa?": a part that names no subject is about the message's
+                # subject, so a candidate of that subject beats a closer one of another ("Dasar hukum KIPP").
+                if not part_question.names_subject:
+                    in_context = _on_subject(in_context, subject or context)
                 # ...and the part before's own answer again is no reading of this part when it has one of its own.
                 again = in_context.result.best is not None and in_context.result.best.entry.id == context.id
                 if in_context.outcome in {"answered", "uncertain"} and not (again and answered_alone):
@@ -545,6 +552,22 @@ def _asks_a_favour(text: str) -> bool:
     """Return whether a message requests something ("pinjem duit dong") rather than only acknowledging."""
     words = set(re.findall(r"\w+", text.lower())) - _FAVOUR_WORDS
     return bool(_FAVOUR.search(text)) and bool(words - SMALL_TALK_ONLY)
+
+
+def _on_subject(found: _Answered, subject: Entry) -> _Answered:
+    """Return `found` led by its best candidate about `subject`'s subject, when its best is about another."""
+    best = found.result.best
+    if best is None or _same_subject(best.entry, subject) or found.result.in_previous:
+        return found
+    # Only a candidate titled with another subject ("Dasar hukum KIPP ...") is passed over.
+    if not named_subjects(best.entry.title) - named_subjects(subject.title):
+        return found
+    hit = next((h for h in found.result.hits if _same_subject(h.entry, subject) and h.entry.id != subject.id), None)
+    if hit is None or hit.score < PART_ON_SUBJECT_MIN:
+        return found
+    others = tuple(h for h in found.result.hits if h is not hit)
+    result = replace(found.result, hits=(hit, *others), confident=True, uncertain=True)
+    return replace(found, result=result, outcome="uncertain")
 
 
 def _same_subject(entry: Entry, other: Entry) -> bool:

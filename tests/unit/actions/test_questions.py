@@ -763,3 +763,14 @@ async def test_a_question_taken_for_cancel_outside_a_flow_is_answered(kb) -> Non
     assert "utter_no_active_flow" not in [m.get("response") for m in asked.messages]
     assert "rencana aksi" in texts(asked).lower() and "Sumber:" in texts(asked)
     assert bare.messages[0]["response"] == "utter_no_active_flow"
+
+
+async def test_a_part_naming_no_subject_is_about_the_messages_subject(kb) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerQuestion(kb=kb).run(
+        dispatcher, tracker("brp MPP sekarang dan dasar hukumnya apa?", "ask_mpp"), {}
+    )
+    reply = texts(dispatcher)
+    # Read alone, "dasar hukumnya apa" is KIPP's (PermenPANRB 7/2021); after the MPP count it is MPP's.
+    assert "2. Dasar hukum MPP" in reply and "Perpres" in reply
+    assert "PermenPANRB 7/2021" not in reply
