@@ -44,10 +44,12 @@ from knowledge import (
     excerpt_in_english,
     is_indonesian,
     is_year_only,
+    money_unsaid,
     named_subjects,
     only_chatter,
     read_question,
     refers_back_to,
+    unrecorded_place,
     unrecorded_year,
     years_in,
 )
@@ -104,10 +106,18 @@ TEXTS = {
     False: {
         "unanswered_part": "Untuk “{part}”, saya belum menemukan jawabannya. Coba tanyakan terpisah dengan kata lain.",
         "about": "Tentang {subject}, maksud Anda:",
+        "unrecorded": "Maaf, soal uang seperti itu (gaji, honor, anggaran, biaya, hadiah uang) tidak tercatat dalam "
+        "sumber saya, jadi pertanyaan itu di luar cakupan yang bisa saya jawab dengan pasti. Silakan tanyakan ke "
+        "Kementerian PANRB atau unit yang berwenang.",
+        "unrecorded_part": "Untuk “{part}”, soal uangnya tidak tercatat dalam sumber saya.",
     },
     True: {
         "unanswered_part": "For “{part}”, I could not find an answer. Please ask it on its own, in other words.",
         "about": "About {subject}, do you mean:",
+        "unrecorded": "Sorry, money matters like that (pay, fees, budgets, costs, cash prizes) are not recorded in my "
+        "sources, so that is outside the scope I can answer reliably. Please ask the Ministry of PANRB or the "
+        "responsible unit. (Maaf, soal uang itu tidak tercatat dalam sumber saya.)",
+        "unrecorded_part": "For “{part}”, the money asked about is not recorded in my sources.",
     },
 }
 
@@ -133,6 +143,7 @@ class _Answered:
     part: str
     result: SearchResult
     outcome: str  # answered, uncertain, ambiguous or declined
+    unrecorded: bool = False  # declined because it asks an amount of money the sources do not give
 
 
 def _outcome(result: SearchResult, intent: str | None) -> str:
@@ -391,7 +402,10 @@ class ActionAnswerQuestion(Action):
         if result.in_previous and previous is not None:
             result = _topic_choices(kb, f"{text} {TOPICS.get(previous.topic, '')}", previous)
         # Inside a multi-part message the NLU intent describes the whole message, not this part.
-        return _Answered(part=text, result=result, outcome=_outcome(result, intent if whole is None else None))
+        outcome = _outcome(result, intent if whole is None else None)
+        if outcome in {"answered", "uncertain"} and result.best and money_unsaid(text, _said_by(result.best.entry)):
+            return _Answered(part=text, result=result, outcome="declined", unrecorded=True)
+        return _Answered(part=text, result=result, outcome=outcome)
 
     @staticmethod
     def _send_single(
@@ -403,6 +417,9 @@ class ActionAnswerQuestion(Action):
     ) -> Entry | None:
         english = question.english
         result, best = found.result, found.result.best
+        if found.unrecorded:
+            dispatcher.utter_message(text=TEXTS[english]["unrecorded"])
+            return None
         if found.outcome == "declined" or best is None:
             dispatcher.utter_message(response="utter_out_of_scope_en" if english else "utter_out_of_scope")
             return None
@@ -438,8 +455,11 @@ class ActionAnswerQuestion(Action):
         ]
         if question.yes_no:
             lead = direct_line(question, best.entry)
-        else:  # "siapa ketua TPI tahun 2018?" answered with other years says so first
-            lead = unrecorded_year(question.text, answer_body(best.entry, english=english), english=english)
+        else:  # "siapa ketua TPI tahun 2018?", "jumlah mpp di provinsi papua?": what the answer does not say, first
+            body = answer_body(best.entry, english=english)
+            lead = unrecorded_year(question.text, body, english=english) or unrecorded_place(
+                question.text, _said_by(best.entry), english=english
+            )
         send_answer(
             dispatcher,
             best.entry,
@@ -467,6 +487,8 @@ class ActionAnswerQuestion(Action):
                 sections.append(
                     part_answer(best.entry, english=english, number=number, question=part.part, verdict=verdict)
                 )
+            elif part.unrecorded:
+                sections.append(f"{number}. " + TEXTS[english]["unrecorded_part"].format(part=_short(part.part)))
             elif not (best and best.entry.id in seen):
                 sections.append(f"{number}. " + TEXTS[english]["unanswered_part"].format(part=_short(part.part)))
         if first is not None:
@@ -517,6 +539,8 @@ class ActionSmallTalk(ActionAnswerQuestion):
         # A favour ("pinjem duit dong"), or a request the NLU only guessed was small talk ("write me a poem about
         # Monday mornings" as a greeting) that the knowledge base does not answer either: declined, not greeted.
         unsure = isinstance(confidence, float) and confidence < SMALL_TALK_MIN_CONFIDENCE and len(text.split()) >= 3
+        # "apa kabar min? lagi sibuk?" is small talk however unsure the NLU was of it.
+        unsure = unsure and not only_chatter(text)
         if unsure or (intent in {"affirm", "deny", "greet"} and _asks_a_favour(question.text)):
             dispatcher.utter_message(response="utter_out_of_scope_en" if question.english else "utter_out_of_scope")
             return []
@@ -568,6 +592,11 @@ def _on_subject(found: _Answered, subject: Entry) -> _Answered:
     others = tuple(h for h in found.result.hits if h is not hit)
     result = replace(found.result, hits=(hit, *others), confident=True, uncertain=True)
     return replace(found, result=result, outcome="uncertain")
+
+
+def _said_by(entry: Entry) -> str:
+    """Return everything an entry says: its title and its answer in both languages."""
+    return " ".join((entry.title, entry.answer, entry.answer_en or ""))
 
 
 def _same_subject(entry: Entry, other: Entry) -> bool:

@@ -34,6 +34,7 @@ from knowledge.focus import (
     focused_lines,
     for_the_asked_year,
     not_about_other_years,
+    unrecorded_place,
     unrecorded_year,
 )
 from knowledge.privacy import SenderSelector, purge_if_due
@@ -44,6 +45,7 @@ from knowledge.query import (
     asks_something,
     is_indonesian,
     is_year_only,
+    money_unsaid,
     only_chatter,
     read_question,
     refers_back_to,
@@ -112,6 +114,7 @@ __all__ = [
     "kb_info",
     "kipp_editions",
     "load_content",
+    "money_unsaid",
     "named_subjects",
     "not_about_other_years",
     "only_chatter",
@@ -125,6 +128,7 @@ __all__ = [
     "stats_chart_png",
     "stats_csv",
     "stats_text",
+    "unrecorded_place",
     "unrecorded_year",
     "valid_entry_id",
     "wib",

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from knowledge.query import years_in
+from knowledge.query import asking_core, strip_chatter, years_in
 from knowledge.retrieval import LIST_ITEM, QUESTION_TERMS, gives_asked_value, led_by_another_year
-from knowledge.text import STOP_WORDS, content_terms, tokens
+from knowledge.text import STOP_WORDS, content_terms, fold, tokens
 
 # "apa aja", "mana saja", "sebutkan", "what are": the officer wants the whole list, not its heading.
 _ASKS_LIST = re.compile(
@@ -55,6 +55,67 @@ def unrecorded_year(question: str, answer: str, *, english: bool = False) -> str
     if english:
         return f"Nothing for {year} is recorded in our sources; what they record:"
     return f"Untuk {year} tidak tercatat dalam sumber kami; yang tercatat:"
+
+
+# A region named with its kind: "kab sleman", "kota bandung", "provinsi papua barat", "pemkot ambon".
+_PLACE = re.compile(
+    r"\b(kabupaten|kab|kota|provinsi|prov|pemkab|pemkot|pemprov)\.?\s+([a-z]{3,}"
+    r"(?:\s+(?:barat|timur|utara|selatan|tengah|tenggara|daya|raya))?)\b",
+    re.IGNORECASE,
+)
+_PLACE_KINDS = {"kab": "Kabupaten", "pemkab": "Kabupaten", "kota": "Kota", "pemkot": "Kota", "prov": "Provinsi"}
+_PLACE_KINDS |= {"kabupaten": "Kabupaten", "provinsi": "Provinsi", "pemprov": "Provinsi"}
+# Words after "kota"/"kab" that name no place ("kab/kota kami", "kota kecil", "provinsi lain").
+_NOT_PLACES = frozenset(
+    [
+        "kami",
+        "kita",
+        "saya",
+        "kecil",
+        "besar",
+        "lain",
+        "lainnya",
+        "ini",
+        "itu",
+        "tersebut",
+        "tsb",
+        "yang",
+        "dan",
+        "atau",
+        "kota",
+        "kabupaten",
+        "mana",
+        "apa",
+        "setempat",
+        "asal",
+        "penerima",
+        "percontohan",
+        "pilot",
+        "sendiri",
+        "masing",
+        "semua",
+        "seluruh",
+        "baru",
+        "tetangga",
+    ]
+)
+
+
+def unrecorded_place(question: str, answer: str, *, english: bool = False) -> str | None:
+    """Return a line saying the region asked about is not recorded, when the answer never names it.
+
+    "jumlah MPP di provinsi papua brp?" finds the national count; "inovasi kabupaten sleman yg menang kipp apa
+    aja?" finds what winners receive. Shown without a word on it, either reads as an answer about that region.
+    Only the asking part counts: "sy dari kab. sleman, syarat kipp apa?" asks nothing about Sleman.
+    """
+    asked = asking_core(question) or strip_chatter(question)
+    found = next((m for m in _PLACE.finditer(asked) if m.group(2).split()[0].lower() not in _NOT_PLACES), None)
+    if found is None or found.group(2).split()[0].lower() in fold(answer):
+        return None
+    place = f"{_PLACE_KINDS[found.group(1).lower()]} {found.group(2).title()}"
+    if english:
+        return f"Nothing specific to {place} is recorded in our sources; what they record:"
+    return f"Untuk {place} tidak tercatat secara khusus dalam sumber kami; yang tercatat:"
 
 
 def not_about_other_years(question: str, lines: list[str]) -> list[str]:

@@ -26,6 +26,7 @@ _LEAD_IN = re.compile(
     r"|pagi|siang|sore|malam|halo+|hallo+|hai+|hi|hello|hey|permisi|punten|salam"
     # "apa kabar min?" asks after the bot, not for KIPP news ("kabar" is also "news").
     r"|(?:apa|gimana|gmn|bagaimana)\s+kabar(?:nya)?(?:\s+(?:hari\s+ini|nih|ya))?|how\s+are\s+you(?:\s+doing)?"
+    r"|(?:lagi|lg|sedang)\s+sibuk(?:\s+(?:gak|ga|nggak|tidak|ya|nih|kah))?"
     r"|(?:mohon\s+)?maaf(?:\s+(?:mengganggu|ganggu|sebelumnya|ya|nih))*|sori|sorry|excuse me|dear"
     r"|(?:nanya|tanya|bertanya)\s+(?:mulu|terus|lagi)|(?:semoga|smoga)\s+sehat(?:\s+selalu)?"
     r"|mohon\s+(?:pencerahan|bantuan|info|arahan)(?:nya)?|nyuwun\s+sewu|hoyong\s+naros|bade\s+naros"
@@ -452,6 +453,29 @@ def asking_core(text: str) -> str:
         return ""
     core = " ".join(clauses[asking[0] :])
     return core if len(set(_content_words(core)) - _VAGUE_WORDS) >= 2 else ""
+
+
+# Kinds of money a question may ask about: pay, funds, amounts, prices. "gaji juri TPI brp?" finds the entry on the
+# judges, which says nothing of their pay; shown, it reads as an answer to a question the sources cannot answer.
+_MONEY_KINDS = tuple(
+    frozenset(content_terms(words))
+    for words in (
+        "gaji honor honorarium tunjangan upah insentif salary salaries fee fees pay paid wage",
+        "anggaran biaya dana duit uang budget cost costs fund funds funding money",
+        "rupiah rp miliar milyar juta triliun billion million",
+        "harga tarif price prices",
+    )
+)
+
+
+def money_unsaid(question: str, answer: str) -> bool:
+    """Return whether `question` asks about a kind of money that `answer` never speaks of.
+
+    Only the asking part counts: "dulu di keuangan" in "sy baru mutasi, dulu di keuangan. admin lokal itu
+    tugasnya apa?" is who is asking.
+    """
+    asked, said = set(content_terms(asking_core(question) or strip_chatter(question))), set(content_terms(answer))
+    return any(asked & kind and not said & kind for kind in _MONEY_KINDS)
 
 
 def only_chatter(text: str) -> bool:

@@ -531,6 +531,8 @@ async def test_small_talk_the_nlu_is_unsure_of_is_declined_not_greeted(kb) -> No
         "utter_out_of_scope_en"
     ]
     assert await small_talk(kb, "halo min selamat pagi", "greet", confidence=0.99) == ["utter_greet"]
+    # ...but a message of nothing but small talk is greeted however unsure the NLU was.
+    assert await small_talk(kb, "apa kabar min? lagi sibuk?", "greet", confidence=0.38) == ["utter_greet"]
 
 
 async def test_how_to_join_after_a_jipp_answer_is_a_question_not_a_call_for_help(kb) -> None:
@@ -774,3 +776,24 @@ async def test_a_part_naming_no_subject_is_about_the_messages_subject(kb) -> Non
     # Read alone, "dasar hukumnya apa" is KIPP's (PermenPANRB 7/2021); after the MPP count it is MPP's.
     assert "2. Dasar hukum MPP" in reply and "Perpres" in reply
     assert "PermenPANRB 7/2021" not in reply
+
+
+@pytest.mark.parametrize(
+    "text", ["gaji juri TPI brp?", "berapa hadiah uang tunai pemenang opsi 2025?", "how much are the TPI judges paid?"]
+)
+async def test_money_the_sources_never_speak_of_is_declined_as_unrecorded(kb, text: str) -> None:
+    # The judges' entry, or the OPSI entry, says nothing of pay or cash: shown, it would read as the answer.
+    dispatcher, events = await ask(kb, text, "ask_kipp")
+    reply = texts(dispatcher)
+    assert "tidak tercatat" in reply and "Sumber:" not in reply and events == []
+
+
+async def test_money_the_answer_speaks_of_is_answered(kb) -> None:
+    dispatcher, _ = await ask(kb, "pemenang kipp dapet DID brp milyar?", "ask_kipp")
+    assert "miliar" in texts(dispatcher) and "Sumber:" in texts(dispatcher)
+
+
+async def test_a_region_the_answer_does_not_name_is_said_first(kb) -> None:
+    dispatcher, _ = await ask(kb, "jumlah MPP di provinsi papua brp?", "ask_mpp")
+    reply = texts(dispatcher)
+    assert reply.startswith("Untuk Provinsi Papua tidak tercatat secara khusus") and "MPP" in reply

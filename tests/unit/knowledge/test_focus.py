@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge import unrecorded_year
+from knowledge import unrecorded_place, unrecorded_year
 from knowledge.focus import years_spoken_of
 
 
@@ -50,3 +50,30 @@ def test_the_line_is_in_english_for_an_english_question() -> None:
         "who chaired the TPI in 2018?", "In 2023 and 2025 it was chaired by R. Siti Zuhro.", english=True
     )
     assert line == "Nothing for 2018 is recorded in our sources; what they record:"
+
+
+@pytest.mark.parametrize(
+    ("question", "place"),
+    [
+        ("jumlah MPP di provinsi papua brp?", "Provinsi Papua"),
+        ("kapan MPP kota bandung diresmikan?", "Kota Bandung"),
+        ("inovasi kabupaten sleman yg menang kipp apa aja?", "Kabupaten Sleman"),
+        ("berapa nilai indeks inovasi daerah kab. bogor?", "Kabupaten Bogor"),
+    ],
+)
+def test_a_region_the_answer_never_names_is_said_to_be_unrecorded(question: str, place: str) -> None:
+    line = unrecorded_place(question, "Per 15 Desember 2025 ada 305 MPP di Indonesia.")
+    assert line == f"Untuk {place} tidak tercatat secara khusus dalam sumber kami; yang tercatat:"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "contoh replikasi di kabupaten klungkung?",  # the answer names Klungkung
+        "syarat mpp di kab/kota kami apa?",  # no region named
+        "kota kecil boleh bikin mpp?",
+        "sy dari dinkes kab. sleman, syarat kipp apa?",  # the region is who asks, not what is asked
+    ],
+)
+def test_no_region_line_when_the_answer_names_it_or_none_is_asked(question: str) -> None:
+    assert unrecorded_place(question, "TOSS dari Kabupaten Klungkung direplikasi DLH Buleleng.") is None
