@@ -190,7 +190,7 @@ _RECORD_RULE_YEARS = ("2020", "2021", "2023")
 _ASKING = re.compile(
     r"\b(?:bisa|bs|boleh|blh|masih|msh|apakah|apa\s+kami|can|could|may|are\s+we|is\s+it|still)\b", re.IGNORECASE
 )
-_RECORDS = frozenset({"entered", "top99_once", "top99_twice", "top_tier"})
+_RECORDS = frozenset({"entered", "top99_once", "top99_twice", "top_tier"})  # as read; top_tier may be refined
 
 
 def stated_record(text: str) -> tuple[str, str] | None:
@@ -207,18 +207,32 @@ def stated_record(text: str) -> tuple[str, str] | None:
     if {term for term in content_terms(asked) if not term.isdigit()} - _ASKING_TERMS - _JOIN_TERMS:
         return None
     told = text[: asking.start()]
+    # "..., kelompok khusus 2023 boleh gak?": the group and year asked about may come before the asking word.
+    group_asked = _GROUP_ASKED.search(told)
+    if group_asked is not None and not (_case_group(asked) and _case_group(group_asked.group(1))):
+        told, asked = told[: group_asked.start()], f"{group_asked.group(1)} {asked}"
     if _NOT_TOP_99.search(told):  # "udah 2x ikut tp blm pernah masuk top 99": entered, never listed
         return "entered", asked
+    # "top 99 sekali, tp gak menang top 45", "blm pernah top terpuji": a tier not won is no part of the record.
+    told = _NOT_TOP_TIER.sub(" ", told)
     reading = read_kipp_history(told)
     if reading is None or reading[0] not in _RECORDS:
         return None
     # "pernah menang kipp" may mean Top 99 or the top tier: the rule then depends on which (the entry says so).
     if reading[0] == "top_tier" and not _NAMED_TIER.search(told):
         return None
+    # Kelompok khusus 2023 took Top Terpuji of 2014-2021 only, and none of the Outstanding Achievement winners of
+    # 2020-2022 (K-15): which top tier, and when, decides that group.
+    if reading[0] == "top_tier" and re.search(r"outstanding", told, re.IGNORECASE):
+        return "top_tier_oa", asked
+    if reading[0] == "top_tier" and reading[1] and min(reading[1]) >= 2022:
+        return "top_tier_late", asked
     # Twice is said ("2x", "dua kali") or counted from the years named after "top 99"; "sudah jalan dua tahun"
     # or the year an innovation started is not a second Top 99.
     if reading[0] == "top99_once" and _TWICE_SAID.search(told):  # "twice", which the flow's reader leaves out
         return "top99_twice", asked
+    if reading[0] == "top99_twice" and _ONCE_SAID.search(told) and not _TWICE_SAID.search(told):
+        return "top99_once", asked  # "top 99 2021 sekali doang": once, whatever other year is named
     if reading[0] == "top99_twice" and not _TWICE_SAID.search(told):
         top_99 = _TOP_99.search(told)
         if top_99 is None or len(set(years_in(told[top_99.end() :]))) < 2:
@@ -239,6 +253,21 @@ _NOT_TOP_99 = re.compile(
     re.IGNORECASE,
 )
 _TOP_99 = re.compile(r"\btop\s?99\b|\b99\s+besar\b", re.IGNORECASE)
+_NOT_TOP_TIER = re.compile(
+    r"\b(?:belum|blm|tidak|tdk|ga|gak|nggak|ngga|tak|bukan|never|not|didn't)\s+(?:pernah\s+|prnh\s+|sampai\s+)?"
+    r"(?:(?:menang|masuk|jadi|meraih|raih|dapat|dapet|dpt|tembus|juara|won|win|reach\w*|make)\s+(?:ke\s+|the\s+)?)?"
+    rf"(?:top\s+)?(?:{NAMED_TOP_TIER})",
+    re.IGNORECASE,
+)
+# A group (and year) named at the end of the record, just before the asking word: ", kelompok khusus 2023 boleh?"
+# ... or a year alone: "..., blm pernah top terpuji. 2023 bs ikut umum?"
+_GROUP_ASKED = re.compile(
+    r"(?:[,.;]\s*|\b(?:untuk|utk|buat|ke|di)\s+)("
+    r"(?:kelompok|group)\s+(?:umum|khusus|replikasi|general|special)(?:\s+(?:tahun|thn|th)?\s*(?:19|20)\d\d)?"
+    r"|(?:(?:tahun|thn|th|kipp)\s*)?(?:19|20)\d\d)\s*[,.]?\s*$",
+    re.IGNORECASE,
+)
+_ONCE_SAID = re.compile(r"\bsekali\b|\bsatu\s+kali\b|\b1\s?(?:kali|x)\b|\bonce\b", re.IGNORECASE)
 
 
 _NAMED_TIER = re.compile(NAMED_TOP_TIER, re.IGNORECASE)
@@ -259,6 +288,17 @@ def _record_verdict(record: str, asked: str, *, english: bool) -> str | None:
     """Judge a stated track record against the group rules of 2020, 2021 and 2023 (K-12, K-14, K-15, K-18)."""
     group = _case_group(asked)
     later = [year for year in years_in(asked) if year not in _RECORD_RULE_YEARS]
+    if group == "khusus" and record in {"top_tier_oa", "top_tier_late"} and "2023" in years_in(asked):
+        if english:
+            return (
+                "No: the 2023 special group took Top Terpuji winners of KIPP 2014-2021 only, and not the "
+                "Outstanding Achievement winners of 2020-2022."
+            )
+        return (
+            "Tidak: kelompok khusus 2023 hanya untuk Top Terpuji KIPP 2014–2021, dan bukan peraih Outstanding "
+            "Achievement 2020–2022 (ketentuan 2023)."
+        )
+    record = _BASE_RECORD.get(record, record)
     if group == "khusus":
         if record != "top_tier":
             return (
@@ -287,6 +327,7 @@ def _record_verdict(record: str, asked: str, *, english: bool) -> str | None:
     return verdict
 
 
+_BASE_RECORD = {"top_tier_oa": "top_tier", "top_tier_late": "top_tier"}
 _TOP_TIER_ANY_GROUP = {
     False: "Tergantung kelompoknya: pemenang tingkat teratas (Top Terpuji) tidak boleh lagi di kelompok umum, tetapi "
     "pada 2020–2023 bisa lewat kelompok khusus (KIPP 2025 tidak memakai kelompok khusus).",
@@ -342,7 +383,7 @@ def written_for_the_case(question: Question, entries: Sequence[Entry]) -> Entry 
             for entry in entries[1:]
             if TRACK_RECORD_FACTS & set(entry.facts)
             and _polarity(_body(entry, question)) == _polarity(verdict)
-            and _RECORD_WORDS[record[0]].search(_body(entry, question).split(".", 1)[0])
+            and _RECORD_WORDS[_BASE_RECORD.get(record[0], record[0])].search(_body(entry, question).split(".", 1)[0])
         ),
         None,
     )
@@ -473,8 +514,10 @@ def direct_line(question: Question, entry: Entry) -> str | None:
     body = _body(entry, question)
     if record is not None:
         verdict = _record_verdict(*record, english=question.english)
-        # An entry written for this very case ("Tidak, inovasi yang sudah dua kali masuk Top 99 ...") says it best.
-        if verdict is not None and _polarity(verdict) != _polarity(body):
+        # An entry written for this very case ("Tidak, inovasi yang sudah dua kali masuk Top 99 ...") says it best;
+        # none is written for the 2023 special group's own limits, so its reason is given whatever the entry says.
+        specific = record[0] in _BASE_RECORD and verdict is not None and "2023" in verdict
+        if verdict is not None and (specific or _polarity(verdict) != _polarity(body)):
             return verdict
     by_place_or_year = _province_verdict(question, body) or _year_verdict(question, body)
     if by_place_or_year is not None:

@@ -178,8 +178,11 @@ KIPP_HISTORY_ECHO = {
 # A year is removed before the patterns run, so the "2" of "2021" is never read as "twice".
 _YEARS = re.compile(r"\b(?:19|20)\d{2}\b")
 # Awards from a province, regency, city or an internal contest are not national KIPP tiers (K-11).
+# A contest below the national one ("juara kipp provinsi", "pemenang lomba inovasi kabupaten"); "kab kami pernah
+# top 35" names the agency, not the contest.
 _LOCAL = re.compile(
-    r"\b(provinsi|prov|propinsi|kabupaten|kab|kota|daerah|kecamatan|internal|lokal|regional|opd)\b|"
+    r"\b(provinsi|prov|propinsi|kabupaten|kab|kota|daerah|kecamatan|internal|lokal|regional|opd)\b"
+    r"(?!\s+(?:kami|kita|saya|sy|kmi|aku|ini))|"
     r"\bkipp ?(prov|kab|kota|daerah)\w*|lomba inovasi (daerah|kabupaten|kota|provinsi)"
 )
 _NATIONAL = re.compile(r"nasional|kemenpan|menpan|kementerian panrb")

@@ -63,6 +63,15 @@ def test_minimum_age_verdict_follows_the_recorded_rules(question: str, opening: 
         ("inovasi kami top terpuji 2018, thn 2023 kemarin bisa masuk kelompok khusus?", "Ya, lewat kelompok khusus"),
         ("kami top 99 sekali, bisa ikut kelompok khusus?", "Tidak: kelompok khusus"),
         ("our innovation was top 99 in 2017 and 2019, can we join the general group?", "No, not in the general"),
+        # A tier not won is no part of the record; "sekali" is once whatever other year is named.
+        ("pernah masuk top 99 sekali thn 2019, tp gak menang top 45. bs ikut kelompok umum 2021?", "Ya"),
+        ("inovasi kami top 99 2021 sekali doang, blm pernah top terpuji. 2023 bs ikut umum?", "Ya"),
+        # "kab kami" is the agency, not a regency-level contest: Top 35 (2016) is a national top tier.
+        ("min kab kami pernah top 35 thn 2016, bs ikut kelompok umum 2023 gak?", "Tidak untuk kelompok umum"),
+        # K-15: the 2023 special group took Top Terpuji of 2014-2021, not the Outstanding Achievement winners.
+        ("kmrn kami dpt outstanding achievement 2021, bs ikut kelompok khusus 2023?", "Tidak: kelompok khusus 2023"),
+        ("inovasi kami top terpuji 2022, kelompok khusus 2023 boleh gak?", "Tidak: kelompok khusus 2023"),
+        ("inovasi kami top terpuji 2019, kelompok khusus 2023 boleh gak?", "Ya, lewat kelompok khusus"),
     ],
 )
 def test_a_stated_track_record_is_judged_by_the_group_rules(question: str, opening: str) -> None:

@@ -54,6 +54,10 @@ def test_a_year_is_never_read_as_twice_top_99(text: str, kind: str, years: tuple
     assert read_kipp_history(text) == (kind, years)
 
 
+def test_the_agency_named_before_a_national_tier_is_no_local_contest() -> None:
+    assert read_kipp_history("kab kami pernah top 35 thn 2016") == ("top_tier", (2016,))
+
+
 @pytest.mark.parametrize("text", ["juara 1 kipp provinsi", "pemenang lomba inovasi kabupaten", "juara kipp kota 2022"])
 def test_a_provincial_or_regency_win_is_not_a_national_top_tier(text: str) -> None:
     assert read_kipp_history(text)[0] == "local_win"  # type: ignore[index]
