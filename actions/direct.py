@@ -246,19 +246,15 @@ _TWICE_SAID = re.compile(
     r"|\btwice\b|\bberturut",
     re.IGNORECASE,
 )
-_NOT_TOP_99 = re.compile(
-    r"\b(?:belum|blm|tidak|tdk|ga|gak|nggak|never|not|tak)\s+(?:pernah\s+|prnh\s+)?"
-    r"(?:(?:masuk|lolos|jadi|sampai|sampe|tembus|made|reached|in)\s+(?:ke\s+|it\s+|to\s+|into\s+|the\s+)*)?"
-    r"(?:top\s?99|99\s+besar)\b",
-    re.IGNORECASE,
-)
-_TOP_99 = re.compile(r"\btop\s?99\b|\b99\s+besar\b", re.IGNORECASE)
-_NOT_TOP_TIER = re.compile(
+# "belum pernah masuk", "gak menang", "never made it to": a listing or a tier the record says was not reached.
+_NOT_REACHED = (
     r"\b(?:belum|blm|tidak|tdk|ga|gak|nggak|ngga|tak|bukan|never|not|didn't)\s+(?:pernah\s+|prnh\s+|sampai\s+)?"
-    r"(?:(?:menang|masuk|jadi|meraih|raih|dapat|dapet|dpt|tembus|juara|won|win|reach\w*|make)\s+(?:ke\s+|the\s+)?)?"
-    rf"(?:top\s+)?(?:{NAMED_TOP_TIER})",
-    re.IGNORECASE,
+    r"(?:(?:masuk|lolos|jadi|sampai|sampe|tembus|menang|meraih|raih|dapat|dapet|dpt|juara|made|reached|won|win|make|in)"
+    r"\s+(?:ke\s+|it\s+|to\s+|into\s+|the\s+)*)?"
 )
+_NOT_TOP_99 = re.compile(rf"{_NOT_REACHED}(?:top\s?99|99\s+besar)\b", re.IGNORECASE)
+_TOP_99 = re.compile(r"\btop\s?99\b|\b99\s+besar\b", re.IGNORECASE)
+_NOT_TOP_TIER = re.compile(rf"{_NOT_REACHED}(?:top\s+)?(?:{NAMED_TOP_TIER})", re.IGNORECASE)
 # A group (and year) named at the end of the record, just before the asking word: ", kelompok khusus 2023 boleh?"
 # ... or a year alone: "..., blm pernah top terpuji. 2023 bs ikut umum?"
 _GROUP_ASKED = re.compile(
