@@ -474,8 +474,12 @@ def money_unsaid(question: str, answer: str) -> bool:
     Only the asking part counts: "dulu di keuangan" in "sy baru mutasi, dulu di keuangan. admin lokal itu
     tugasnya apa?" is who is asking.
     """
-    asked, said = set(content_terms(asking_core(question) or strip_chatter(question))), set(content_terms(answer))
-    return any(asked & kind and not said & kind for kind in _MONEY_KINDS)
+    asked = set(content_terms(asking_core(question) or strip_chatter(question)))
+    kinds = [kind for kind in _MONEY_KINDS if asked & kind]
+    if not kinds:
+        return False
+    said = set(content_terms(answer))
+    return any(not said & kind for kind in kinds)
 
 
 def only_chatter(text: str) -> bool:
