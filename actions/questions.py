@@ -72,6 +72,9 @@ OUT_OF_SCOPE_OVERRIDE = 0.3
 # A part of a multi-part message may be answered by a candidate of the message's subject this relevant (the
 # knowledge base's own answer threshold), ahead of a closer one about another subject.
 PART_ON_SUBJECT_MIN = 0.2
+# A follow-up the NLU calls out of scope is offered choices about the conversation's subject when an entry of
+# that subject matches it this well (the knowledge base's own answer threshold).
+CHOICE_MIN_SCORE = 0.2
 # Below this score an entry's opening "Ya," / "Tidak," is not shown: "mpp buka hari sabtu?" matched an MPP
 # rule at 0.2 and was answered "Ya, ...". The weakest right verdict on the officer set scored 0.28.
 VERDICT_MIN_SCORE = 0.25
@@ -398,11 +401,28 @@ class ActionAnswerQuestion(Action):
             if on_its_own.confident and on_its_own.best and on_its_own.best.entry.id in candidates:
                 result = on_its_own
         if result.in_previous and result.excerpt:
+            if money_unsaid(text, result.excerpt):  # "harga beras brp?" after KIPP, whose "penghargaan" says "harga"
+                return _Answered(part=text, result=result, outcome="declined", unrecorded=True)
             return _Answered(part=text, result=result, outcome="answered")
         if result.in_previous and previous is not None:
             result = _topic_choices(kb, f"{text} {TOPICS.get(previous.topic, '')}", previous)
         # Inside a multi-part message the NLU intent describes the whole message, not this part.
         outcome = _outcome(result, intent if whole is None else None)
+        # "kpn dikirim?" after the UNPSA 2026 schedule, taken for out of scope: a short question inside a
+        # conversation that finds entries of it gets choices about the subject, not a decline.
+        best = result.best
+        if (
+            outcome == "declined"
+            and intent == "out_of_scope"
+            and whole is None
+            and previous is not None
+            and short
+            and asks_something(text)
+            and best is not None
+            and best.score >= CHOICE_MIN_SCORE
+            and best.entry.topic == previous.topic
+        ):
+            return _Answered(part=text, result=replace(result, confident=False, used_context=True), outcome="ambiguous")
         if outcome in {"answered", "uncertain"} and result.best and money_unsaid(text, _said_by(result.best.entry)):
             return _Answered(part=text, result=result, outcome="declined", unrecorded=True)
         return _Answered(part=text, result=result, outcome=outcome)

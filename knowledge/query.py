@@ -457,15 +457,20 @@ def asking_core(text: str) -> str:
 
 # Kinds of money a question may ask about: pay, funds, amounts, prices. "gaji juri TPI brp?" finds the entry on the
 # judges, which says nothing of their pay; shown, it reads as an answer to a question the sources cannot answer.
+# Words, not stems: "penghargaan" (an award) is not "harga" (a price), nor "keuangan" (finance) "uang" (money).
 _MONEY_KINDS = tuple(
-    frozenset(content_terms(words))
+    frozenset(words.split())
     for words in (
-        "gaji honor honorarium tunjangan upah insentif salary salaries fee fees pay paid wage",
-        "anggaran biaya dana duit uang budget cost costs fund funds funding money",
+        "gaji honor honorarium tunjangan upah insentif salary salaries fee fees pay paid wage wages",
+        "anggaran biaya pembiayaan dana pendanaan duit uang budget budgets cost costs fund funds funding money",
         "rupiah rp miliar milyar juta triliun billion million",
         "harga tarif price prices",
     )
 )
+
+
+def _money_words(text: str) -> set[str]:
+    return {token.removesuffix("nya") for token in tokens(text)}
 
 
 def money_unsaid(question: str, answer: str) -> bool:
@@ -474,11 +479,11 @@ def money_unsaid(question: str, answer: str) -> bool:
     Only the asking part counts: "dulu di keuangan" in "sy baru mutasi, dulu di keuangan. admin lokal itu
     tugasnya apa?" is who is asking.
     """
-    asked = set(content_terms(asking_core(question) or strip_chatter(question)))
+    asked = _money_words(asking_core(question) or strip_chatter(question))
     kinds = [kind for kind in _MONEY_KINDS if asked & kind]
     if not kinds:
         return False
-    said = set(content_terms(answer))
+    said = _money_words(answer)
     return any(not said & kind for kind in kinds)
 
 

@@ -797,3 +797,18 @@ async def test_a_region_the_answer_does_not_name_is_said_first(kb) -> None:
     dispatcher, _ = await ask(kb, "jumlah MPP di provinsi papua brp?", "ask_mpp")
     reply = texts(dispatcher)
     assert reply.startswith("Untuk Provinsi Papua tidak tercatat secara khusus") and "MPP" in reply
+
+
+async def test_money_asked_after_an_answer_that_only_shares_a_stem_is_unrecorded(kb) -> None:
+    # "penghargaan" (an award) in the KIPP definition is no price: "harga beras brp?" is not answered with it.
+    _, first = await ask(kb, "kipp itu apa", "ask_kipp")
+    dispatcher, _ = await ask(kb, "harga beras brp?", "ask_followup", **context_of(first))
+    assert "tidak tercatat" in texts(dispatcher) and "Sumber:" not in texts(dispatcher)
+
+
+async def test_a_follow_up_taken_for_out_of_scope_gets_choices_about_the_subject(kb) -> None:
+    _, first = await ask(kb, "indonesia kirim brp inovasi ke unpsa 2026", "ask_kipp")
+    dispatcher, _ = await ask(kb, "kpn dikirim?", "out_of_scope", **context_of(first))
+    off_topic, _ = await ask(kb, "cuaca hari ini gmn?", "out_of_scope", **context_of(first))
+    assert texts(dispatcher).startswith("Tentang UNPSA") and dispatcher.messages[0]["buttons"]
+    assert off_topic.messages[0]["response"] == "utter_out_of_scope"

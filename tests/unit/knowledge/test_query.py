@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge import read_question
+from knowledge import money_unsaid, read_question
 from knowledge.query import (
     asking_core,
     asks_again,
@@ -275,3 +275,18 @@ def test_asking_only_to_hear_the_last_answer_again(text: str, again: bool) -> No
 )
 def test_the_asking_core_leaves_out_background_before_the_question(message: str, core: str) -> None:
     assert asking_core(message) == core
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "unsaid"),
+    [
+        ("gaji juri TPI brp?", "Tim Evaluasi menilai proposal tertulis.", True),
+        ("harga beras brp?", "KIPP memberi penghargaan kepada inovasi.", True),  # an award is no price
+        ("pemenang kipp dapet DID brp milyar?", "sekitar Rp7–13 miliar per Pemda", False),  # another amount word
+        ("anggarannya dari mana?", "replikasi perlu dukungan anggaran", False),
+        ("sy dulu di keuangan, admin lokal itu tugasnya apa?", "Admin Lokal mengajukan proposal.", False),
+        ("kipp itu apa?", "KIPP adalah kompetisi.", False),
+    ],
+)
+def test_money_a_question_asks_about_must_be_spoken_of(question: str, answer: str, unsaid: bool) -> None:
+    assert money_unsaid(question, answer) is unsaid
