@@ -266,7 +266,9 @@ _ASKED_VALUE = (
     (re.compile(r"\b(?:berapa|brp)\s+(?:kali|banyak|jumlah)\b|\bhow\s+(?:many|often)\b", re.I), re.compile(r"\b\d+\b")),
     (
         re.compile(
-            r"\b(?:besar\w*|nilai\w*|nominal\w*)\s+(?:berapa|brp)\b|\b(?:berapa|brp)\s+(?:besar|nilai|nominal)|\bhow\s+much\b",
+            r"\b(?:besar\w*|nilai\w*|nominal\w*)\s+(?:berapa|brp)\b|\b(?:berapa|brp)\s+(?:besar|nilai|nominal)|\bhow\s+much\b"
+            # "DID itu brp rupiah?", "brp miliar?": an amount of money.
+            r"|\b(?:berapa|brp)\s+(?:rupiah|rp|miliar|milyar|juta|triliun|duit|uang)\b",
             re.I,
         ),
         re.compile(r"\b(?:rp\.?\s*\d|\d[\d.,]*\s*(?:miliar|milyar|juta|triliun|billion|million)|\d+\s*%)", re.I),

@@ -18,6 +18,7 @@ from knowledge.query import (
     split_parts,
     strip_chatter,
 )
+from knowledge.retrieval import gives_asked_value
 from knowledge.text import content_terms, tokens
 
 
@@ -290,3 +291,17 @@ def test_the_asking_core_leaves_out_background_before_the_question(message: str,
 )
 def test_money_a_question_asks_about_must_be_spoken_of(question: str, answer: str, unsaid: bool) -> None:
     assert money_unsaid(question, answer) is unsaid
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "gives"),
+    [
+        ("DID itu brp rupiah?", "sekitar Rp7–13 miliar per Pemda pada 2019", True),
+        ("DID itu brp rupiah?", "Sejak tahun anggaran 2018 Pemda pemenang mendapat DID", False),  # a year is no amount
+        ("brp miliar?", "sekitar 7 miliar", True),
+        ("kapan ditutup?", "ditutup 10 Mei 2020", True),
+        ("kapan ditutup?", "pendaftaran dibuka tiap tahun", False),
+    ],
+)
+def test_a_line_must_give_the_kind_of_value_asked(question: str, text: str, gives: bool) -> None:
+    assert gives_asked_value(question, text) is gives
