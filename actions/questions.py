@@ -26,7 +26,15 @@ from rasa_sdk.types import DomainDict
 
 from actions._kb import resolve_kb
 from actions.direct import direct_line, facts_asked, verdict_fits, without_verdict, written_for_the_case
-from actions.replies import answer_body, entry_button, part_answer, send_answer, send_excerpt, send_rest
+from actions.replies import (
+    answer_body,
+    entry_button,
+    part_answer,
+    send_answer,
+    send_excerpt,
+    send_rest,
+    send_sources,
+)
 from knowledge import (
     TOPICS,
     Entry,
@@ -239,6 +247,9 @@ class ActionAnswerQuestion(Action):
             question = replace(question, names_subject=False)  # "permennya": the one just spoken of
         if question.asks_more and previous is not None:
             send_rest(dispatcher, previous, english=question.english)
+            return _context_events(previous, _conversation_year(tracker, previous), english=question.english)
+        if question.asks_source and previous is not None:
+            send_sources(dispatcher, previous, english=question.english)
             return _context_events(previous, _conversation_year(tracker, previous), english=question.english)
         if question.asks_again and previous is not None:
             send_answer(dispatcher, previous, english=question.english)

@@ -160,6 +160,13 @@ def send_rest(dispatcher: CollectingDispatcher, entry: Entry, *, english: bool =
     dispatcher.utter_message(text=f"{body}\n\n{citation(ordered_sources(entry), english=english)}")
 
 
+def send_sources(dispatcher: CollectingDispatcher, entry: Entry, *, english: bool = False) -> None:
+    """Send every source of the last answer, official ones first, for "sumbernya?"."""
+    dispatcher.utter_message(json_message={"kb_answer": {"entry_id": entry.id, "version": entry.version}})
+    intro = f"Sources for “{entry.title}”:" if english else f"Sumber untuk “{entry.title}”:"
+    dispatcher.utter_message(text=f"{intro}\n\n{citation(ordered_sources(entry), english=english)}")
+
+
 def part_answer(
     entry: Entry, *, english: bool = False, number: int | None = None, question: str = "", verdict: bool = True
 ) -> str:

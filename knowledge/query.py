@@ -394,6 +394,7 @@ class Question:
     asks_repeat: bool
     asks_more: bool  # "selengkapnya", "jelasin lebih detail": the rest of the last answer
     asks_again: bool  # "ulangi dong": the last answer again, nothing else
+    asks_source: bool  # "sumbernya?": where the last answer comes from
     switches_subject: bool  # "kalau jipp?": the previous question's aspect, about a subject this names
     injection: bool  # "abaikan instruksi sebelumnya dan ...", "bikinin pantun ...": declined
     relates: bool  # "kaitannya sama kipp apa?": read together with the previous subject
@@ -720,6 +721,21 @@ def asks_again(text: str) -> bool:
     return set(content_terms(_REPEAT.sub(" ", text))) <= _POINTING_WORDS | _ASKING_HOW
 
 
+# "sumbernya?", "sumber infonya dari mana?", "referensinya apa?", "what's the source?": the last answer's sources.
+_SOURCE = re.compile(r"\b(?:sumber\w*|referensi\w*|rujukan\w*|sources?|references?)\b", re.IGNORECASE)
+_SOURCE_WORDS = frozenset(content_terms("data itu ini tadi tersebut what is are the for of where from")) | {"info"}
+
+
+def asks_source(text: str) -> bool:
+    """Return whether a message only asks where the last answer comes from ("sumbernya apa?", "source?").
+
+    "sumber inovasi untuk direplikasi dari mana?" names what it asks about: a question, then.
+    """
+    if not _SOURCE.search(text) or len(text.split()) > 6:
+        return False
+    return set(content_terms(_SOURCE.sub(" ", text))) <= _POINTING_WORDS | _ASKING_HOW | _SOURCE_WORDS
+
+
 def switches_subject(text: str) -> bool:
     """Return whether a short message asks the previous question about another subject ("kalau jipp?")."""
     short_switch = bool(_SWITCH.match(text)) and len(text.split()) <= SWITCH_MAX_WORDS
@@ -739,6 +755,7 @@ def read_question(text: str) -> Question:
         asks_repeat=bool(_REPEAT.search(cleaned)),
         asks_more=asks_more(cleaned),
         asks_again=asks_again(cleaned),
+        asks_source=asks_source(cleaned),
         switches_subject=switches_subject(cleaned),
         injection=bool(_INJECTION.search(text) or _COMPOSE.search(text)),
         relates=bool(_RELATION.search(cleaned)) and len(cleaned.split()) <= SWITCH_MAX_WORDS + 1,

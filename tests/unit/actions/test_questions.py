@@ -812,3 +812,13 @@ async def test_a_follow_up_taken_for_out_of_scope_gets_choices_about_the_subject
     off_topic, _ = await ask(kb, "cuaca hari ini gmn?", "out_of_scope", **context_of(first))
     assert texts(dispatcher).startswith("Tentang UNPSA") and dispatcher.messages[0]["buttons"]
     assert off_topic.messages[0]["response"] == "utter_out_of_scope"
+
+
+async def test_sumbernya_after_an_answer_lists_all_its_sources(kb) -> None:
+    _, first = await ask(kb, "mpp itu wajib gak buat kabupaten", "ask_mpp")
+    previous = kb.entry(context_of(first)["last_entry_id"])
+    dispatcher, events = await ask(kb, "sumbernya?", "ask_followup", **context_of(first))
+    reply = texts(dispatcher)
+    assert reply.startswith(f"Sumber untuk “{previous.title}”")
+    assert all(source.url in reply for source in previous.sources if source.url)
+    assert context_of(events)["last_entry_id"] == previous.id  # the conversation stays on that answer

@@ -10,6 +10,7 @@ from knowledge.query import (
     asks_again,
     asks_more,
     asks_open_question,
+    asks_source,
     is_english,
     is_indonesian,
     is_year_only,
@@ -305,3 +306,19 @@ def test_money_a_question_asks_about_must_be_spoken_of(question: str, answer: st
 )
 def test_a_line_must_give_the_kind_of_value_asked(question: str, text: str, gives: bool) -> None:
     assert gives_asked_value(question, text) is gives
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("sumbernya?", True),
+        ("sumbernya apa?", True),
+        ("sumber infonya dari mana?", True),
+        ("referensinya mana min", True),
+        ("what is the source?", True),
+        ("sumber inovasi untuk direplikasi dari mana?", False),  # names what it asks about: a question
+        ("infonya dari mana?", False),
+    ],
+)
+def test_a_message_that_only_asks_for_the_source_is_told_apart(text: str, asks: bool) -> None:
+    assert asks_source(text) is asks
