@@ -438,8 +438,33 @@ _BY_PROVINCE = re.compile(r"^\s*(?:tergantung\s+provinsi\w*|it\s+depends\s+on\s+
 _PLANNED = re.compile(r"\b(?:dijadwalkan|direncanakan|rencana|scheduled|planned)\b", re.I)
 
 
-def _province_named(text: str) -> str | None:
-    return next((short for short, said in _PROVINCES if re.search(rf"\b(?:{said})\b", text, re.I)), None)
+def _about_another_province(question: Question, entry: Entry) -> bool:
+    """Whether an entry's opening sentence names provinces, none of them the one the question names."""
+    named = _province_named(question.text)
+    opening = re.split(r"[.;:]\s", entry.answer.strip(), maxsplit=1)[0]
+    if named is None or re.search(rf"\b(?:{named[1]})\b", opening, re.IGNORECASE):
+        return False
+    return _province_named(opening) is not None
+
+
+def written_for_the_province(question: Question, entries: Sequence[Entry]) -> Entry | None:
+    """Return the candidate that lists provinces, when the question names one the best candidate does not speak of.
+
+    "papua hub jipp bukan?" finds "Ya, pemda kabupaten/kota ikut JIPP ..."; the entry that opens "Tergantung
+    provinsinya: ..." is looked up for Papua instead.
+    """
+    named = _province_named(question.text) if question.yes_no else None
+    if named is None or not entries or _BY_PROVINCE.match(_body(entries[0], question)):
+        return None
+    opening = re.split(r"[.;:]\s", entries[0].answer.strip(), maxsplit=1)[0]
+    if re.search(rf"\b(?:{named[1]})\b", opening, re.IGNORECASE):
+        return None
+    return next((entry for entry in entries[1:] if _BY_PROVINCE.match(_body(entry, question))), None)
+
+
+def _province_named(text: str) -> tuple[str, str] | None:
+    """Return the province a text names: its short name and the pattern of all the ways it is written."""
+    return next(((short, said) for short, said in _PROVINCES if re.search(rf"\b(?:{said})\b", text, re.I)), None)
 
 
 def _province_verdict(question: Question, body: str) -> str | None:
@@ -450,10 +475,12 @@ def _province_verdict(question: Question, body: str) -> str | None:
     """
     if not _BY_PROVINCE.match(body):
         return None
-    province = _province_named(question.text)
-    if province is None:
+    named = _province_named(question.text)
+    if named is None:
         return None
-    listed = re.search(rf"\b{re.escape(province)}\b", body)
+    province, said = named
+    # "jabar" in the question, "Jawa Barat" in the list: any way of writing it counts.
+    listed = re.search(rf"\b(?:{said})\b", body, re.IGNORECASE)
     if listed is None:
         if question.english:
             return f"Not confirmed: {province} is not on the list in our sources, which is incomplete for 2024."
@@ -462,10 +489,16 @@ def _province_verdict(question: Question, body: str) -> str | None:
     ends = [i for mark in (";", "\n", ",", ".") if (i := body.find(mark, listed.end())) != -1]
     piece = body[start : min(ends, default=len(body))].strip(" ,.")
     # The year of that piece, also the year of a decree that added it ("KepmenPANRB 305/2024, antara lain ...").
-    years = re.findall(
-        r"(?<!\d)(?:19|20)\d\d(?!\d)", body[max(start, listed.start() - 40) : min(ends, default=len(body))]
-    )
+    before = re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", body[start : listed.start()])
+    after = re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", body[listed.end() : min(ends, default=len(body))])
+    years = before[-1:] or after[:1]
     when = f" ({years[-1] if years else ''})" if years else ""
+    # "kaltim hub jipp sejak 2021?": on the list, but only from a later year than the one asked.
+    asked = [int(year) for year in years_in(question.text)]
+    if years and asked and int(years[-1]) > max(asked):
+        if question.english:
+            return f"No, not in {max(asked)}: {province} joined the list in {years[-1]}."
+        return f"Tidak pada {max(asked)}: {province} baru masuk daftar pada {years[-1]}."
     if _PLANNED.search(piece):
         return f"It depends: {piece}." if question.english else f"Tergantung: {piece}."
     if question.english:
@@ -583,6 +616,9 @@ def verdict_fits(question: Question, entry: Entry) -> bool:
     # "apakah inovasi wajib masuk renstra opd?" finds "Ya. ... setiap instansi wajib menciptakan minimal satu
     # inovasi" (One Agency One Innovation), which never speaks of a renstra: its yes is about another duty.
     if _OBLIGATION.search(question.text) and _FLAT_YES.match(entry.answer) and _unsaid(question, said):
+        return False
+    # "jatim hub jipp sejak 2020?" finds "Tidak, DIY tidak termasuk percontohan ...": a verdict about another province.
+    if _about_another_province(question, entry):
         return False
     if not _FLAT_NO.match(entry.answer):
         return True

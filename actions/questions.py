@@ -25,7 +25,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions._kb import resolve_kb
-from actions.direct import direct_line, facts_asked, verdict_fits, without_verdict, written_for_the_case
+from actions.direct import (
+    direct_line,
+    facts_asked,
+    verdict_fits,
+    without_verdict,
+    written_for_the_case,
+    written_for_the_province,
+)
 from actions.replies import (
     answer_body,
     entry_button,
@@ -476,7 +483,8 @@ class ActionAnswerQuestion(Action):
                 )
             return None
         if question.yes_no:
-            case = written_for_the_case(question, [hit.entry for hit in result.hits])
+            candidates = [hit.entry for hit in result.hits]
+            case = written_for_the_case(question, candidates) or written_for_the_province(question, candidates)
             best = next((hit for hit in result.hits if hit.entry is case), best)
         # An uncertain answer keeps every other candidate a tap away.
         related = [

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from actions.direct import direct_line, stated_months, verdict_fits, without_verdict, written_for_the_case
+from actions.direct import (
+    direct_line,
+    stated_months,
+    verdict_fits,
+    without_verdict,
+    written_for_the_case,
+    written_for_the_province,
+)
 from knowledge import Entry, read_question
 from tests.factories import active_entry
 
@@ -213,6 +220,11 @@ def test_a_yes_to_is_it_required_must_be_about_what_is_asked() -> None:
         ("hub jipp sulawesi barat udah?", "Ya, Sulawesi Barat ada dalam daftar (2024)."),  # the decree's year
         ("NTT jadi hub jipp gak?", "Tergantung: NTT dijadwalkan bergabung 2022."),
         ("apakah papua sudah jadi hub JIPP?", "Belum dapat kami pastikan: Papua tidak ada dalam daftar"),
+        # On the list, but from a later year than the one asked; and the year of a list item names it.
+        ("kaltim hub jipp sejak 2021?", "Tidak pada 2021: Kaltim baru masuk daftar pada 2023."),
+        ("kalimantan timur udh jd hub jipp?", "Ya, Kaltim ada dalam daftar (2023)."),
+        # Written in full in the question, short in the list (and the other way round) is the same province.
+        ("jawa barat udah jadi hub?", "Ya, Jabar ada dalam daftar (2023)."),
     ],
 )
 def test_a_province_asked_of_an_answer_that_depends_on_the_province_is_looked_up(question: str, line: str) -> None:
@@ -241,3 +253,16 @@ def test_a_year_asked_of_an_answer_that_depends_on_the_year_gets_a_yes_when_one_
         "sedangkan TPI 2020 diketuai J.B. Kristiadi."
     )
     assert direct_line(read_question(question), chairs) == line
+
+
+def test_a_verdict_about_another_province_does_not_fit() -> None:
+    diy = entry("Tidak, DIY tidak termasuk percontohan Hub JIPP 2020; percontohan 2020 antara lain Jawa Timur.")
+    assert not verdict_fits(read_question("jatim hub jipp sejak 2020?"), diy)
+    assert verdict_fits(read_question("diy hub percontohan 2020?"), diy)
+
+
+def test_the_province_list_answers_a_province_the_best_candidate_does_not_speak_of() -> None:
+    kabkota = entry("Ya, pemda kabupaten/kota ikut JIPP melalui Hub JIPP provinsinya.")
+    hubs = entry("Tergantung provinsinya: yang tercatat adalah Jatim (2020) dan Sulawesi Barat (2024).")
+    assert written_for_the_province(read_question("papua hub jipp bukan?"), [kabkota, hubs]) is hubs
+    assert written_for_the_province(read_question("pemda kab ikut jipp?"), [kabkota, hubs]) is None
