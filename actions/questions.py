@@ -266,6 +266,7 @@ class ActionAnswerQuestion(Action):
             answered = self._send_parts(dispatcher, parts, english=question.english)
         else:
             whole = self._search(kb, tracker, question.text, intent, previous, question)
+            whole = _with_province_list(kb, whole, question)
             parts = [whole]
             # The conversation's year picks the answer's lines for it: "tgl brp?" in a talk about KIPP 2025.
             year = None if _year(question.text) else _conversation_year(tracker, previous)
@@ -615,6 +616,29 @@ def _asks_a_favour(text: str) -> bool:
     """Return whether a message requests something ("pinjem duit dong") rather than only acknowledging."""
     words = set(re.findall(r"\w+", text.lower())) - _FAVOUR_WORDS
     return bool(_FAVOUR.search(text)) and bool(words - SMALL_TALK_ONLY)
+
+
+def _with_province_list(kb: KnowledgeBase, found: _Answered, question: Question) -> _Answered:
+    """Lead with the entry that lists provinces, for "is province X ...?" that the best answer never speaks of.
+
+    "papua hub jipp bukan?" finds "Ya, pemda kabupaten/kota ikut JIPP ..."; the entry that opens "Tergantung
+    provinsinya: ..." on the same topic is the one to look Papua up in, whether or not it was a candidate.
+    """
+    best = found.result.best
+    if not question.yes_no or best is None or found.outcome not in {"answered", "uncertain"}:
+        return found
+    if found.result.in_previous:
+        return found
+    asked = set(content_terms(question.text))
+    others = sorted(
+        (entry for entry in kb.topic_entries(best.entry.topic) if entry.id != best.entry.id),
+        key=lambda entry: -len(asked & set(content_terms(" ".join((entry.title, *entry.questions))))),
+    )
+    listed = written_for_the_province(question, [best.entry, *others])
+    if listed is None:
+        return found
+    hits = (Hit(entry=listed, score=best.score), *(hit for hit in found.result.hits if hit.entry.id != listed.id))
+    return replace(found, result=replace(found.result, hits=hits))
 
 
 def _on_subject(found: _Answered, subject: Entry) -> _Answered:

@@ -826,3 +826,16 @@ async def test_sumbernya_after_an_answer_lists_all_its_sources(kb) -> None:
     assert reply.startswith(f"Sumber untuk “{previous.title}”")
     assert all(source.url in reply for source in previous.sources if source.url)
     assert context_of(events)["last_entry_id"] == previous.id  # the conversation stays on that answer
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        # The best answer ("Ya, pemda kabupaten/kota ikut JIPP ...") never speaks of the province: the list does.
+        ("papua hub jipp bukan?", "Belum dapat kami pastikan: Papua tidak ada dalam daftar"),
+        ("jatim hub jipp sejak 2020?", "Ya, Jatim ada dalam daftar (2020)."),
+    ],
+)
+async def test_is_province_x_a_hub_is_looked_up_in_the_province_list(kb, text: str, line: str) -> None:
+    dispatcher, _ = await ask(kb, text, "ask_replication")
+    assert texts(dispatcher).startswith(line)
