@@ -97,8 +97,18 @@ _NOT_PLACES = frozenset(
         "seluruh",
         "baru",
         "tetangga",
+        "sebelah",
+        "sana",
+        "sini",
+        "situ",
     ]
 )
+
+
+def _names_a_place(word: str) -> bool:
+    """Whether the word after "kota"/"kab" can be a place: not "kami", "kecil", "sebelah", nor slang ("kpn")."""
+    word = word.lower()
+    return len(word) >= 4 and word not in _NOT_PLACES and tokens(word) == [word] and word not in STOP_WORDS
 
 
 def unrecorded_place(question: str, answer: str, *, english: bool = False) -> str | None:
@@ -109,7 +119,7 @@ def unrecorded_place(question: str, answer: str, *, english: bool = False) -> st
     Only the asking part counts: "sy dari kab. sleman, syarat kipp apa?" asks nothing about Sleman.
     """
     asked = asking_core(question) or strip_chatter(question)
-    found = next((m for m in _PLACE.finditer(asked) if m.group(2).split()[0].lower() not in _NOT_PLACES), None)
+    found = next((m for m in _PLACE.finditer(asked) if _names_a_place(m.group(2).split()[0])), None)
     if found is None or found.group(2).split()[0].lower() in fold(answer):
         return None
     place = f"{_PLACE_KINDS[found.group(1).lower()]} {found.group(2).title()}"

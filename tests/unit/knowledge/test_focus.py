@@ -73,6 +73,8 @@ def test_a_region_the_answer_never_names_is_said_to_be_unrecorded(question: str,
         "syarat mpp di kab/kota kami apa?",  # no region named
         "kota kecil boleh bikin mpp?",
         "sy dari dinkes kab. sleman, syarat kipp apa?",  # the region is who asks, not what is asked
+        "target semua kab/kota kpn?",  # "kpn" is "kapan", not a city
+        "inovasi kab sebelah gmn?",  # the neighbouring regency, unnamed
     ],
 )
 def test_no_region_line_when_the_answer_names_it_or_none_is_asked(question: str) -> None:
