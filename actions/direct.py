@@ -462,6 +462,11 @@ def written_for_the_province(question: Question, entries: Sequence[Entry]) -> En
     return next((entry for entry in entries[1:] if _BY_PROVINCE.match(_body(entry, question))), None)
 
 
+def names_province(text: str) -> bool:
+    """Whether a text names an Indonesian province."""
+    return _province_named(text) is not None
+
+
 def _province_named(text: str) -> tuple[str, str] | None:
     """Return the province a text names: its short name and the pattern of all the ways it is written."""
     return next(((short, said) for short, said in _PROVINCES if re.search(rf"\b(?:{said})\b", text, re.I)), None)

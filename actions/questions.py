@@ -28,6 +28,7 @@ from actions._kb import resolve_kb
 from actions.direct import (
     direct_line,
     facts_asked,
+    names_province,
     verdict_fits,
     without_verdict,
     written_for_the_case,
@@ -627,7 +628,7 @@ def _with_province_list(kb: KnowledgeBase, found: _Answered, question: Question)
     best = found.result.best
     if not question.yes_no or best is None or found.outcome not in {"answered", "uncertain"}:
         return found
-    if found.result.in_previous:
+    if found.result.in_previous or not names_province(question.text):  # most yes/no questions name none
         return found
     asked = set(content_terms(question.text))
     others = sorted(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from knowledge.query import asking_core, strip_chatter, years_in
+from knowledge.query import asking_part, years_in
 from knowledge.retrieval import LIST_ITEM, QUESTION_TERMS, gives_asked_value, led_by_another_year
 from knowledge.text import STOP_WORDS, content_terms, fold, tokens
 
@@ -118,7 +118,7 @@ def unrecorded_place(question: str, answer: str, *, english: bool = False) -> st
     aja?" finds what winners receive. Shown without a word on it, either reads as an answer about that region.
     Only the asking part counts: "sy dari kab. sleman, syarat kipp apa?" asks nothing about Sleman.
     """
-    asked = asking_core(question) or strip_chatter(question)
+    asked = asking_part(question)
     found = next((m for m in _PLACE.finditer(asked) if _names_a_place(m.group(2).split()[0])), None)
     if found is None or found.group(2).split()[0].lower() in fold(answer):
         return None

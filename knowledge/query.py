@@ -480,12 +480,17 @@ def money_unsaid(question: str, answer: str) -> bool:
     Only the asking part counts: "dulu di keuangan" in "sy baru mutasi, dulu di keuangan. admin lokal itu
     tugasnya apa?" is who is asking.
     """
-    asked = _money_words(asking_core(question) or strip_chatter(question))
+    asked = _money_words(asking_part(question))
     kinds = [kind for kind in _MONEY_KINDS if asked & kind]
     if not kinds:
         return False
     said = _money_words(answer)
     return any(not said & kind for kind in kinds)
+
+
+def asking_part(text: str) -> str:
+    """Return what a message asks, without the background or chatter around it ("sy dari kab. sleman, ...")."""
+    return asking_core(text) or strip_chatter(text)
 
 
 def only_chatter(text: str) -> bool:
@@ -701,14 +706,19 @@ def is_year_only(text: str) -> bool:
     return bool(years) and len(re.findall(r"\w+", text.replace(years[0], " "))) <= 2
 
 
+def _only_asks(asking: re.Pattern[str], text: str, allowed: frozenset[str] = frozenset()) -> bool:
+    """Whether a short message says `asking` and otherwise only points back or asks how ("rinciannya dong")."""
+    if not asking.search(text) or len(text.split()) > 6:
+        return False
+    return set(content_terms(asking.sub(" ", text))) <= _POINTING_WORDS | _ASKING_HOW | allowed
+
+
 def asks_more(text: str) -> bool:
     """Return whether a message asks for the rest of the last answer ("rinciannya dong", "jelasin lebih detail").
 
     "rinciannya per jenis instansi?" asks for one detail, not the rest: a follow-up question, then.
     """
-    if not _MORE.search(text) or len(text.split()) > 6:
-        return False
-    return set(content_terms(_MORE.sub(" ", text))) <= _POINTING_WORDS | _ASKING_HOW
+    return _only_asks(_MORE, text)
 
 
 def asks_again(text: str) -> bool:
@@ -716,9 +726,7 @@ def asks_again(text: str) -> bool:
 
     "ulangi jawaban soal dasar hukumnya" names what to repeat: a question, read with the repeat allowed.
     """
-    if not _REPEAT.search(text) or len(text.split()) > 6:
-        return False
-    return set(content_terms(_REPEAT.sub(" ", text))) <= _POINTING_WORDS | _ASKING_HOW
+    return _only_asks(_REPEAT, text)
 
 
 # "sumbernya?", "sumber infonya dari mana?", "referensinya apa?", "what's the source?": the last answer's sources.
@@ -731,9 +739,7 @@ def asks_source(text: str) -> bool:
 
     "sumber inovasi untuk direplikasi dari mana?" names what it asks about: a question, then.
     """
-    if not _SOURCE.search(text) or len(text.split()) > 6:
-        return False
-    return set(content_terms(_SOURCE.sub(" ", text))) <= _POINTING_WORDS | _ASKING_HOW | _SOURCE_WORDS
+    return _only_asks(_SOURCE, text, _SOURCE_WORDS)
 
 
 def switches_subject(text: str) -> bool:
