@@ -76,6 +76,13 @@ def _case_group(text: str) -> str | None:
     return _GROUP_NAMES.get(match.group(1).lower(), match.group(1).lower()) if match else None
 
 
+# What a "must we?" gets when the sources only say that one may: no duty is recorded, and what may be done follows.
+TEXTS_DUTY_UNRECORDED = {
+    False: "Belum dapat kami pastikan bahwa itu wajib: sumber kami tidak mencatat kewajibannya. Yang tercatat:",
+    True: "Not confirmed as a duty: our sources record no such obligation. What they record:",
+}
+
+
 def _unrecorded(months: float, year: str, *, english: bool) -> str:
     """The line for an edition whose minimum age the sources do not record."""
     short = months < min(needed for rules in MINIMUM_MONTHS.values() for needed in rules.values())
@@ -556,6 +563,8 @@ def direct_line(question: Question, entry: Entry) -> str | None:
     by_place_or_year = _province_verdict(question, body) or _year_verdict(question, body)
     if by_place_or_year is not None:
         return by_place_or_year
+    if _modal_mismatch(question, entry) == "duty":
+        return TEXTS_DUTY_UNRECORDED[question.english]
     derived = _closed_or_absent(question, body)
     if derived is not None and not re.match(r"\s*(?:tidak|no)\b", body, re.I):
         return derived
@@ -596,6 +605,25 @@ _FLAT_NO = re.compile(r"^\s*(?:tidak|no)\s*[,.:]", re.IGNORECASE)
 _FLAT_YES = re.compile(r"^\s*(?:ya|yes)\s*[,.:]", re.IGNORECASE)
 # A question whether something is required ("wajib masuk renstra?", "is a perda required?").
 _OBLIGATION = re.compile(r"\b(?:wajib|harus|hrs|perlu|mesti|must|required?|requires|mandatory|obligatory)\b", re.I)
+# An entry written to say whether one may ("Bisakah pemda kabupaten/kota ikut JIPP?", "Bolehkah ...?").
+_PERMISSION = re.compile(r"\b(?:bisa|boleh|dapat)(?:kah)?\b|\b(?:can|may)\b", re.I)
+
+
+def _modal_mismatch(question: Question, entry: Entry) -> str | None:
+    """Return "duty" or "leave" when the question asks the other modal than the entry's verdict answers.
+
+    "pemda kab wajib ikut jipp?" finds "Bisakah pemda kabupaten/kota ikut JIPP?": "Ya" (they may) is no "yes,
+    they must". "boleh bikin SOP sendiri?" finding a "must we?" entry's "Tidak" (not required) is no "not allowed".
+    """
+    asks_duty = bool(_OBLIGATION.search(question.text))
+    asks_leave = bool(_PERMISSION.search(question.text)) and not asks_duty
+    says_duty = bool(_OBLIGATION.search(entry.title))
+    says_leave = bool(_PERMISSION.search(entry.title)) and not says_duty
+    if asks_duty and says_leave and _FLAT_YES.match(entry.answer):
+        return "duty"
+    if asks_leave and says_duty and _FLAT_NO.match(entry.answer):
+        return "leave"
+    return None
 
 
 def verdict_fits(question: Question, entry: Entry) -> bool:
@@ -621,6 +649,8 @@ def verdict_fits(question: Question, entry: Entry) -> bool:
     # "apakah inovasi wajib masuk renstra opd?" finds "Ya. ... setiap instansi wajib menciptakan minimal satu
     # inovasi" (One Agency One Innovation), which never speaks of a renstra: its yes is about another duty.
     if _OBLIGATION.search(question.text) and _FLAT_YES.match(entry.answer) and _unsaid(question, said):
+        return False
+    if _modal_mismatch(question, entry) is not None:
         return False
     # "jatim hub jipp sejak 2020?" finds "Tidak, DIY tidak termasuk percontohan ...": a verdict about another province.
     if _about_another_province(question, entry):

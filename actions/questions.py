@@ -445,6 +445,11 @@ class ActionAnswerQuestion(Action):
             return _Answered(part=text, result=replace(result, confident=False, used_context=True), outcome="ambiguous")
         if outcome in {"answered", "uncertain"} and result.best and money_unsaid(text, _said_by(result.best.entry)):
             return _Answered(part=text, result=result, outcome="declined", unrecorded=True)
+        # Choices none of which speaks of the money asked ("harga beras brp?") would offer what cannot answer it.
+        # (A part of a longer message that finds nothing is named as unanswered instead.)
+        unsaid = result.hits and all(money_unsaid(text, _said_by(hit.entry)) for hit in result.hits)
+        if outcome == "ambiguous" and whole is None and unsaid:
+            return _Answered(part=text, result=result, outcome="declined", unrecorded=True)
         return _Answered(part=text, result=result, outcome=outcome)
 
     @staticmethod

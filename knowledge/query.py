@@ -734,12 +734,22 @@ _SOURCE = re.compile(r"\b(?:sumber\w*|referensi\w*|rujukan\w*|sources?|reference
 _SOURCE_WORDS = frozenset(content_terms("data itu ini tadi tersebut what is are the for of where from")) | {"info"}
 
 
-def asks_source(text: str) -> bool:
-    """Return whether a message only asks where the last answer comes from ("sumbernya apa?", "source?").
+# "kata siapa?", "siapa yg bilang?", "tau dari mana?", "says who?": who says so is where it comes from.
+_ATTRIBUTION = re.compile(
+    r"\b(?:kata|menurut)\s+(?:siapa|sapa)\b|\b(?:siapa|sapa)\s+(?:yg\s+|yang\s+)?(?:bilang|ngomong|nyebut|menyebut"
+    r"|mengatakan)\w*|\btau\s+(?:dari|dr)\s+mana\b"
+    r"|\bwho\s+says\b|\bsays\s+who\b|\bwho\s+said\b|\baccording\s+to\s+whom\b",
+    re.IGNORECASE,
+)
 
-    "sumber inovasi untuk direplikasi dari mana?" names what it asks about: a question, then.
+
+def asks_source(text: str) -> bool:
+    """Return whether a message only asks where the last answer comes from ("sumbernya apa?", "kata siapa?").
+
+    "sumber inovasi untuk direplikasi dari mana?" names what it asks about: a question, then; so does
+    "menurut siapa inovasi harus berkelanjutan?".
     """
-    return _only_asks(_SOURCE, text, _SOURCE_WORDS)
+    return _only_asks(_SOURCE, text, _SOURCE_WORDS) or _only_asks(_ATTRIBUTION, text, _SOURCE_WORDS)
 
 
 def switches_subject(text: str) -> bool:

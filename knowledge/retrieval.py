@@ -263,7 +263,15 @@ _ASKED_VALUE = (
         ),
     ),
     (re.compile(r"\b(?:tahun|thn)\s+(?:berapa|brp)\b|\bwhat\s+year\b", re.I), re.compile(r"\b(?:19|20)\d\d\b")),
-    (re.compile(r"\b(?:berapa|brp)\s+(?:kali|banyak|jumlah)\b|\bhow\s+(?:many|often)\b", re.I), re.compile(r"\b\d+\b")),
+    # "brp kali?", "anggotanya brp org?", "how many?": a count, in figures or words ("lima kriteria").
+    (
+        re.compile(
+            r"\b(?:berapa|brp)\b(?!\s+(?:lama|besar|nilai|nominal|rupiah|rp|miliar|milyar|juta|triliun|duit|uang)\b)"
+            r"|\bhow\s+(?:many|often)\b",
+            re.I,
+        ),
+        re.compile(r"\b\d+\b|\b(?:satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|sebelas|belas)\b", re.I),
+    ),
     (
         re.compile(
             r"\b(?:besar\w*|nilai\w*|nominal\w*)\s+(?:berapa|brp)\b|\b(?:berapa|brp)\s+(?:besar|nilai|nominal)|\bhow\s+much\b"
@@ -281,6 +289,14 @@ _ASKED_VALUE = (
     (
         re.compile(r"\b(?:alamat\s+)?(?:web(?:site|situs)?\w*|situs\w*|laman\w*|link\w*|tautan\w*|url)\b", re.I),
         re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:go\.id|or\.id|ac\.id|id|org|com|net|int)\b", re.I),
+    ),
+    # "ada di provinsi mana aja?", "kota mana yg pertama?": places named, or a list of names.
+    (
+        re.compile(r"\b(?:provinsi|prov|kabupaten|kab|kota|daerah|pemda|negara|wilayah)\s+(?:mana|apa)\b", re.I),
+        re.compile(
+            r"\b(?:[Pp]rovinsi|[Kk]abupaten|[Kk]ota|[Dd]i|[Kk]e|[Dd]ari)\s+[A-Z][\w.]+"
+            r"|\b[A-Z][\w.]+(?:\s+[A-Z][\w.]+)*\s*(?:,|\bdan\b)\s*[A-Z]\w+"
+        ),
     ),
     # "penyerahannya dimana?": a named place ("di Semarang", "di Kabupaten Belu"), or online.
     (

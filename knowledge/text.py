@@ -92,7 +92,12 @@ def stem(word: str) -> str:
     """Return the Sastrawi stem of one lower-case word (numbers and acronyms pass through)."""
     if word.isdigit() or len(word) <= 3:
         return word
-    return _get_stemmer().stem(_formal_verb(word)) or word
+    stemmed = _get_stemmer().stem(_formal_verb(word)) or word
+    # A pe- noun whose stem is a stop word ("peserta" -> "serta", and; "pengetahuan" -> "tahu") keeps its own
+    # shape: a stop word's twin is dropped wherever stop words are, so "pesertanya brp?" would ask nothing.
+    if stemmed in STOP_WORDS and word.startswith("pe") and word not in STOP_WORDS:
+        return word.removesuffix("nya")
+    return stemmed
 
 
 _VOWELS = frozenset("aeiou")

@@ -213,6 +213,25 @@ def test_a_yes_to_is_it_required_must_be_about_what_is_asked() -> None:
     assert verdict_fits(read_question("apakah instansi wajib menciptakan inovasi tiap tahun?"), oaoi)
 
 
+def test_a_may_is_no_must_and_a_need_not_is_no_may_not() -> None:
+    may = active_entry(
+        title="Bisakah pemda kabupaten/kota ikut JIPP?",
+        questions=("pemkab bisa ikut jipp?",),
+        answer="Ya, pemda kabupaten/kota ikut JIPP melalui Hub JIPP provinsinya.",
+    )
+    must = active_entry(
+        title="Apakah replikasi wajib didahului studi tiru?",
+        questions=("replikasi harus studi tiru dulu?",),
+        answer="Tidak, studi tiru tidak diwajibkan sebelum replikasi.",
+    )
+    assert verdict_fits(read_question("pemkab bisa ikut jipp?"), may)
+    assert not verdict_fits(read_question("pemda kab wajib ikut jipp?"), may)
+    line = direct_line(read_question("pemda kab wajib ikut jipp?"), may)
+    assert line is not None and line.startswith("Belum dapat kami pastikan bahwa itu wajib")
+    assert verdict_fits(read_question("replikasi harus studi tiru dulu?"), must)
+    assert not verdict_fits(read_question("boleh replikasi tanpa studi tiru?"), must)
+
+
 @pytest.mark.parametrize(
     ("question", "line"),
     [

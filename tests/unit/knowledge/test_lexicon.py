@@ -85,10 +85,25 @@ def test_a_stop_word_listed_twice_is_refused(tmp_path: Path) -> None:
         ("resmiin", "diresmikan"),
         ("kirimin", "dikirimkan"),
         ("tanyain", "ditanyakan"),
+        # Spellings found in officers' messages that reached retrieval unknown, or stemmed to another word.
+        ("kementrian", "kementerian"),  # stemmed alone, the misspelling was "tri"
+        ("dibikin", "dibuat"),  # ... "bik"
+        ("menangin", "menang"),  # ... "nang"
+        ("sejak kpn bareng kemendagri", "sejak kapan bersama kemendagri"),
+        ("who chaired the panel", "siapa ketua panel"),
+        ("the prizes", "hadiah"),
+        ("procedures", "prosedur"),
     ],
 )
 def test_colloquial_verbs_stem_like_their_formal_forms(colloquial: str, formal: str) -> None:
     assert content_terms(colloquial) == content_terms(formal)
+
+
+def test_a_noun_whose_stem_is_a_stop_word_keeps_its_meaning() -> None:
+    """Sastrawi stems "peserta" to "serta" (and): dropped as a stop word, "pesertanya brp?" would ask nothing."""
+    assert content_terms("pesertanya brp?") == ["peserta", "berapa"]
+    assert content_terms("participants") == content_terms("peserta")
+    assert content_terms("menjadi") == ["jadi"]  # verbs stem as before
 
 
 def test_root_words_that_look_colloquial_are_kept() -> None:

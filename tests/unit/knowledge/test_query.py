@@ -302,6 +302,12 @@ def test_money_a_question_asks_about_must_be_spoken_of(question: str, answer: st
         ("brp miliar?", "sekitar 7 miliar", True),
         ("kapan ditutup?", "ditutup 10 Mei 2020", True),
         ("kapan ditutup?", "pendaftaran dibuka tiap tahun", False),
+        # A count, in figures or in words; a place asked by its kind, named.
+        ("anggotanya brp org?", "Timnya minimal 1 anggota TPI dan 1 anggota TE.", True),
+        ("ada brp kriteria?", "Ada lima kriteria inovasi.", True),
+        ("berapa orang?", "TE disebut sebagai guru besar yang berpengalaman.", False),
+        ("ada di provinsi mana aja?", "2023: 7 provinsi baru (Jambi, Lampung, Jawa Barat).", True),
+        ("ada di provinsi mana aja?", "Pada hub provinsi, pendampingan menjangkau kabupaten/kota.", False),
     ],
 )
 def test_a_line_must_give_the_kind_of_value_asked(question: str, text: str, gives: bool) -> None:
@@ -318,6 +324,14 @@ def test_a_line_must_give_the_kind_of_value_asked(question: str, text: str, give
         ("what is the source?", True),
         ("sumber inovasi untuk direplikasi dari mana?", False),  # names what it asks about: a question
         ("infonya dari mana?", False),
+        # Who says so is where it comes from; a question about who does something is a question.
+        ("siapa yg bilang?", True),
+        ("kata siapa tuh?", True),
+        ("menurut siapa?", True),
+        ("tau dari mana min?", True),
+        ("says who?", True),
+        ("menurut siapa inovasi harus berkelanjutan?", False),
+        ("siapa yang menilai?", False),
     ],
 )
 def test_a_message_that_only_asks_for_the_source_is_told_apart(text: str, asks: bool) -> None:
