@@ -183,16 +183,21 @@ def focused_lines(question: str, shown: str, rest: str, budget: int) -> list[str
     else:
         lines = [line for line in lines if gives_asked_value(question, line)]
     # Words of its own the question asks about, beyond its question words ("tanggal", "pameran").
-    specific = {
+    asked = {
         term
         for term in content_terms(question)
         if term not in QUESTION_TERMS and term not in STOP_WORDS and not term.isdigit()
-    } - set(content_terms(shown))
+    }
+    specific = asked - set(content_terms(shown))
     wanted = [
         index
         for index, line in enumerate(lines)
         if numbers & set(re.findall(r"\d+", line)) or specific & set(content_terms(line))
     ]
+    # "empat lawang pakai aturan apa?" of an answer whose opening names Pontianak and Empat Lawang: the line
+    # about the one asked, which shares two of the question's words, says what the opening only names.
+    if not wanted and not _ASKS_LIST.search(question):
+        wanted = [index for index, line in enumerate(lines) if len(asked & set(content_terms(line))) >= 2]
     # A list is asked for and the shown part announces it: the list itself is the answer.
     if _ASKS_LIST.search(question) and not wanted:
         wanted = [index for index, line in enumerate(lines) if LIST_ITEM.match(line)]

@@ -386,14 +386,18 @@ def detail_in(entry: Entry, follow_up: str, max_lines: int = 2) -> str:
         found = [line for line in lines if set(years_in(follow_up)) & set(years_in(line))]
         if found:
             return "\n".join(found[:max_lines])
+    # "thn 2017 brp?", "yg menang thn 2024 apa aja?" after an answer that goes year by year: that year's lines.
+    # "kalo 2022 kategorinya apa aja?" after "Kategori KIPP 2021" asks another year's entry, not a passing line.
     years = {t for t in specific if _YEAR.fullmatch(t)}
-    if years and len(specific) <= 2 and re.search(r"\b(?:berapa|brp|how many)\b", follow_up, re.I):
+    asks = _HOW_MANY if title_years - years else _ASKS_WHICH
+    if years and len(specific) <= 2 and asks.search(follow_up):
         found = [line for line in lines if specific <= set(content_terms(line))]
         if found:
             return "\n".join(found[:max_lines])
     return ""
 
 
+_ASKS_WHICH = re.compile(r"\b(?:berapa|brp|how\s+many|apa|apa\s+aja|siapa|what|which|who)\b", re.IGNORECASE)
 _THERE = re.compile(r"\b(?:di\s?sana|di\s?situ|sana|situ|there)\b", re.IGNORECASE)
 _HOW_MANY = re.compile(r"\b(?:berapa|brp|how\s+many)\b", re.IGNORECASE)
 _ASKS_LEGAL_BASIS = re.compile(
@@ -898,7 +902,10 @@ class KnowledgeIndex:
         previous_fits_best = int(np.argmax(contextual)) == previous_index
         if not hints.repeat:
             contextual[previous_index] *= PREVIOUS_ENTRY_PENALTY
-        contextual = self._apply_hints(contextual, hints.topics | {previous.topic}, hints.year, hints.facts)
+        # The NLU's topic for a message that names no subject ("yg menang thn 2024 apa aja?" -> KIPP, for "menang")
+        # is a guess from its words; read in context, the subject is the last answer's.
+        context_topics = hints.topics | {previous.topic} if named_subjects(text) else frozenset({previous.topic})
+        contextual = self._apply_hints(contextual, context_topics, hints.year, hints.facts)
         exclude = None if hints.repeat else previous.id
         in_context = self._rank(contextual, limit, used_context=True, exclude=exclude)
         if in_context.best and in_context.best.entry.topic != previous.topic and not hints.relates:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge import unrecorded_place, unrecorded_year
+from knowledge import focused_lines, unrecorded_place, unrecorded_year
 from knowledge.focus import years_spoken_of
 
 
@@ -79,3 +79,15 @@ def test_a_region_the_answer_never_names_is_said_to_be_unrecorded(question: str,
 )
 def test_no_region_line_when_the_answer_names_it_or_none_is_asked(question: str) -> None:
     assert unrecorded_place(question, "TOSS dari Kabupaten Klungkung direplikasi DLH Buleleng.") is None
+
+
+def test_a_line_about_the_one_of_several_named_that_is_asked_is_shown() -> None:
+    shown = (
+        'Beberapa pemda punya "klinik inovasi" sendiri, misalnya KLIK Kota Pontianak dan KDI Kabupaten Empat Lawang.'
+    )
+    rest = (
+        "• Kota Pontianak: Klinik Inovasi Kota (KLIK); Perwali sedang disiapkan.\n"
+        "• Kabupaten Empat Lawang: KDI (Klinik Diseminasi Inovasi), berdasarkan Perbup 18/2022."
+    )
+    lines = focused_lines("empat lawang pakai aturan apa?", shown, rest, 300)
+    assert lines == ["• Kabupaten Empat Lawang: KDI (Klinik Diseminasi Inovasi), berdasarkan Perbup 18/2022."]

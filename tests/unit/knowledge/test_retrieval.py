@@ -403,6 +403,36 @@ def test_sejak_kapan_after_an_answer_dated_by_year_gets_the_lines_with_the_year(
     assert detail_in(aims, "sejak kapan ada?") == ""  # a year, but not when anything began
 
 
+@pytest.mark.parametrize(
+    ("title", "answer", "question", "line"),
+    [
+        (
+            "Penghargaan UNPSA yang diraih Indonesia",
+            "Indonesia meraih 6 penghargaan UNPSA.\n\n• 2019: PetaBencana.id, juara 1.\n• 2024: SIDIK menang.",
+            "yg menang thn 2024 apa aja?",
+            "• 2024: SIDIK menang.",
+        ),
+        # Another year's categories are another entry's answer, not the line of this one that mentions them.
+        (
+            "Kategori KIPP 2021",
+            "KIPP 2021 memakai 10 kategori. Pada 2022 kategorinya dipangkas menjadi 3.",
+            "kalo 2022 kategorinya jd apa aja?",
+            "",
+        ),
+    ],
+)
+def test_a_year_asked_of_an_answer_that_goes_year_by_year_gets_that_years_line(
+    title: str, answer: str, question: str, line: str
+) -> None:
+    assert detail_in(active_entry(title=title, questions=(title,), answer=answer), question) == line
+
+
+def test_a_follow_up_naming_no_subject_stays_on_the_last_answers_topic_whatever_the_nlu_guessed(kb) -> None:
+    # The NLU says KIPP for "menang"; the conversation is about UNPSA.
+    hints = Hints(topics=frozenset({"kipp"}), year="2024", previous=kb.entry("unpsa-apa"), follow_up=True, guess=True)
+    assert kb.search("yg menang thn 2024 apa aja?", hints).best.entry.topic == "unpsa"
+
+
 def test_legal_basis_after_an_answer_that_names_its_regulation_is_that_regulation(kb) -> None:
     # The five criteria are set by PermenPANRB 91/2021; KIPP's own regulation (7/2021) is another subject's basis.
     hints = Hints(previous=kb.entry("kipp-kriteria-inovasi"), follow_up=True, may_follow_up=True)
