@@ -664,7 +664,8 @@ def verdict_fits(question: Question, entry: Entry) -> bool:
 # Words of a yes/no question that say how it is asked, not what about.
 _ASKING_TERMS = frozenset(
     content_terms(
-        "apakah apa tidak ya bisa boleh harus wajib perlu dapat ada masih sudah belum can may must does is are"
+        "apakah apa tidak ya bisa boleh harus wajib perlu dapat ada masih sudah belum bener benar betul kah"
+        " can may must does is are true right"
     )
 )
 

@@ -678,10 +678,15 @@ def _shows_verdict(question: Question, hit: Hit) -> bool:
     """Whether an answer may open with its entry's yes or no for this question.
 
     A verdict about another regulation or programme than the one asked of, or found by a weak match, may say
-    the opposite of the facts; a question that asks what rather than whether ("syaratnya apa?") asked none.
+    the opposite of the facts; a question that asks what rather than whether ("syaratnya apa?") asked none,
+    and neither did a few words typed as a search ("kipp 2020 jadwalnya" is no "was it held?").
     """
+    asked_whether = question.yes_no or "?" in question.text
     return (
-        hit.score >= VERDICT_MIN_SCORE and verdict_fits(question, hit.entry) and not asks_open_question(question.text)
+        hit.score >= VERDICT_MIN_SCORE
+        and verdict_fits(question, hit.entry)
+        and not asks_open_question(question.text)
+        and asked_whether
     )
 
 

@@ -663,6 +663,11 @@ def asks_something(text: str) -> bool:
     return _asks(text) or is_yes_no(text)
 
 
+def asks_wh(text: str) -> bool:
+    """Return whether a message has a question word ("kpn keluar?": when is it out), not just a "?"."""
+    return bool(_WH_WORD.search(text))
+
+
 def names_subject(text: str) -> bool:
     """Return whether the message names what it is about (so it is a new question, not a follow-up)."""
     without_groups = GROUP_PHRASE.sub(" ", fold(text))

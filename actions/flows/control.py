@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.flows.base import FLOW_TITLES
 from actions.questions import ActionAnswerQuestion
-from knowledge import KnowledgeBase, asks_something
+from knowledge import KnowledgeBase, asks_something, asks_wh
 
 logger = logging.getLogger(__name__)
 
@@ -89,8 +89,10 @@ class ActionCancelFlow(Action):
             return [SlotSet("demo_flow", None), SlotSet("demo_step", None)]
         # With nothing to cancel, a question the NLU took for "batal" ("trus stlh rencana aksinya jadi?") is
         # answered as a question.
+        # Short ones too when they have a question word: "kpn keluar?" asks when something is out, not to leave.
         text = tracker.latest_message.get("text") or ""
-        if len(text.split()) >= 3 and asks_something(text):
+        words = len(text.split())
+        if (words >= 3 and asks_something(text)) or (words == 2 and asks_wh(text)):
             return await ActionAnswerQuestion(kb=self._kb).run(dispatcher, tracker, domain)
         dispatcher.utter_message(response="utter_no_active_flow")
         return []

@@ -261,6 +261,7 @@ def test_a_province_asked_of_an_answer_that_depends_on_the_province_is_looked_up
     [
         ("apakah tpi 2023 diketuai siti zuhro?", "Ya, untuk 2023."),
         ("tpi 2020 diketuai kristiadi ya?", "Ya, untuk 2020."),  # "J.B." is an initial, not the end of a claim
+        ("bener gak TPI 2025 diketuai Siti Zuhro?", "Ya, untuk 2025."),  # "bener gak" only asks whether
         ("apakah tpi 2020 diketuai siti zuhro?", None),  # no claim says so for 2020: the answer's "depends" stays
     ],
 )

@@ -613,6 +613,12 @@ async def test_a_verdict_entry_answers_an_open_question_without_its_yes(kb) -> N
     assert texts(open_reply).startswith("Pada dasarnya")
 
 
+async def test_a_few_words_typed_as_a_search_get_no_verdict(kb) -> None:
+    """ "kipp 2020 jadwalnya" asks for the schedule, not whether KIPP 2020 was held: no "Ya," before it."""
+    dispatcher, _ = await ask(kb, "kipp 2020 jadwalnya", "ask_kipp")
+    assert "10 Mei 2020" in texts(dispatcher) and not texts(dispatcher).startswith("Ya")
+
+
 async def test_when_asked_of_the_last_answer_is_answered_by_its_month_and_year(kb) -> None:
     """ "yg pertama dibuka kapan?" after NTT's MPPs: "diresmikan pada Oktober 2022" says when (no "Ya," before it)."""
     _, first = await ask(kb, "mpp di ntt ada dimana aja", "ask_mpp")
@@ -769,6 +775,12 @@ async def test_a_question_taken_for_cancel_outside_a_flow_is_answered(kb) -> Non
     assert "utter_no_active_flow" not in [m.get("response") for m in asked.messages]
     assert "rencana aksi" in texts(asked).lower() and "Sumber:" in texts(asked)
     assert bare.messages[0]["response"] == "utter_no_active_flow"
+    # Two words with a question word ask too: "kpn keluar?" is when something comes out, not "let me out".
+    short, leave = CollectingDispatcher(), CollectingDispatcher()
+    await ActionCancelFlow(kb=kb).run(short, tracker("kpn keluar?", "cancel"), {})
+    await ActionCancelFlow(kb=kb).run(leave, tracker("keluar dong", "cancel"), {})
+    assert "utter_no_active_flow" not in [m.get("response") for m in short.messages]
+    assert leave.messages[0]["response"] == "utter_no_active_flow"
 
 
 async def test_a_part_naming_no_subject_is_about_the_messages_subject(kb) -> None:
