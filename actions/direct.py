@@ -77,7 +77,7 @@ def _case_group(text: str) -> str | None:
 
 
 # What a "must we?" gets when the sources only say that one may: no duty is recorded, and what may be done follows.
-TEXTS_DUTY_UNRECORDED = {
+_DUTY_UNRECORDED = {
     False: "Belum dapat kami pastikan bahwa itu wajib: sumber kami tidak mencatat kewajibannya. Yang tercatat:",
     True: "Not confirmed as a duty: our sources record no such obligation. What they record:",
 }
@@ -564,7 +564,7 @@ def direct_line(question: Question, entry: Entry) -> str | None:
     if by_place_or_year is not None:
         return by_place_or_year
     if _modal_mismatch(question, entry) == "duty":
-        return TEXTS_DUTY_UNRECORDED[question.english]
+        return _DUTY_UNRECORDED[question.english]
     derived = _closed_or_absent(question, body)
     if derived is not None and not re.match(r"\s*(?:tidak|no)\b", body, re.I):
         return derived

@@ -447,8 +447,12 @@ class ActionAnswerQuestion(Action):
             return _Answered(part=text, result=result, outcome="declined", unrecorded=True)
         # Choices none of which speaks of the money asked ("harga beras brp?") would offer what cannot answer it.
         # (A part of a longer message that finds nothing is named as unanswered instead.)
-        unsaid = result.hits and all(money_unsaid(text, _said_by(hit.entry)) for hit in result.hits)
-        if outcome == "ambiguous" and whole is None and unsaid:
+        if (
+            outcome == "ambiguous"
+            and whole is None
+            and result.hits
+            and all(money_unsaid(text, _said_by(hit.entry)) for hit in result.hits)
+        ):
             return _Answered(part=text, result=result, outcome="declined", unrecorded=True)
         return _Answered(part=text, result=result, outcome=outcome)
 

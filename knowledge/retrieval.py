@@ -397,7 +397,7 @@ def detail_in(entry: Entry, follow_up: str, max_lines: int = 2) -> str:
     return ""
 
 
-_ASKS_WHICH = re.compile(r"\b(?:berapa|brp|how\s+many|apa|apa\s+aja|siapa|what|which|who)\b", re.IGNORECASE)
+_ASKS_WHICH = re.compile(r"\b(?:berapa|brp|how\s+many|apa|siapa|what|which|who)\b", re.IGNORECASE)
 _THERE = re.compile(r"\b(?:di\s?sana|di\s?situ|sana|situ|there)\b", re.IGNORECASE)
 _HOW_MANY = re.compile(r"\b(?:berapa|brp|how\s+many)\b", re.IGNORECASE)
 _ASKS_LEGAL_BASIS = re.compile(
